@@ -1,0 +1,32 @@
+#!/usr/bin/env -S node --import tsx
+import { color, log, runMain, textTable } from '@mt/cli';
+import { lastRun } from '@mt/pipeline';
+import { loadAllTenants } from '@mt/tenant-config';
+import { platformCli, platformContext } from './context.ts';
+
+await runMain(async () => {
+  await platformCli('status', "Shows the database engine and, per tenant, its database and last build. Does not start anything.").parse();
+  const { root, engine } = platformContext();
+  const s = await engine.status();
+  log(`${s.running ? color.green('running') : color.yellow('stopped')}  ${engine.describe()}${s.version ? `, PostgreSQL ${s.version}` : ''}`);
+  if (!s.running) {
+    log('start it with `make up` (any tenant target also starts it)');
+    return 0;
+  }
+  const databases = new Set(s.databases ?? []);
+  const rows: string[][] = [];
+  for (const tenant of loadAllTenants(root)) {
+    if (!databases.has(tenant.database)) {
+      rows.push([tenant.name, tenant.database, 'missing', '', '']);
+      continue;
+    }
+    const client = await engine.connect(tenant.database);
+    try {
+      const run = await lastRun(client);
+      rows.push([tenant.name, tenant.database, run ? run.status ?? 'running' : 'never built', run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '', run ? String(run.relations) : '']);
+    } finally {
+      await client.end();
+    }
+  }
+  console.log(textTable(['tenant', 'database', 'last run', 'finished (UTC)', 'relations'], rows, [4]));
+});

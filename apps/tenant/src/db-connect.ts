@@ -1,0 +1,19 @@
+#!/usr/bin/env -S node --import tsx
+import { $ } from 'zx';
+import { runMain } from '@mt/cli';
+import { tenantCli, tenantContext } from './context.ts';
+import { findPsql, libpqEnv } from './pg-env.ts';
+
+await runMain(async () => {
+  const argv = await tenantCli('db-connect', "Opens psql on the tenant's own database (started and created when needed).")
+    .option('command', { alias: 'c', type: 'string', describe: 'Run one SQL command and exit (like psql -c)' })
+    .parse();
+  const { tenant, engine } = tenantContext(argv.tenant);
+  const psql = await findPsql();
+  await engine.ensureUp();
+  await engine.ensureDatabase(tenant.database);
+  const env = { ...process.env, ...libpqEnv(engine.clientConfig(tenant.database)), PSQL_HISTORY: '' };
+  const args = argv.command ? ['-X', '-v', 'ON_ERROR_STOP=1', '-c', argv.command] : [];
+  const out = await $({ stdio: 'inherit', env, nothrow: true })`${psql} ${args}`;
+  return out.exitCode ?? 1;
+});

@@ -1,0 +1,25 @@
+import { color, log } from '@mt/cli';
+import { openTenantDatabase } from '@mt/pipeline';
+import type { TenantContext } from './context.ts';
+
+/** dbt debug's job: show the resolved configuration and prove the connection works. */
+export async function printDebug(ctx: TenantContext): Promise<void> {
+  const { tenant, engine } = ctx;
+  const client = await openTenantDatabase(engine, tenant);
+  const cfg = engine.clientConfig(tenant.database);
+  try {
+    const { rows } = await client.query(`select current_setting('server_version') as version, current_user as "user", current_database() as db`);
+    const lines: Array<[string, string]> = [
+      ['tenant', `${tenant.name} (${tenant.displayName})`],
+      ['database', `${rows[0].db} as ${rows[0].user}`],
+      ['server', `PostgreSQL ${rows[0].version} — ${engine.describe()}`],
+      ['connection', `postgresql://${cfg.user}:${cfg.password ? '****' : ''}@${cfg.host}:${cfg.port}/${cfg.database}`],
+      ['data lake', tenant.s3Location()],
+      ['aurora schema', tenant.aurora.schema],
+    ];
+    for (const [k, v] of lines) log(`  ${color.dim(k.padEnd(14))}${v}`);
+    log(`  ${color.green('connection ok')}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,34 @@
+import { log, runMain } from '@mt/cli';
+import { formatSummary, progressLine, runPipeline, type Phase } from '@mt/pipeline';
+import { tenantCli, tenantContext } from './context.ts';
+import { printDebug } from './debug-report.ts';
+
+/** seed / run / snapshot / test / tenant-run share one shape: parse, resolve, run phases, summarise. */
+export function pipelineTask(script: string, description: string, phases: Phase[], options: { debugFirst?: boolean } = {}) {
+  return runMain(async () => {
+    const argv = await tenantCli(script, description)
+      .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
+      .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' })
+      .parse();
+    const ctx = tenantContext(argv.tenant);
+    log(`${ctx.tenant.name}: ${[...(options.debugFirst ? ['debug'] : []), ...phases].join(' → ')}`);
+    if (options.debugFirst) await printDebug(ctx);
+    const report = await runPipeline({
+      root: ctx.root,
+      tenant: ctx.tenant,
+      db: ctx.engine,
+      phases,
+      select: argv.select,
+      fullRefresh: argv['full-refresh'],
+      env: ctx.env,
+      onResult: (r, i, n) => {
+        const line = progressLine(r, i, n);
+        if (line) log(line);
+        if (r.detail) log(r.detail.replace(/^/gm, '      '));
+      },
+    });
+    console.log(argv.json ? JSON.stringify(report, null, 2) : `\n${formatSummary(report)}`);
+    return report.ok ? 0 : 1;
+  });
+}

@@ -1,0 +1,3 @@
+export { TaskError, isTaskError, maskSecrets } from './errors.ts';
+export { color, log, formatDuration, textTable } from './output.ts';
+export { runMain, formatError } from './main.ts';

@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import { quoteIdent, relationName } from './render.ts';
+import { dropRelation, relationKind, swapIn } from './relations.ts';
+import { runNodeSql } from './sql-errors.ts';
+import type { PipelineNode } from './types.ts';
+
+export interface ModelBuild {
+  schema: string;
+  /** The SQL to build with, rendered with is_incremental() as it applies now. */
+  sql: string;
+  incremental: boolean;
+  compiledFile?: string;
+}
+
+/** Builds one model inside the caller's transaction; returns the rows written (undefined for views). */
+export async function buildModel(client: pg.Client, node: PipelineNode, build: ModelBuild): Promise<number | undefined> {
+  const { schema } = build;
+  const exec = (text: string) => client.query(text);
+  const run = (prefix: string, sql: string, suffix = '') => runNodeSql(exec, node, { prefix, sql, suffix, compiledFile: build.compiledFile });
+  await client.query(`create schema if not exists ${quoteIdent(schema)}`);
+
+  if (build.incremental) return appendIncrement(client, node, build, run);
+
+  const tmp = `${node.name}__tmp`;
+  const leftover = await relationKind(client, schema, tmp);
+  if (leftover) await client.query(dropRelation(leftover, schema, tmp));
+
+  if (node.config.materialized === 'view') {
+    // Prefer CREATE OR REPLACE: it keeps views stacked on this one. It refuses column changes;
+    // then build aside and swap (dependent views are rebuilt by the engine).
+    if ((await relationKind(client, schema, node.name)) === 'view') {
+      await client.query('savepoint replace_view');
+      try {
+        await run(`create or replace view ${relationName(schema, node.name)} as\n`, build.sql);
+        await client.query('release savepoint replace_view');
+        return undefined;
+      } catch (err) {
+        await client.query('rollback to savepoint replace_view');
+        if ((err as { code?: string }).code !== '42P16' && !/cannot (drop|change)/.test(String((err as Error).message))) throw err;
+      }
+    }
+    await run(`create view ${relationName(schema, tmp)} as\n`, build.sql);
+    await swapIn(client, schema, node.name, tmp, 'view');
+    return undefined;
+  }
+
+  const result = await run(`create table ${relationName(schema, tmp)} as (\n`, build.sql, '\n)');
+  await swapIn(client, schema, node.name, tmp, 'table');
+  return result.rowCount ?? undefined;
+}
+
+/** incremental: new rows are computed into a temp table, then delete+insert on unique_key (or append). */
+async function appendIncrement(
+  client: pg.Client,
+  node: PipelineNode,
+  build: ModelBuild,
+  run: (prefix: string, sql: string, suffix?: string) => Promise<pg.QueryResult>,
+): Promise<number> {
+  const target = relationName(build.schema, node.name);
+  const staged = quoteIdent(`${node.name}__increment`);
+  await run(`create temporary table ${staged} on commit drop as (\n`, build.sql, '\n)');
+  const { rows } = await client.query(`select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`, [staged]);
+  const columns = rows.map((r) => quoteIdent(r.attname)).join(', ');
+  const keys = [node.config.unique_key ?? []].flat().map(String);
+  if (keys.length) {
+    const match = keys.map((k) => `${target}.${quoteIdent(k)} = ${staged}.${quoteIdent(k)}`).join(' and ');
+    await client.query(`delete from ${target} using ${staged} where ${match}`);
+  }
+  const inserted = await client.query(`insert into ${target} (${columns}) select ${columns} from ${staged}`);
+  return inserted.rowCount ?? 0;
+}

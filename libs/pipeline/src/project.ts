@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { TaskError } from '@mt/cli';
+import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
+import { relationName, render } from './render.ts';
+import { genericTestSql, genericTestsFromYaml, type YamlSource } from './yaml-tests.ts';
+import type { NodeConfig, PipelineNode, Project, ProjectSettings } from './types.ts';
+
+const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Files of one kind under a folder, sorted, as paths relative to the workspace root. */
+function filesUnder(root: string, dir: string, ext: string): string[] {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  return (readdirSync(abs, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function readYaml(root: string, file: string): any {
+  try {
+    return parseYaml(readFileSync(join(root, file), 'utf8')) ?? {};
+  } catch (e) {
+    const pos = (e as any).linePos?.[0];
+    throw new TaskError('INVALID_YAML', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'Fix the YAML syntax (indentation is the usual cause).',
+    });
+  }
+}
+
+export function loadSettings(root: string): ProjectSettings {
+  const file = 'sql/project.yml';
+  const raw = existsSync(join(root, file)) ? readYaml(root, file) : {};
+  const settings: ProjectSettings = {
+    name: raw.name ?? 'project',
+    schema: raw.schema ?? 'public',
+    snapshotSchema: raw.snapshot_schema ?? 'snapshots',
+    folderConfig: raw.models ?? {},
+    seedColumnTypes: raw.seeds?.column_types ?? {},
+    vars: raw.vars ?? {},
+  };
+  for (const [key, value] of [['schema', settings.schema], ['snapshot_schema', settings.snapshotSchema]]) {
+    if (!isValidIdentifier(value)) {
+      throw new TaskError('INVALID_PROJECT', `${file}: "${key}" must be a lowercase identifier, found ${JSON.stringify(value)}.`);
+    }
+  }
+  return settings;
+}
+
+/** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */
+function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
+  const parts = relative('sql/models', file).split(sep).slice(0, -1);
+  let level: any = settings.folderConfig;
+  const merged: NodeConfig = {};
+  for (const part of parts) {
+    level = level?.[part];
+    if (!level || typeof level !== 'object') break;
+    for (const [k, v] of Object.entries(level)) if (typeof v !== 'object' || Array.isArray(v)) merged[k] = v;
+  }
+  return merged;
+}
+
+/**
+ * Reads sql/ and seeds/ for one tenant: every node with its rendered SQL, config and dependencies.
+ * Rendering happens here once (with is_incremental() false) because ref() calls define the DAG.
+ */
+export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = process.env): Project {
+  const settings = loadSettings(root);
+  const nodes = new Map<string, PipelineNode>();
+  const byName = new Map<string, PipelineNode>();
+  const add = (node: PipelineNode) => {
+    const clash = byName.get(node.name);
+    if (clash && node.kind !== 'test') {
+      throw new TaskError('DUPLICATE_NODE', `Two nodes are named "${node.name}": ${clash.file} and ${node.file}.`, {
+        hint: 'Names are shared by seeds, models and snapshots (they become relation names): rename one of them.',
+      });
+    }
+    if (node.kind !== 'test') byName.set(node.name, node);
+    nodes.set(node.id, node);
+  };
+
+  // Seeds: seeds/*.csv, overridden file by file by tenants/<name>/seeds/*.csv.
+  const seedFiles = new Map<string, string>();
+  for (const f of filesUnder(root, 'seeds', '.csv')) seedFiles.set(basename(f, '.csv'), f);
+  for (const f of filesUnder(root, relative(root, join(tenant.dir, 'seeds')), '.csv')) seedFiles.set(basename(f, '.csv'), f);
+  for (const [name, file] of [...seedFiles].sort()) {
+    assertNodeName(name, file);
+    const csv = readFileSync(join(root, file), 'utf8');
+    const columnTypes = settings.seedColumnTypes[name] ?? {};
+    add({ id: `seed.${name}`, kind: 'seed', name, file, csv, config: { column_types: columnTypes }, dependsOn: [], checksum: sha256(csv + JSON.stringify(columnTypes)) });
+  }
+
+  const templated: Array<{ kind: 'model' | 'snapshot' | 'test'; file: string }> = [
+    ...filesUnder(root, 'sql/models', '.sql').map((file) => ({ kind: 'model' as const, file })),
+    ...filesUnder(root, 'sql/snapshots', '.sql').map((file) => ({ kind: 'snapshot' as const, file })),
+    ...filesUnder(root, 'sql/tests', '.sql').map((file) => ({ kind: 'test' as const, file })),
+  ];
+  for (const { kind, file } of templated) {
+    const name = basename(file, '.sql');
+    assertNodeName(name, file);
+    const base = kind === 'model' ? folderDefaults(settings, file) : kind === 'test' ? { severity: 'error' as const } : {};
+    add({ id: `${kind}.${name}`, kind, name, file, template: readFileSync(join(root, file), 'utf8'), config: base, dependsOn: [], checksum: '' });
+  }
+
+  // YAML beside the models: per-model config, generic tests, sources.
+  const sources = new Map<string, YamlSource>();
+  for (const file of filesUnder(root, 'sql/models', '.yml')) {
+    const doc = readYaml(root, file);
+    for (const entry of doc.models ?? []) {
+      const model = nodes.get(`model.${entry.name}`);
+      if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);
+      Object.assign(model.config, entry.config ?? {});
+    }
+    for (const src of doc.sources ?? []) sources.set(src.name, src);
+    for (const test of genericTestsFromYaml(doc, file)) add(test);
+  }
+
+  const relationOf = (node: PipelineNode) =>
+    relationName(node.kind === 'snapshot' ? settings.snapshotSchema : settings.schema, node.name);
+  const vars = { ...settings.vars, ...tenant.vars };
+
+  for (const node of nodes.values()) {
+    if (!node.template) continue;
+    const refs = new Set<string>();
+    const config: NodeConfig = {};
+    node.sql = render(node.template, {
+      file: node.file,
+      tenant,
+      vars,
+      env,
+      thisRelation: relationOf(node),
+      incremental: false,
+      config,
+      ref: (name) => {
+        const target = byName.get(name);
+        if (!target) throw unknownRef(node, name, [...byName.keys()]);
+        refs.add(target.id);
+        return relationOf(target);
+      },
+      source: (sourceName, table) => sourceRelation(sources, node.file, sourceName, table),
+    });
+    Object.assign(node.config, config);
+    node.dependsOn = [...refs].sort();
+    if (node.kind === 'model') validateModelConfig(node);
+  }
+  for (const node of nodes.values()) {
+    if (node.generic) {
+      node.dependsOn = genericDependencies(node, byName);
+      node.sql = genericTestSql(node.generic, (name) => relationOf(byName.get(name)!));
+    }
+    if (node.kind !== 'seed') node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
+  }
+  return { root, tenant, settings, nodes };
+}
+
+export const relationFor = (project: Project, node: PipelineNode) =>
+  relationName(node.kind === 'snapshot' ? project.settings.snapshotSchema : project.settings.schema, node.name);
+
+function assertNodeName(name: string, file: string) {
+  if (!isValidIdentifier(name)) {
+    throw new TaskError('INVALID_NODE_NAME', `${file}: "${name}" is not a valid relation name (lowercase letters, digits and _, starting with a letter).`, {
+      hint: 'Rename the file: its name becomes the table or view name.',
+    });
+  }
+}
+
+function validateModelConfig(node: PipelineNode) {
+  const m = node.config.materialized ?? 'view';
+  if (!MATERIALIZATIONS.has(m)) {
+    throw new TaskError('INVALID_CONFIG', `${node.file}: materialized='${m}' is not supported; use view, table or incremental.`);
+  }
+  node.config.materialized = m;
+}
+
+function unknownRef(node: PipelineNode, name: string, known: string[]): TaskError {
+  const line = (node.template ?? '').split('\n').findIndex((l) => l.includes(name)) + 1;
+  const distance = (k: string) => editDistance(name, k);
+  const best = Math.min(...known.map(distance));
+  const close = best <= Math.max(2, name.length / 3) ? known.filter((k) => distance(k) === best) : [];
+  return new TaskError('UNKNOWN_REF', `${node.file}${line ? `:${line}` : ''}: ref('${name}') points to nothing: there is no model, seed or snapshot named "${name}".`, {
+    hint: close.length ? `Did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'Check the name against the files in sql/models, sql/snapshots and seeds.',
+  });
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function sourceRelation(sources: Map<string, YamlSource>, file: string, sourceName: string, table: string): string {
+  const src = sources.get(sourceName);
+  const t = src?.tables?.find((x) => x.name === table);
+  if (!src || !t) {
+    throw new TaskError('UNKNOWN_SOURCE', `${file}: source('${sourceName}', '${table}') is not declared in any sql/models/**/*.yml "sources:" block.`);
+  }
+  return relationName(src.schema ?? sourceName, t.identifier ?? t.name);
+}
+
+function genericDependencies(node: PipelineNode, byName: Map<string, PipelineNode>): string[] {
+  const g = node.generic!;
+  const deps = [`model.${g.model}`];
+  if (g.type === 'relationships') {
+    const target = byName.get(g.to!);
+    if (!target) throw new TaskError('UNKNOWN_REF', `${node.file}: relationships test on ${g.model}.${g.column} points to "${g.to}", which does not exist.`);
+    deps.push(target.id);
+  }
+  return deps;
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type pg from 'pg';
+import { color, formatDuration, formatError, textTable } from '@mt/cli';
+import { selectNodes, topologicalOrder } from './graph.ts';
+import { buildModel } from './materialize.ts';
+import { loadProject, relationFor, sha256 } from './project.ts';
+import { relationKind } from './relations.ts';
+import { render } from './render.ts';
+import { loadSeed } from './seeds.ts';
+import { runSnapshot } from './snapshots.ts';
+import { runDataTest } from './data-tests.ts';
+import { acquireTenantLock, finishRun, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
+import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
+import type { Tenant } from '@mt/tenant-config';
+
+export type Phase = 'seed' | 'run' | 'snapshot' | 'test';
+const PHASE_KIND: Record<Phase, NodeKind> = { seed: 'seed', run: 'model', snapshot: 'snapshot', test: 'test' };
+
+/** What the pipeline needs from the database engine (see @mt/postgres). */
+export interface DatabaseAccess {
+  ensureUp(): Promise<unknown>;
+  ensureDatabase(name: string): Promise<unknown>;
+  /** A connected client; connection failures are reported as TaskErrors with the next step. */
+  connect(database: string): Promise<pg.Client>;
+}
+
+export interface PipelineOptions {
+  root: string;
+  tenant: Tenant;
+  db: DatabaseAccess;
+  phases: Phase[];
+  select?: string[];
+  fullRefresh?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Called as each node finishes (progress lines). */
+  onResult?: (r: NodeResult, index: number, total: number) => void;
+}
+
+export interface PipelineReport {
+  tenant: string;
+  results: NodeResult[];
+  ok: boolean;
+  ms: number;
+}
+
+/** Connects to the tenant's own database (created when missing), under the tenant's run lock. */
+export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
+  await db.ensureUp();
+  await db.ensureDatabase(tenant.database);
+  return db.connect(tenant.database);
+}
+
+/**
+ * seed → run → snapshot → test for one tenant (any subset, in that order). Unchanged nodes are
+ * skipped: a node's fingerprint hashes its own content and its parents' fingerprints, and is kept
+ * in the tenant database with the node's last result.
+ */
+export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
+  const started = performance.now();
+  // Everything that can be wrong in the files is found before any connection is made.
+  const project = loadProject(options.root, options.tenant, options.env);
+  const order = topologicalOrder(project);
+  const selected = options.select?.length ? selectNodes(project, options.select) : undefined;
+  const isSelected = (n: PipelineNode) =>
+    !selected || selected.has(n.id) || (n.kind === 'test' && n.dependsOn.some((d) => selected.has(d)));
+  const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
+  const planned = work.filter(isSelected);
+
+  const client = await openTenantDatabase(options.db, options.tenant);
+  const results: NodeResult[] = [];
+  try {
+    await acquireTenantLock(client, options.tenant.name);
+    const state = await loadState(client);
+    const runId = randomUUID();
+    await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
+    const ctx: RunContext = { client, project, state, runId, current: new Map(), failed: new Set(), built: new Set(), options };
+    for (const node of work) {
+      const restoring = !isSelected(node) && (await needsRestore(ctx, node));
+      if (!isSelected(node) && !restoring) continue;
+      const result = await runNode(ctx, node);
+      results.push(result);
+      options.onResult?.(result, results.length, planned.length);
+    }
+    const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
+    await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
+    return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
+  } finally {
+    await client.end();
+  }
+}
+
+interface RunContext {
+  client: pg.Client;
+  project: Project;
+  state: Map<string, StoredNode>;
+  runId: string;
+  /** Fingerprints of the nodes this run built or found up to date. */
+  current: Map<string, string>;
+  failed: Set<string>;
+  built: Set<string>;
+  options: PipelineOptions;
+}
+
+const isView = (node: PipelineNode) => node.kind === 'model' && node.config.materialized === 'view';
+
+/**
+ * What a node would be built from now: its own checksum plus what each parent *holds* in the
+ * database — the fingerprint it was last built with, unless this run built it — not what the files
+ * say. So `snapshot` after an edited but not yet loaded seed records nothing, and the next `seed` +
+ * `snapshot` still sees the change. Views hold no data: they pass their parents' state through.
+ */
+function inputFingerprint(ctx: RunContext, node: PipelineNode): string {
+  return sha256([node.checksum, ...node.dependsOn.map((d) => heldFingerprint(ctx, d))].join('\n'));
+}
+
+function heldFingerprint(ctx: RunContext, id: string): string {
+  const node = ctx.project.nodes.get(id)!;
+  return ctx.current.get(id) ?? (isView(node) ? inputFingerprint(ctx, node) : ctx.state.get(id)?.fingerprint ?? 'absent');
+}
+
+const schemaOf = (ctx: RunContext, node: PipelineNode) =>
+  node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema;
+
+/** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
+async function needsRestore(ctx: RunContext, node: PipelineNode): Promise<boolean> {
+  if (node.kind !== 'model' || !ctx.state.has(node.id) || !node.dependsOn.some((d) => ctx.built.has(d))) return false;
+  return !(await relationKind(ctx.client, schemaOf(ctx, node), node.name));
+}
+
+async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const base = { id: node.id, kind: node.kind, name: node.name };
+  const fingerprint = inputFingerprint(ctx, node);
+  if (node.dependsOn.some((d) => ctx.failed.has(d))) {
+    ctx.failed.add(node.id);
+    return { ...base, status: 'upstream-failed', ms: 0 };
+  }
+  const compiledFile = writeCompiled(ctx, node);
+  const { client } = ctx;
+  try {
+    if (node.kind === 'test') {
+      const outcome = await runDataTest(client, node, compiledFile);
+      const status = outcome.failures === 0 ? 'pass' : node.config.severity === 'warn' ? 'warn' : 'fail';
+      const ms = performance.now() - t0;
+      await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status, rows: outcome.failures, ms, runId: ctx.runId });
+      const detail = outcome.failures ? failingRows(node, outcome) : undefined;
+      return { ...base, status, rows: outcome.failures, ms, detail };
+    }
+    const stored = ctx.state.get(node.id);
+    const exists = await relationKind(client, schemaOf(ctx, node), node.name);
+    const forced = ctx.options.fullRefresh && node.kind === 'model';
+    // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
+    // matters (a cascade that dropped it shows up as `exists` false).
+    const upToDate = isView(node) ? stored?.checksum === node.checksum : stored?.fingerprint === fingerprint;
+    if (!forced && exists && upToDate && stored?.status === 'built') {
+      ctx.current.set(node.id, fingerprint);
+      return { ...base, status: 'skipped', ms: performance.now() - t0 };
+    }
+    await client.query('begin');
+    let rows: number | undefined;
+    if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node);
+    else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
+    else {
+      const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
+      const sql = incremental ? renderIncremental(ctx, node) : node.sql!;
+      rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
+    }
+    const ms = performance.now() - t0;
+    await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms, runId: ctx.runId });
+    await client.query('commit');
+    ctx.built.add(node.id);
+    ctx.current.set(node.id, fingerprint);
+    return { ...base, status: 'built', rows, ms };
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    ctx.failed.add(node.id);
+    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
+  }
+}
+
+function renderIncremental(ctx: RunContext, node: PipelineNode): string {
+  const { project } = ctx;
+  return render(node.template!, {
+    file: node.file,
+    tenant: project.tenant,
+    vars: { ...project.settings.vars, ...project.tenant.vars },
+    env: ctx.options.env ?? process.env,
+    thisRelation: relationFor(project, node),
+    incremental: true,
+    config: {},
+    ref: (name) => relationFor(project, [...project.nodes.values()].find((n) => n.name === name && n.kind !== 'test')!),
+    source: () => {
+      throw new Error('unreachable: sources were resolved when the project loaded');
+    },
+  });
+}
+
+/** Compiled SQL goes to dist/compiled/<tenant>/… so users can read what actually ran. */
+function writeCompiled(ctx: RunContext, node: PipelineNode): string | undefined {
+  if (!node.sql) return undefined;
+  const rel = join('dist', 'compiled', ctx.project.tenant.name, node.generic ? join('tests', `${node.name}.sql`) : node.file);
+  const abs = join(ctx.project.root, rel);
+  mkdirSync(dirname(abs), { recursive: true });
+  writeFileSync(abs, `${node.sql}\n`);
+  return rel;
+}
+
+function failingRows(node: PipelineNode, outcome: { failures: number; sample: { columns: string[]; rows: string[][] } }): string {
+  const { columns, rows } = outcome.sample;
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => '    ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  const more = outcome.failures > rows.length ? `\n    … ${outcome.failures - rows.length} more` : '';
+  return [`${node.file}: ${outcome.failures} failing row(s)`, line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + more;
+}
+
+const PAINT = { built: color.green, pass: color.green, skipped: color.dim, warn: color.yellow, fail: color.red, error: color.red, 'upstream-failed': color.red };
+const rowsText = (r: NodeResult) => (r.rows === undefined ? '' : r.kind === 'test' ? `${r.rows} failing` : `${r.rows} rows`);
+
+/** A line for a node that did something or went wrong (skips and passes are only counted). */
+export function progressLine(r: NodeResult, index: number, total: number): string | undefined {
+  if (r.status === 'skipped' || r.status === 'pass') return undefined;
+  return `${String(index).padStart(3)}/${total}  ${r.kind.padEnd(8)} ${r.name.padEnd(32)} ${PAINT[r.status](r.status.padEnd(15))} ${rowsText(r).padStart(10)}  ${formatDuration(r.ms)}`;
+}
+
+/**
+ * The closing table: every seed, model and snapshot (node, status, rows, time), tests that did not
+ * pass, and a totals line.
+ */
+export function formatSummary(report: PipelineReport): string {
+  const shown = report.results.filter((r) => r.kind !== 'test' || r.status !== 'pass');
+  const rows = shown.map((r) => [`${r.kind} ${r.name}`, PAINT[r.status](r.status), r.rows ?? '', formatDuration(r.ms)]);
+  const passed = report.results.filter((r) => r.kind === 'test' && r.status === 'pass').length;
+  if (passed) rows.push([`${passed} data tests`, PAINT.pass('pass'), '', formatDuration(report.results.filter((r) => r.kind === 'test').reduce((a, r) => a + r.ms, 0))]);
+  const count = (s: string) => report.results.filter((r) => r.status === s).length;
+  const totals = ['built', 'skipped', 'pass', 'warn', 'fail', 'error', 'upstream-failed'].filter(count).map((s) => `${count(s)} ${s}`);
+  const verdict = report.ok ? color.green('OK') : color.red('FAILED');
+  const table = rows.length ? `${textTable(['node', 'status', 'rows', 'time'], rows, [2, 3])}\n\n` : '';
+  return `${table}${report.tenant}: ${verdict} — ${totals.join(', ') || 'nothing to do'} in ${formatDuration(report.ms)}`;
+}

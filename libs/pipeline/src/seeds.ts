@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { parse } from 'csv-parse/sync';
+import { from as copyFrom } from 'pg-copy-streams';
+import { TaskError } from '@mt/cli';
+import { quoteIdent, relationName } from './render.ts';
+import { sameColumns, swapIn } from './relations.ts';
+import type { PipelineNode } from './types.ts';
+
+const INT4 = 2147483647n;
+const detectors: Array<[string, (v: string) => boolean]> = [
+  ['integer', (v) => /^-?\d{1,10}$/.test(v) && BigInt(v) <= INT4 && BigInt(v) >= -INT4 - 1n],
+  ['bigint', (v) => /^-?\d{1,19}$/.test(v)],
+  ['numeric', (v) => /^-?(\d+\.?\d*|\.\d+)$/.test(v)],
+  ['boolean', (v) => /^(true|false)$/i.test(v)],
+  ['date', (v) => /^\d{4}-\d{2}-\d{2}$/.test(v)],
+  ['timestamp', (v) => /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)],
+];
+
+/** The narrowest type every non-empty value of a column fits (text when nothing else does). */
+function inferType(values: string[]): string {
+  const present = values.filter((v) => v !== '');
+  if (!present.length) return 'text';
+  return detectors.find(([, ok]) => present.every(ok))?.[0] ?? 'text';
+}
+
+/** Parses the CSV to check its shape and decide column types; bad rows fail with file:line. */
+export function seedColumns(node: PipelineNode): Array<{ name: string; type: string }> {
+  let records: string[][];
+  try {
+    records = parse(node.csv!, { bom: true, skip_empty_lines: true });
+  } catch (e) {
+    const err = e as { lines?: number; message: string };
+    throw new TaskError('SEED_MALFORMED', `${node.file}:${err.lines ?? '?'}: malformed CSV row: ${err.message.replace(/ on line \d+$/, '')}.`, {
+      hint: 'Every row needs as many fields as the header; quote values that contain commas or quotes. The previous table was left as it was.',
+    });
+  }
+  const [header, ...rows] = records;
+  if (!header?.length) throw new TaskError('SEED_EMPTY', `${node.file}: the file has no header row.`);
+  const dupes = header.filter((h, i) => header.indexOf(h) !== i);
+  if (dupes.length || header.some((h) => !h.trim())) {
+    throw new TaskError('SEED_HEADER', `${node.file}:1: column names must be present and unique (problem: ${dupes.join(', ') || 'an empty name'}).`);
+  }
+  const configured = node.config.column_types ?? {};
+  for (const name of Object.keys(configured)) {
+    if (!header.includes(name)) throw new TaskError('SEED_CONFIG', `sql/project.yml: seeds.column_types.${node.name}.${name} names a column that ${node.file} does not have (columns: ${header.join(', ')}).`);
+  }
+  return header.map((name, i) => ({ name, type: configured[name] ?? inferType(rows.map((r) => r[i])) }));
+}
+
+/**
+ * Loads one seed with COPY inside the caller's transaction. Same columns as before: truncate and
+ * reload, so views on the table survive. Different columns: load a new table and swap it in.
+ * Any error rolls back to the previous table.
+ */
+export async function loadSeed(client: pg.Client, schema: string, node: PipelineNode): Promise<number> {
+  const columns = seedColumns(node);
+  const tmp = `${node.name}__tmp`;
+  await client.query(`create schema if not exists ${quoteIdent(schema)}`);
+  await client.query(`drop table if exists ${relationName(schema, tmp)}`);
+  await client.query(`create table ${relationName(schema, tmp)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+  const reuse = await sameColumns(client, schema, node.name, tmp);
+  if (reuse) {
+    await client.query(`drop table ${relationName(schema, tmp)}`);
+    await client.query(`truncate table ${relationName(schema, node.name)}`);
+  }
+  const target = relationName(schema, reuse ? node.name : tmp);
+  const rows = await copyCsv(client, target, columns.map((c) => c.name), node);
+  if (!reuse) await swapIn(client, schema, node.name, tmp, 'table');
+  return rows;
+}
+
+async function copyCsv(client: pg.Client, target: string, columns: string[], node: PipelineNode): Promise<number> {
+  const copy = client.query(copyFrom(`copy ${target} (${columns.map(quoteIdent).join(', ')}) from stdin with (format csv, header true)`));
+  try {
+    await pipeline(Readable.from([Buffer.from(node.csv!.replace(/^\uFEFF/, ''))]), copy);
+  } catch (e) {
+    const err = e as { message: string; where?: string };
+    // where: 'COPY customers__tmp, line 3, column customer_id: "abc"'
+    const m = /line (\d+)(?:, column ([^:]+))?/.exec(err.where ?? '');
+    throw new TaskError('SEED_LOAD', `${node.file}:${m?.[1] ?? '?'}: ${err.message}${m?.[2] ? ` (column ${m[2]})` : ''}.`, {
+      hint: 'Fix the value in the CSV, or set the column type under seeds.column_types in sql/project.yml. The previous table was left as it was.',
+      cause: e,
+    });
+  }
+  return Number(copy.rowCount);
+}

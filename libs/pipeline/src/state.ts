@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { log } from '@mt/cli';
+
+/**
+ * Run state lives in each tenant database (schema pipeline_meta), so it travels with the data:
+ * drop the database and the state is gone too, and nothing stale can claim "up to date".
+ */
+export const META_SCHEMA = 'pipeline_meta';
+
+export interface StoredNode {
+  /** The node's own content hash. */
+  checksum: string;
+  /** Own content plus every upstream fingerprint: equal means nothing it reads has changed. */
+  fingerprint: string;
+  status: string;
+}
+
+const DDL = `
+create schema if not exists ${META_SCHEMA};
+create table if not exists ${META_SCHEMA}.node_state (
+  unique_id    text primary key,
+  kind         text not null,
+  checksum     text not null,
+  fingerprint  text not null,
+  status       text not null,
+  rows_affected bigint,
+  duration_ms  integer not null,
+  run_id       uuid not null,
+  finished_at  timestamptz not null default now()
+);
+create table if not exists ${META_SCHEMA}.runs (
+  run_id      uuid primary key,
+  tenant      text not null,
+  command     text not null,
+  started_at  timestamptz not null,
+  finished_at timestamptz,
+  status      text,
+  nodes_built integer
+);`;
+
+/**
+ * Serialises runs of one tenant: a second run waits for the first (and then finds its work done)
+ * instead of both swapping the same tables. Session-level, so it is released if the process dies.
+ */
+export async function acquireTenantLock(client: pg.Client, tenant: string): Promise<void> {
+  const key = `pipeline:${tenant}`;
+  const { rows } = await client.query('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
+  if (rows[0].ok) return;
+  log(`waiting for another run of ${tenant} to finish…`);
+  await client.query('select pg_advisory_lock(hashtext($1))', [key]);
+}
+
+export async function loadState(client: pg.Client): Promise<Map<string, StoredNode>> {
+  await client.query(DDL);
+  const { rows } = await client.query(`select unique_id, checksum, fingerprint, status from ${META_SCHEMA}.node_state`);
+  return new Map(rows.map((r) => [r.unique_id, { checksum: r.checksum, fingerprint: r.fingerprint, status: r.status }]));
+}
+
+export async function saveNodeState(
+  client: pg.Client,
+  row: { id: string; kind: string; checksum: string; fingerprint: string; status: string; rows?: number; ms: number; runId: string },
+): Promise<void> {
+  await client.query(
+    `insert into ${META_SCHEMA}.node_state (unique_id, kind, checksum, fingerprint, status, rows_affected, duration_ms, run_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (unique_id) do update set kind = excluded.kind, checksum = excluded.checksum, fingerprint = excluded.fingerprint,
+       status = excluded.status, rows_affected = excluded.rows_affected, duration_ms = excluded.duration_ms,
+       run_id = excluded.run_id, finished_at = now()`,
+    [row.id, row.kind, row.checksum, row.fingerprint, row.status, row.rows ?? null, Math.round(row.ms), row.runId],
+  );
+}
+
+export async function recordRun(client: pg.Client, run: { runId: string; tenant: string; command: string; startedAt: Date }) {
+  await client.query(`insert into ${META_SCHEMA}.runs (run_id, tenant, command, started_at) values ($1, $2, $3, $4)`, [
+    run.runId, run.tenant, run.command, run.startedAt,
+  ]);
+}
+
+export async function finishRun(client: pg.Client, runId: string, status: string, built: number) {
+  await client.query(`update ${META_SCHEMA}.runs set finished_at = now(), status = $2, nodes_built = $3 where run_id = $1`, [runId, status, built]);
+}
+
+export interface LastRun {
+  command: string;
+  status: string | null;
+  finishedAt: Date | null;
+  nodesBuilt: number | null;
+  relations: number;
+}
+
+/** The newest run recorded in a tenant database (undefined when it was never built). */
+export async function lastRun(client: pg.Client): Promise<LastRun | undefined> {
+  const { rows: has } = await client.query(`select to_regclass('${META_SCHEMA}.runs') is not null as ok`);
+  if (!has[0].ok) return undefined;
+  const { rows } = await client.query(
+    `select command, status, finished_at, nodes_built,
+       (select count(*) from ${META_SCHEMA}.node_state where status = 'built')::int as relations
+     from ${META_SCHEMA}.runs order by started_at desc limit 1`,
+  );
+  const r = rows[0];
+  return r && { command: r.command, status: r.status, finishedAt: r.finished_at, nodesBuilt: r.nodes_built, relations: r.relations };
+}

@@ -1,0 +1,80 @@
+import type { Tenant } from '@mt/tenant-config';
+
+export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test';
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+export type Severity = 'error' | 'warn';
+
+/** Everything a model, snapshot or test can set with config() or YAML. */
+export interface NodeConfig {
+  materialized?: Materialization;
+  unique_key?: string | string[];
+  strategy?: 'timestamp' | 'check';
+  updated_at?: string;
+  check_cols?: string[] | 'all';
+  hard_deletes?: 'ignore' | 'invalidate';
+  severity?: Severity;
+  column_types?: Record<string, string>;
+  enabled?: boolean;
+  [key: string]: unknown;
+}
+
+/** A generic data test from YAML (not_null, unique, accepted_values, relationships). */
+export interface GenericTest {
+  type: 'not_null' | 'unique' | 'accepted_values' | 'relationships';
+  model: string;
+  column: string;
+  values?: unknown[];
+  quote?: boolean;
+  to?: string;
+  field?: string;
+}
+
+export interface PipelineNode {
+  /** `<kind>.<name>`, unique in the project. */
+  id: string;
+  kind: NodeKind;
+  name: string;
+  /** Path relative to the workspace root (the YAML file for generic tests). */
+  file: string;
+  /** Jinja source (models, snapshots, singular tests). */
+  template?: string;
+  /** Seed CSV content. */
+  csv?: string;
+  generic?: GenericTest;
+  /** Folder defaults < YAML < config() in the file. */
+  config: NodeConfig;
+  /** SQL rendered for this tenant (is_incremental() false). */
+  sql?: string;
+  dependsOn: string[];
+  /** Content hash of this node alone (its SQL, CSV and config). */
+  checksum: string;
+}
+
+export interface ProjectSettings {
+  name: string;
+  schema: string;
+  snapshotSchema: string;
+  folderConfig: Record<string, NodeConfig>;
+  seedColumnTypes: Record<string, Record<string, string>>;
+  vars: Record<string, unknown>;
+}
+
+export interface Project {
+  root: string;
+  tenant: Tenant;
+  settings: ProjectSettings;
+  nodes: Map<string, PipelineNode>;
+}
+
+/** The outcome of one node, for the summary table and the run state. */
+export type NodeStatus = 'built' | 'skipped' | 'pass' | 'warn' | 'fail' | 'error' | 'upstream-failed';
+
+export interface NodeResult {
+  id: string;
+  kind: NodeKind;
+  name: string;
+  status: NodeStatus;
+  rows?: number;
+  ms: number;
+  detail?: string;
+}

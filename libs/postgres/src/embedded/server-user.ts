@@ -1,0 +1,64 @@
+import { stat } from 'node:fs/promises';
+import { dirname, parse } from 'node:path';
+import { TaskError } from '@mt/cli';
+import { run, RunFailure } from '../run.ts';
+
+/** The unprivileged account the server runs as when we are root (PostgreSQL refuses to run as root). */
+export interface ServerUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+const NAME = 'postgres';
+
+async function lookup(): Promise<ServerUser | undefined> {
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', NAME]), run('id', ['-g', NAME])]);
+    return { name: NAME, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch (err) {
+    if (err instanceof RunFailure && err.code === 1) return undefined;
+    throw err;
+  }
+}
+
+/** `undefined` when we are not root: then the binaries simply run as the current user. */
+export async function serverUser(): Promise<ServerUser | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const existing = await lookup();
+  if (existing) return existing;
+  try {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', NAME]);
+  } catch (err) {
+    // Another program may have created it meanwhile; only a still-missing user is an error.
+    const created = await lookup();
+    if (created) return created;
+    const detail = err instanceof RunFailure ? err.stderr.trim() || String(err.code) : String(err);
+    throw new TaskError('PG_USER_CREATE', `Running as root, the embedded PostgreSQL needs an unprivileged user "${NAME}", and creating it failed: ${detail}`, {
+      hint: `Create a system user named ${NAME}, or run the tasks as a normal user.`,
+      cause: err,
+    });
+  }
+  const created = await lookup();
+  if (!created) throw new TaskError('PG_USER_CREATE', `useradd reported success but user "${NAME}" does not exist.`);
+  return created;
+}
+
+/**
+ * Checks that `user` may enter every directory from / down to `dir` (spawned processes get only
+ * the primary group, so owner/group/other mode bits decide). A repository under /root, or a
+ * mkdtemp directory (0700), is the usual culprit; naming the directory saves a puzzling log.
+ */
+export async function assertReachable(dir: string, user: ServerUser, what: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const info = await stat(current);
+    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
+    if (!(info.mode & bit)) {
+      const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+      throw new TaskError('PG_PATH_NOT_TRAVERSABLE', `The embedded PostgreSQL runs as user "${user.name}" (it refuses to run as root), but that user cannot enter ${current} (mode ${mode}), on the way to ${what} ${dir}.`, {
+        hint: `Allow it with \`chmod o+x ${current}\`, or move ${what} below a directory that user can reach (PG_DATA_DIR sets the data directory).`,
+      });
+    }
+    if (current === parse(current).root) return;
+  }
+}

@@ -1,0 +1,101 @@
+import type { ClientConfig } from 'pg';
+import { TaskError, isTaskError } from '@mt/cli';
+import { BaseEngine } from './base.ts';
+import type { ConnectionHints } from './connection.ts';
+import { maskedUrl, portFrom, sslFrom } from './settings.ts';
+import type { DownResult, EngineStatus, Env, UpResult } from './types.ts';
+
+interface Settings {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  ssl: ClientConfig['ssl'];
+}
+
+type UrlParts = Partial<Record<'host' | 'port' | 'user' | 'password' | 'database' | 'sslmode', string>>;
+
+/** DATABASE_URL's parts, each falling back to the PG* variable, as libpq does (empty counts as unset). */
+function settingsFrom(env: Env): Settings {
+  const url: UrlParts = env.DATABASE_URL ? parseUrl(env.DATABASE_URL) : {};
+  return {
+    host: url.host || env.PGHOST || 'localhost',
+    port: url.port ? Number(url.port) : portFrom(env.PGPORT, 'PGPORT', 5432),
+    user: url.user || env.PGUSER || 'postgres',
+    password: url.password || env.PGPASSWORD || undefined,
+    database: url.database || env.PGDATABASE || 'postgres',
+    ssl: url.sslmode ? sslFrom(url.sslmode, 'DATABASE_URL') : sslFrom(env.PGSSLMODE, 'PGSSLMODE'),
+  };
+}
+
+function parseUrl(text: string): UrlParts {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') {
+      return {
+        host: decodeURIComponent(url.hostname.replace(/^\[(.*)\]$/, '$1')),
+        port: url.port,
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: decodeURIComponent(url.pathname.slice(1)),
+        sslmode: url.searchParams.get('sslmode') ?? undefined,
+      };
+    }
+  } catch {
+    // reported below; the value is not repeated, as it may contain the password
+  }
+  throw new TaskError('PG_CONFIG_INVALID', 'DATABASE_URL is not a valid postgres:// URL.', {
+    hint: 'Use postgres://user:password@host:5432/database (percent-encode special characters in the password).',
+  });
+}
+
+/** A server someone else runs (PG_MODE=external): we only connect, never start or stop it. */
+export class ExternalEngine extends BaseEngine {
+  readonly mode = 'external' as const;
+  protected readonly maintenanceDatabase: string;
+  protected readonly hints: ConnectionHints = {
+    unreachable: 'Check PGHOST/PGPORT or DATABASE_URL (with PG_MODE=external this tool does not start the server).',
+    auth: 'Check PGUSER/PGPASSWORD or DATABASE_URL.',
+  };
+  private readonly settings: Settings;
+
+  constructor(env: Env) {
+    super();
+    this.settings = settingsFrom(env);
+    this.maintenanceDatabase = this.settings.database;
+  }
+
+  clientConfig(database: string): ClientConfig {
+    const { host, port, user, password, ssl } = this.settings;
+    return { host, port, user, password, database, ssl, connectionTimeoutMillis: 10_000 };
+  }
+
+  describe(): string {
+    return `external postgres at ${maskedUrl(this.settings)}`;
+  }
+
+  async up(): Promise<UpResult> {
+    const t0 = performance.now();
+    await this.checkReachable();
+    return { status: 'already-running', port: this.settings.port, ms: Math.round(performance.now() - t0) };
+  }
+
+  async ensureUp(): Promise<void> {
+    await this.checkReachable();
+  }
+
+  async down(): Promise<DownResult> {
+    return { status: 'not-running', note: 'PG_MODE=external: this tool does not stop servers it did not start.' };
+  }
+
+  async status(): Promise<EngineStatus> {
+    const { host, port } = this.settings;
+    try {
+      return { running: true, mode: this.mode, host, port, ...(await this.serverInfo()) };
+    } catch (err) {
+      if (isTaskError(err) && err.code === 'DB_UNREACHABLE') return { running: false, mode: this.mode, host, port };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import type { TaskError } from '@mt/cli';
+import { resolveEngine, type Env } from '@mt/postgres';
+import { closedPort, rootDir } from './helpers.ts';
+
+const PASSWORD = 'pw-Secret-4711';
+const external = (env: Env) => resolveEngine({ rootDir, env: { PG_MODE: 'external', ...env } });
+const text = (err: TaskError | undefined) => `${err?.message}\n${err?.hint}`;
+
+test('external mode, nothing listening: DB_UNREACHABLE names host:port and mode, not the password', async (t) => {
+  const port = await closedPort();
+  const engine = external({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'app', PGPASSWORD: PASSWORD });
+  const err = await t.throwsAsync<TaskError>(engine.ensureUp());
+  t.is(err?.code, 'DB_UNREACHABLE');
+  t.true(err?.message.startsWith(`Cannot reach PostgreSQL at 127.0.0.1:${port} (external mode)`), err?.message);
+  t.regex(err?.hint ?? '', /PGHOST\/PGPORT or DATABASE_URL/);
+  t.false(text(err).includes(PASSWORD));
+  t.like(await engine.status(), { running: false, mode: 'external', port });
+  t.like(await engine.down(), { status: 'not-running' });
+});
+
+test('external mode from DATABASE_URL: parts are decoded, the password is masked in describe() and errors', async (t) => {
+  const port = await closedPort();
+  const engine = external({ DATABASE_URL: `postgresql://app%40corp:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}/maint?sslmode=disable` });
+  t.like(engine.clientConfig('tenant_x'), { host: '127.0.0.1', port, user: 'app@corp', password: PASSWORD, database: 'tenant_x' });
+  t.is(engine.describe(), `external postgres at postgres://app@corp:****@127.0.0.1:${port}/maint`);
+  const err = await t.throwsAsync<TaskError>(engine.up());
+  t.is(err?.code, 'DB_UNREACHABLE');
+  t.false(text(err).includes(PASSWORD));
+});
+
+test('a DATABASE_URL that is not a postgres URL is rejected without repeating it', (t) => {
+  for (const url of [`mysql://root:${PASSWORD}@db/x`, `postgres://root:${PASSWORD}%zz@db/x`, `${PASSWORD} no url`]) {
+    const err = t.throws<TaskError>(() => external({ DATABASE_URL: url }));
+    t.is(err?.code, 'PG_CONFIG_INVALID');
+    t.false(text(err).includes(PASSWORD));
+  }
+});
+
+test('ensureDatabase rejects invalid names before connecting (the server is unreachable here)', async (t) => {
+  const engine = external({ PGHOST: '127.0.0.1', PGPORT: String(await closedPort()) });
+  for (const name of ['Tenant', '1abc', 'a-b', 'x"; drop database postgres; --', 'a'.repeat(64), '']) {
+    const err = await t.throwsAsync<TaskError>(engine.ensureDatabase(name));
+    t.is(err?.code, 'INVALID_IDENTIFIER', name);
+  }
+  const valid = await t.throwsAsync<TaskError>(engine.ensureDatabase('a'.repeat(63)));
+  t.is(valid?.code, 'DB_UNREACHABLE', 'a valid name gets as far as connecting');
+});
+
+test('an unknown PG_MODE is a clear error', (t) => {
+  const err = t.throws<TaskError>(() => resolveEngine({ rootDir, env: { PG_MODE: 'podman' } }));
+  t.is(err?.code, 'PG_MODE_INVALID');
+  t.regex(err?.message ?? '', /embedded, docker, external/);
+});
+
+const hasDocker = spawnSync('docker', ['--version']).status === 0;
+(hasDocker ? test : test.skip)('docker mode without a daemon: DOCKER_DAEMON_DOWN suggests the embedded default', async (t) => {
+  const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', PATH: process.env.PATH, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+  for (const action of [() => engine.up(), () => engine.down(), () => engine.status()]) {
+    const err = await t.throwsAsync<TaskError>(action());
+    t.is(err?.code, 'DOCKER_DAEMON_DOWN');
+    t.regex(err?.message ?? '', /Docker daemon is not running/);
+    t.regex(err?.hint ?? '', /unset PG_MODE/);
+  }
+  t.is(engine.describe(), 'docker postgres (compose service postgres) at postgres://postgres:****@127.0.0.1:5432/postgres');
+});
+
+test('docker mode without the docker command: DOCKER_NOT_FOUND', async (t) => {
+  const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', PATH: '/nonexistent' } });
+  const err = await t.throwsAsync<TaskError>(engine.up());
+  t.is(err?.code, 'DOCKER_NOT_FOUND');
+  t.regex(err?.hint ?? '', /unset PG_MODE/);
+});
+
+test('docker mode: ensureUp only checks reachability', async (t) => {
+  const port = await closedPort();
+  const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', POSTGRES_PORT: String(port), POSTGRES_PASSWORD: PASSWORD } });
+  const err = await t.throwsAsync<TaskError>(engine.ensureUp());
+  t.is(err?.code, 'DB_UNREACHABLE');
+  t.regex(err?.message ?? '', /\(docker mode\)/);
+  t.regex(err?.hint ?? '', /make up/);
+  t.false(text(err).includes(PASSWORD));
+});
+
+const isRoot = process.getuid?.() === 0;
+(isRoot ? test : test.skip)('as root: a data directory the postgres user cannot reach is named in the error', async (t) => {
+  const locked = await mkdtemp(join(tmpdir(), 'mt-pg-locked-')); // 0700, owned by root
+  t.teardown(() => rm(locked, { recursive: true, force: true }));
+  const engine = resolveEngine({ rootDir, dataDir: join(locked, 'pg'), env: { PATH: process.env.PATH } });
+  const err = await t.throwsAsync<TaskError>(engine.up());
+  t.is(err?.code, 'PG_PATH_NOT_TRAVERSABLE');
+  t.true(err?.message.includes(`cannot enter ${locked} (mode 0700)`), err?.message);
+});

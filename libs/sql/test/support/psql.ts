@@ -1,0 +1,23 @@
+/** Helpers to run the real psql client (PostgreSQL 15 here) against the throwaway test server. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { TestServer } from './server.ts';
+
+export const PSQL = process.env.PSQL ?? '/usr/bin/psql';
+export const hasPsql = existsSync(PSQL);
+
+/**
+ * Runs psql without psqlrc (-X) and with the pager off. The client encoding is forced to UTF-8 so
+ * psql measures non-ASCII text like we do whatever the test machine's locale is.
+ */
+export function psql(server: TestServer, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const env = { ...process.env, PGCLIENTENCODING: 'UTF8', PGPASSWORD: '' };
+  const base = ['-X', '-P', 'pager=off', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', 'postgres'];
+  return new Promise((resolve, reject) => {
+    execFile(PSQL, [...base, ...args], { env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : NaN) : 0;
+      if (Number.isNaN(code)) reject(err);
+      else resolve({ stdout, stderr, code });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+export { findWorkspaceRoot, loadEnv } from './workspace.ts';
+export { IDENTIFIER_PATTERN, isValidIdentifier, assertTenantName } from './names.ts';
+export { type Tenant, listTenantNames, loadTenant, loadAllTenants, resolveTenantName, tenantsDir } from './tenant.ts';

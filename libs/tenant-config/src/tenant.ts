@@ -1,0 +1,110 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { TaskError } from '@mt/cli';
+import { assertTenantName, IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
+
+/** One tenant = one folder `tenants/<name>/` with a tenant.json (also one Nx project). */
+export interface Tenant {
+  name: string;
+  displayName: string;
+  database: string;
+  aurora: { schema: string };
+  dataLake: { bucket: string; prefix: string };
+  vars: Record<string, unknown>;
+  /** Folder of the tenant (for per-tenant seed overrides). */
+  dir: string;
+  /** `s3://<bucket>/<prefix>/<table>/` — the tenant's data lake location of a table. */
+  s3Location(table?: string): string;
+}
+
+const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+
+export const tenantsDir = (root: string) => join(root, 'tenants');
+
+export function listTenantNames(root: string): string[] {
+  const dir = tenantsDir(root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'tenant.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Loads and validates one tenant; every problem in the file is reported at once. */
+export function loadTenant(root: string, name: string): Tenant {
+  assertTenantName(name);
+  const dir = join(tenantsDir(root), name);
+  const file = join(dir, 'tenant.json');
+  if (!existsSync(file)) {
+    const known = listTenantNames(root);
+    throw new TaskError(
+      'UNKNOWN_TENANT',
+      `Unknown tenant "${name}": there is no ${relative(root, file)}. Known tenants: ${known.join(', ') || '(none)'}.`,
+      { hint: `Pick one of the known tenants, or add tenants/${name}/tenant.json (see README "Adding a tenant").` },
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new TaskError('INVALID_TENANT_CONFIG', `${relative(root, file)} is not valid JSON: ${(e as Error).message}.`, {
+      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+    });
+  }
+  return validateTenant(raw, { name, dir, file: relative(root, file) });
+}
+
+function validateTenant(raw: unknown, where: { name: string; dir: string; file: string }): Tenant {
+  const problems: string[] = [];
+  const obj = (raw ?? {}) as Record<string, any>;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push('the file must hold a JSON object');
+  const check = (ok: boolean, msg: string) => ok || problems.push(msg);
+
+  check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
+  check(isValidIdentifier(obj.database), `"database" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.database)}`);
+  check(isValidIdentifier(obj.aurora?.schema), `"aurora.schema" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.aurora?.schema)}`);
+  check(typeof obj.dataLake?.bucket === 'string' && S3_BUCKET.test(obj.dataLake.bucket),
+    `"dataLake.bucket" must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), found ${JSON.stringify(obj.dataLake?.bucket)}`);
+  check(typeof obj.dataLake?.prefix === 'string' && S3_PREFIX.test(obj.dataLake.prefix),
+    `"dataLake.prefix" must be a key prefix without leading or trailing "/", found ${JSON.stringify(obj.dataLake?.prefix)}`);
+  check(obj.displayName === undefined || typeof obj.displayName === 'string', '"displayName" must be a string');
+  check(obj.vars === undefined || (typeof obj.vars === 'object' && !Array.isArray(obj.vars)), '"vars" must be an object');
+  const known = new Set(['$schema', 'name', 'displayName', 'database', 'aurora', 'dataLake', 'vars']);
+  for (const key of Object.keys(obj)) check(known.has(key), `unknown key "${key}" (known: ${[...known].slice(1).join(', ')})`);
+
+  if (problems.length) {
+    throw new TaskError('INVALID_TENANT_CONFIG', `${where.file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, {
+      hint: 'Compare with tenants/tenant_a/tenant.json.',
+    });
+  }
+  const { bucket, prefix } = obj.dataLake;
+  return {
+    name: where.name,
+    displayName: obj.displayName ?? where.name,
+    database: obj.database,
+    aurora: { schema: obj.aurora.schema },
+    dataLake: { bucket, prefix },
+    vars: obj.vars ?? {},
+    dir: where.dir,
+    s3Location: (table?: string) => `s3://${bucket}/${prefix}/${table ? `${table}/` : ''}`,
+  };
+}
+
+export function loadAllTenants(root: string): Tenant[] {
+  return listTenantNames(root).map((n) => loadTenant(root, n));
+}
+
+/**
+ * The tenant a command is for: `--tenant` wins, then TENANT_NAME (env or .env). The name is validated
+ * before anything connects anywhere.
+ */
+export function resolveTenantName(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const name = flag ?? env.TENANT_NAME;
+  if (!name) {
+    throw new TaskError('NO_TENANT', 'No tenant given: pass --tenant <name> or set TENANT_NAME (in the environment or .env).', {
+      hint: 'For example: make tenant-run TENANT=tenant_a',
+    });
+  }
+  return assertTenantName(name);
+}

@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ ref('regions') }}
+)
+
+select
+    region_id,
+    region_name,
+    country
+from source

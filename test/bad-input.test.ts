@@ -1,0 +1,147 @@
+import { createServer } from 'node:net';
+import test from 'ava';
+import { makeWorkspace, type TestWorkspace } from './support/workspace.ts';
+
+let ws: TestWorkspace;
+test.before(async () => {
+  ws = await makeWorkspace();
+  const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+  if (first.code !== 0) throw new Error(first.stderr);
+});
+test.after.always(async () => ws?.cleanup());
+
+/** A port where nothing listens (bound then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+test('unknown tenant: the error lists the known tenants', async (t) => {
+  const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_zz']);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /\[UNKNOWN_TENANT\] Unknown tenant "tenant_zz".*Known tenants: tenant_a, tenant_b\./);
+  t.notRegex(r.stderr, /at .*\.ts:\d+/, 'no stack trace for a user error');
+});
+
+for (const bad of ['a;drop', '../x', 'Tenant-A', 'x'.repeat(64)]) {
+  test(`invalid tenant name ${JSON.stringify(bad.slice(0, 12))} is rejected before any connection`, async (t) => {
+    // The database points at a closed port: reaching it would print DB_UNREACHABLE instead.
+    const env = { PG_MODE: 'external', PGHOST: '127.0.0.1', PGPORT: String(await closedPort()) };
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', bad], env);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[INVALID_TENANT\] Invalid tenant name/);
+    t.notRegex(r.stderr, /DB_UNREACHABLE/);
+  });
+}
+
+test('database not reachable: names host and port, suggests make up, never shows the password', async (t) => {
+  const port = await closedPort();
+  const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], {
+    PG_MODE: 'external', PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'alice', PGPASSWORD: 's3cret-pw',
+  });
+  t.is(r.code, 1);
+  t.regex(r.stderr, new RegExp(`\\[DB_UNREACHABLE\\].*127\\.0\\.0\\.1:${port}`));
+  t.regex(r.stderr, /make up/);
+  t.notRegex(r.stderr + r.stdout, /s3cret-pw/);
+});
+
+test.serial('malformed CSV row: file and line named, previous table intact', async (t) => {
+  const before = ws.read('seeds/regions.csv');
+  ws.write('seeds/regions.csv', `${before}5,Lombardy\n6,Texas,United States\n`);
+  try {
+    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[SEED_MALFORMED\] seeds\/regions\.csv:6: malformed CSV row/);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
+    t.is(rows[0].n, 4);
+  } finally {
+    ws.write('seeds/regions.csv', before);
+  }
+});
+
+test.serial('a value of the wrong type: file, line and column named, previous table intact', async (t) => {
+  const before = ws.read('seeds/orders.csv');
+  ws.write('seeds/orders.csv', before.replace('8,1005,5,3,2024-01-16,2,39.98', '8,1005,5,3,2024-01-16,two,39.98'));
+  try {
+    // quantity is inferred as text now, so pin it to see COPY's own type check
+    ws.write('sql/project.yml', ws.read('sql/project.yml').replace('      total_amount: numeric(12,2)', '      total_amount: numeric(12,2)\n      quantity: integer'));
+    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[SEED_LOAD\] seeds\/orders\.csv:9: invalid input syntax for type integer: "two" \(column quantity\)/);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n, sum(quantity)::int as q from orders');
+    t.deepEqual(rows[0], { n: 8, q: 11 });
+  } finally {
+    ws.write('seeds/orders.csv', before);
+    ws.write('sql/project.yml', ws.read('sql/project.yml').replace('\n      quantity: integer', ''));
+  }
+});
+
+test.serial('SQL error in a model: file:line:col with a caret, previous relation still queryable', async (t) => {
+  const file = 'sql/models/marts/agg_monthly_sales.sql';
+  const before = ws.read(file);
+  ws.write(file, before.replace('sum(order_total) as sales', 'sum(order_totl) as sales'));
+  try {
+    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /sql\/models\/marts\/agg_monthly_sales\.sql:10:13: ERROR: +column "order_totl" does not exist/);
+    t.regex(r.stderr, /\n\s+10 \|\s+sum\(order_totl\) as sales,\n\s+\|\s+\^/);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
+    t.is(rows[0].n, 1);
+  } finally {
+    ws.write(file, before);
+  }
+});
+
+test.serial('ref to a missing model names the file and the missing name', async (t) => {
+  const file = 'sql/models/marts/agg_daily_sales.sql';
+  const before = ws.read(file);
+  ws.write(file, before.replace("ref('fct_orders')", "ref('fct_order')"));
+  try {
+    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[UNKNOWN_REF\] sql\/models\/marts\/agg_daily_sales\.sql:2: ref\('fct_order'\) points to nothing/);
+    t.regex(r.stderr, /Did you mean 'fct_orders'/);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_daily_sales');
+    t.is(rows[0].n, 5);
+  } finally {
+    ws.write(file, before);
+  }
+});
+
+test.serial('a ref cycle is named with its files', async (t) => {
+  const file = 'sql/models/staging/stg_regions.sql';
+  const before = ws.read(file);
+  ws.write(file, `${before}\n-- {{ ref('dim_customers') }}\n`);
+  try {
+    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[REF_CYCLE\] ref\(\) cycle: (dim_customers -> stg_regions -> dim_customers|stg_regions -> dim_customers -> stg_regions) \(/);
+    t.regex(r.stderr, /\(.*sql\/models\/staging\/stg_regions\.sql/);
+    t.regex(r.stderr, /\(.*sql\/models\/marts\/dim_customers\.sql/);
+  } finally {
+    ws.write(file, before);
+  }
+});
+
+test.serial('a failing data test exits non-zero and shows the failing rows; severity warn does not fail', async (t) => {
+  ws.write('sql/tests/assert_no_laptops.sql', "select product_id, product_name from {{ ref('stg_products') }} where product_name = 'Laptop'\n");
+  ws.write('sql/tests/assert_no_mugs_warn.sql', "{{ config(severity='warn') }}\nselect product_id from {{ ref('stg_products') }} where product_name = 'Coffee Mug'\n");
+  try {
+    const r = await ws.task('tenant/src/test.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /assert_no_laptops\s+fail\s+1 failing/);
+    t.regex(r.stderr, /product_id \| product_name\n.*\n\s+1\s+\| Laptop/);
+    t.regex(r.stderr, /assert_no_mugs_warn\s+warn/);
+    t.regex(r.stdout, /FAILED/);
+    ws.write('sql/tests/assert_no_laptops.sql', 'select 1 where false\n');
+    const ok = await ws.task('tenant/src/test.ts', ['--tenant', 'tenant_a']);
+    t.is(ok.code, 0, ok.stderr);
+    t.regex(ok.stderr, /assert_no_mugs_warn\s+warn/);
+  } finally {
+    ws.write('sql/tests/assert_no_laptops.sql', 'select 1 where false\n');
+    ws.write('sql/tests/assert_no_mugs_warn.sql', 'select 1 where false\n');
+  }
+});

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { REPO, TEST_DATA_DIR, testEngine } from './support/workspace.ts';
+
+const run = promisify(execFile);
+const nx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(join(REPO, 'node_modules/.bin/nx'), args, { cwd: REPO, env: { ...process.env, NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', ...env } });
+
+const TENANT_TARGETS = ['db-connect', 'debug', 'dev-shell', 'run', 'seed', 'snapshot', 'tenant-run', 'test'];
+
+test.serial('every tenant folder is an Nx project with the pipeline targets', async (t) => {
+  const { stdout } = await nx(['show', 'project', 'tenant_a', '--json']);
+  const project = JSON.parse(stdout);
+  t.is(project.root, 'tenants/tenant_a');
+  t.deepEqual(Object.keys(project.targets).sort(), TENANT_TARGETS);
+  t.is(project.targets['tenant-run'].options.command, 'node --import tsx apps/tenant/src/tenant-run.ts --tenant tenant_a');
+  t.deepEqual(project.targets.run.dependsOn, ['seed']);
+  t.truthy(project.targets.seed.metadata.description);
+});
+
+test.serial('adding tenants/<name>/tenant.json adds a project with every target, no code change', async (t) => {
+  const dir = join(REPO, 'tenants', 'tenant_zz_test');
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(REPO, 'tenants/tenant_c/tenant.json'), join(dir, 'tenant.json'));
+  try {
+    const { stdout } = await nx(['show', 'projects', '--json']);
+    t.true(JSON.parse(stdout).includes('tenant_zz_test'));
+    const project = JSON.parse((await nx(['show', 'project', 'tenant_zz_test', '--json'])).stdout);
+    t.deepEqual(Object.keys(project.targets).sort(), TENANT_TARGETS);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await nx(['reset', '--only-workspace-data']).catch(() => {});
+  }
+});
+
+test.serial('make help lists every target with one line', async (t) => {
+  const { stdout } = await run('make', ['help'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+  for (const target of ['tenant-a', 'tenant-b', 'tenant-run', 'dbt-debug', 'dbt-seed', 'dbt-run', 'up', 'down', 'db-status', 'db-connect', 'dev-shell', 'dev-logs', 'setup', 'quick-start', 'demo', 'info', 'examples', 'version', 'test']) {
+    t.regex(stdout, new RegExp(`\\b${target}\\b.* \\w`), target);
+  }
+});
+
+test.serial('nx run <tenant>:tenant-run runs the task script through Nx', async (t) => {
+  await testEngine().ensureUp();
+  const { stdout, stderr } = await nx(['run', 'tenant_c:tenant-run', '--json'], { PG_DATA_DIR: TEST_DATA_DIR, PG_MODE: 'embedded', NO_COLOR: '1' });
+  t.regex(stdout + stderr, /Successfully ran target tenant-run for project tenant_c/);
+  t.regex(stdout, /"tenant": "tenant_c"/);
+});

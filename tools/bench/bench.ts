@@ -1,0 +1,67 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * `npm run bench`: how long the commands users type take. Uses its own embedded server
+ * (.data/bench-pg) so the numbers never touch your tenant databases. Results go to stdout as a
+ * Markdown table, ready for docs/BENCHMARKS.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { findWorkspaceRoot, loadTenant } from '@mt/tenant-config';
+import { resolveEngine } from '@mt/postgres';
+
+const root = findWorkspaceRoot();
+const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: join(root, '.data', 'bench-pg'), NO_COLOR: '1', NX_DAEMON: 'false' };
+const engine = resolveEngine({ rootDir: root, env });
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+
+function timed(cmd: string, args: string[]): { ms: number; out: string } {
+  const t0 = performance.now();
+  const out = execFileSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { ms: performance.now() - t0, out };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const built = (out: string) => Number(/(\d+) built/.exec(out)?.[1] ?? 0);
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function dropTenantDatabase(name: string) {
+  const client = await engine.connect('postgres');
+  try {
+    await client.query(`drop database if exists ${client.escapeIdentifier(loadTenant(root, name).database)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+const rows: string[][] = [];
+await engine.up();
+execFileSync('make', ['--no-print-directory', 'tenant-a'], { cwd: root, env, stdio: 'ignore' }); // warms Nx's graph cache
+
+const cold: number[] = [];
+let coldBuilt = 0;
+for (let i = 0; i < Math.min(REPEAT, 3); i++) {
+  await dropTenantDatabase('tenant_a');
+  const r = timed('make', ['--no-print-directory', 'tenant-a']);
+  cold.push(r.ms);
+  coldBuilt = built(r.out);
+}
+rows.push(['`make tenant-a`, cold (fresh tenant database, server running)', fmt(median(cold)), String(coldBuilt)]);
+
+const warm = Array.from({ length: REPEAT }, () => timed('make', ['--no-print-directory', 'tenant-a']));
+rows.push(['`make tenant-a`, warm (nothing changed)', fmt(median(warm.map((r) => r.ms))), String(built(warm.at(-1)!.out))]);
+
+const direct = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));
+rows.push(['task script directly, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)', fmt(median(direct.map((r) => r.ms))), String(built(direct.at(-1)!.out))]);
+rows.push(['Nx + make overhead (warm make − direct)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
+
+const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/platform/src/up.ts']));
+rows.push(['`up` when already running (script directly)', fmt(median(upWarm.map((r) => r.ms))), '']);
+
+await engine.down();
+const upCold = timed('node', ['--import', 'tsx', 'apps/platform/src/up.ts']);
+rows.push(['`up` from stopped (initialised data dir)', fmt(upCold.ms), '']);
+
+console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; median of ${REPEAT} runs (cold: ${cold.length})\n`);
+console.log('| what | time | nodes built |\n| --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+await engine.down();
