@@ -15,8 +15,8 @@ export NX_TUI ?= false
 INSTALLED := node_modules/.package-lock.json
 
 $(INSTALLED): package.json package-lock.json
-	@echo "installing dependencies (npm ci)…"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@echo "installing dependencies (npm install)…"
+	@npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ##@ Quick start

@@ -161,10 +161,10 @@ function skipNumber(text: string, i: number): number {
   while (isDigit(text[j] ?? '')) j++;
   if (text[j] === '.' && text[j + 1] !== '.') for (j++; isDigit(text[j] ?? ''); ) j++;
   if (/[eE]/.test(text[j] ?? '') && /[-+0-9]/.test(text[j + 1] ?? '')) {
-    const mantissaEnd = j;
     j += /[-+]/.test(text[j + 1]!) ? 2 : 1;
+    const digits = j;
     while (isDigit(text[j] ?? '')) j++;
-    if (!isDigit(text[j - 1]!) && j - mantissaEnd === 2) return j; // `1e-` without digits: no junk rule
+    if (j === digits) return j; // `1e-` without digits is a token of its own (no junk rule)
   }
   if (j < text.length && isIdentStart(text[j]!)) while (j < text.length && isIdentCont(text[j]!)) j++;
   return j;
