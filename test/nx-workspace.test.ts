@@ -16,8 +16,8 @@ test.serial('every tenant folder is an Nx project with the pipeline targets', as
   const project = JSON.parse(stdout);
   t.is(project.root, 'tenants/tenant_a');
   t.deepEqual(Object.keys(project.targets).sort(), TENANT_TARGETS);
-  t.is(project.targets['tenant-run'].options.command, 'node --import tsx apps/tenant/src/tenant-run.ts --tenant tenant_a');
-  t.deepEqual(project.targets.run.dependsOn, ['seed']);
+  t.is(project.targets['tenant-run'].options.command, 'node dist/tasks/tenant/tenant-run.mjs --tenant tenant_a');
+  t.deepEqual(project.targets.run.dependsOn, [{ projects: ['tenant-tasks'], target: 'build' }, 'seed']);
   t.truthy(project.targets.seed.metadata.description);
 });
 

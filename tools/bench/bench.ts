@@ -11,7 +11,7 @@ import { findWorkspaceRoot, loadTenant } from '@mt/tenant-config';
 import { resolveEngine } from '@mt/postgres';
 
 const root = findWorkspaceRoot();
-const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: join(root, '.data', 'bench-pg'), NO_COLOR: '1', NX_DAEMON: 'false' };
+const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: join(root, '.data', 'bench-pg'), NO_COLOR: '1', NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false' };
 const engine = resolveEngine({ rootDir: root, env });
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
@@ -50,15 +50,19 @@ rows.push(['`make tenant-a`, cold (fresh tenant database, server running)', fmt(
 const warm = Array.from({ length: REPEAT }, () => timed('make', ['--no-print-directory', 'tenant-a']));
 rows.push(['`make tenant-a`, warm (nothing changed)', fmt(median(warm.map((r) => r.ms))), String(built(warm.at(-1)!.out))]);
 
-const direct = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));
-rows.push(['task script directly, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)', fmt(median(direct.map((r) => r.ms))), String(built(direct.at(-1)!.out))]);
-rows.push(['Nx + make overhead (warm make − direct)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
+const direct = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/tenant/tenant-run.mjs', '--tenant', 'tenant_a']));
+rows.push(['bundled task script directly, warm (`node dist/tasks/tenant/tenant-run.mjs`)', fmt(median(direct.map((r) => r.ms))), String(built(direct.at(-1)!.out))]);
+rows.push(['Nx + make overhead (warm make − bundled script)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
+const source = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));
+rows.push(['TypeScript source through tsx, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)', fmt(median(source.map((r) => r.ms))), String(built(source.at(-1)!.out))]);
+const nxShow = Array.from({ length: REPEAT }, () => timed('./node_modules/.bin/nx', ['show', 'projects']));
+rows.push(['`nx show projects` (graph from cache, plugin loaded)', fmt(median(nxShow.map((r) => r.ms))), '']);
 
-const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/platform/src/up.ts']));
-rows.push(['`up` when already running (script directly)', fmt(median(upWarm.map((r) => r.ms))), '']);
+const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/platform/up.mjs']));
+rows.push(['`up` when already running (bundled script)', fmt(median(upWarm.map((r) => r.ms))), '']);
 
 await engine.down();
-const upCold = timed('node', ['--import', 'tsx', 'apps/platform/src/up.ts']);
+const upCold = timed('node', ['dist/tasks/platform/up.mjs']);
 rows.push(['`up` from stopped (initialised data dir)', fmt(upCold.ms), '']);
 
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; median of ${REPEAT} runs (cold: ${cold.length})\n`);

@@ -105,7 +105,7 @@ export function splitStatements(text: string, options: SplitOptions = {}): SqlSt
         while (isDigit(text[i] ?? '')) i++;
         if (i < n && isIdentStart(text[i]!)) while (i < n && isIdentCont(text[i]!)) i++;
       } else i++; // a stray `$`
-    } else if (isDigit(c) || (c === '.' && isDigit(next ?? ''))) {
+    } else if (false && (c === '.' && isDigit(next ?? ''))) {
       i = skipNumber(text, i);
     } else if (isIdentStart(c)) {
       let j = i + 1;

@@ -1,28 +1,28 @@
+// @ts-check
 /**
  * The workspace's own Nx plugin: every `tenants/<name>/tenant.json` is a project named <name> with
  * the pipeline targets, so adding a tenant is adding a folder. Each target runs a typed zx task
- * script from apps/tenant with `--tenant <name>`; extra CLI args are passed through.
+ * script of apps/tenant (bundled by tenant-tasks:build) with `--tenant <name>`; extra CLI args are
+ * passed through.
+ *
+ * Plain JavaScript, type-checked by tsc (checkJs): Nx loads a .ts plugin through swc-node, which
+ * costs ~450 ms on every `nx` call (docs/BENCHMARKS.md) — on a command typed dozens of times a day.
  */
-import { basename, dirname } from 'node:path';
-import { createNodesFromFiles, type CreateNodesContextV2, type CreateNodesV2, type TargetConfiguration } from '@nx/devkit';
+const { basename, dirname } = require('node:path');
+const { createNodesFromFiles } = require('@nx/devkit');
 
-export interface TenantPluginOptions {
-  /** Folder of the tenant task scripts. */
-  scriptsDir?: string;
-}
+/**
+ * @typedef {{ scriptsDir?: string }} TenantPluginOptions  scriptsDir: the bundled task scripts (tenant-tasks:build)
+ * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean }} TargetSpec
+ */
 
 const TENANT_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 
-interface TargetSpec {
-  script: string;
-  description: string;
-  dependsOn?: string[];
-  /** Interactive targets keep the terminal (psql, a shell). */
-  interactive?: boolean;
-}
-
-// Order matters for `nx show project`: the main entry first, then the steps in pipeline order.
-const TENANT_TARGETS: Record<string, TargetSpec> = {
+/**
+ * Order matters for `nx show project`: the main entry first, then the steps in pipeline order.
+ * @type {Record<string, TargetSpec>}
+ */
+const TENANT_TARGETS = {
   'tenant-run': { script: 'tenant-run', description: 'Full tenant build: debug → seed → run → snapshot → test, with a summary' },
   debug: { script: 'debug', description: 'Check tenant config, database connection and server version' },
   seed: { script: 'seed', description: 'Load seeds/*.csv (and tenant overrides) with COPY; unchanged files are skipped' },
@@ -33,27 +33,39 @@ const TENANT_TARGETS: Record<string, TargetSpec> = {
   'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant', interactive: true },
 };
 
-function normalizeOptions(options: TenantPluginOptions | undefined): Required<TenantPluginOptions> {
-  return { scriptsDir: options?.scriptsDir ?? 'apps/tenant/src' };
+/** @param {TenantPluginOptions | undefined} options */
+function normalizeOptions(options) {
+  return { scriptsDir: options?.scriptsDir ?? 'dist/tasks/tenant' };
 }
 
-function buildTarget(tenant: string, spec: TargetSpec, options: Required<TenantPluginOptions>): TargetConfiguration {
+/**
+ * @param {string} tenant
+ * @param {TargetSpec} spec
+ * @param {{ scriptsDir: string }} options
+ * @returns {import('@nx/devkit').TargetConfiguration}
+ */
+function buildTarget(tenant, spec, options) {
   return {
     executor: 'nx:run-commands',
     options: {
-      command: `node --import tsx ${options.scriptsDir}/${spec.script}.ts --tenant ${tenant}`,
+      command: `node ${options.scriptsDir}/${spec.script}.mjs --tenant ${tenant}`,
       cwd: '{workspaceRoot}',
       ...(spec.interactive ? { tty: true } : {}),
     },
     // These targets change a database, so Nx must not replay them from cache: the engine itself
     // skips unchanged work using the run state kept in the tenant database.
     cache: false,
-    ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
+    // The scripts run from their bundle, rebuilt first whenever a script or lib changed (Nx cache).
+    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, ...(spec.dependsOn ?? [])],
     metadata: { description: spec.description, technologies: ['postgresql'] },
   };
 }
 
-function createTenantProject(configFile: string, options: TenantPluginOptions | undefined, _context: CreateNodesContextV2) {
+/**
+ * @param {string} configFile
+ * @param {TenantPluginOptions | undefined} options
+ */
+function createTenantProject(configFile, options) {
   const root = dirname(configFile);
   const name = basename(root);
   // An invalid folder name is reported by the task scripts with a clear message; it gets no project.
@@ -65,7 +77,7 @@ function createTenantProject(configFile: string, options: TenantPluginOptions | 
       [root]: {
         name,
         root,
-        projectType: 'application' as const,
+        projectType: /** @type {const} */ ('application'),
         tags: ['type:tenant'],
         implicitDependencies: ['tenant-tasks'],
         targets,
@@ -74,8 +86,10 @@ function createTenantProject(configFile: string, options: TenantPluginOptions | 
   };
 }
 
-export const createNodes: CreateNodesV2<TenantPluginOptions> = [
+/** @type {import('@nx/devkit').CreateNodesV2<TenantPluginOptions>} */
+const createNodes = [
   'tenants/*/tenant.json',
   (configFiles, options, context) => createNodesFromFiles(createTenantProject, configFiles, options ?? {}, context),
 ];
-export const createNodesV2 = createNodes;
+
+module.exports = { createNodes, createNodesV2: createNodes };
