@@ -43,7 +43,7 @@ tenant-b: $(INSTALLED) ## Build tenant_b
 tenant-run: $(INSTALLED) ## Build TENANT=<name>
 	@$(NX) run $(TENANT):tenant-run $(ARGS)
 run-all: $(INSTALLED) ## Build every tenant in parallel
-	@$(NX) run-many -t tenant-run $(ARGS)
+	@$(NX) run-many -t tenant-run --output-style=static $(ARGS)
 
 ##@ Pipeline steps (dbt-style; dbt-* names kept from the original)
 dbt-debug debug: $(INSTALLED) ## Check config and connection of TENANT

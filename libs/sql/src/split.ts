@@ -105,7 +105,7 @@ export function splitStatements(text: string, options: SplitOptions = {}): SqlSt
         while (isDigit(text[i] ?? '')) i++;
         if (i < n && isIdentStart(text[i]!)) while (i < n && isIdentCont(text[i]!)) i++;
       } else i++; // a stray `$`
-    } else if (false && (c === '.' && isDigit(next ?? ''))) {
+    } else if (isDigit(c) || (c === '.' && isDigit(next ?? ''))) {
       i = skipNumber(text, i);
     } else if (isIdentStart(c)) {
       let j = i + 1;
@@ -128,7 +128,7 @@ export function splitStatements(text: string, options: SplitOptions = {}): SqlSt
     } else {
       if (c === '(') parenDepth++;
       else if (c === ')' && parenDepth > 0) parenDepth--;
-      i++; // operators, digits, punctuation: one character at a time so `--` / `/*` inside are seen
+      i++; // operators and punctuation: one character at a time so `--` / `/*` inside are seen
     }
     end = i;
   }
