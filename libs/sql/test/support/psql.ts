@@ -11,7 +11,7 @@ export const hasPsql = existsSync(PSQL);
  * psql measures non-ASCII text like we do whatever the test machine's locale is.
  */
 export function psql(server: TestServer, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const env = { ...process.env, PGCLIENTENCODING: 'UTF8', PGPASSWORD: '' };
+  const env = { ...process.env, PGCLIENTENCODING: 'UTF8', PGPASSWORD: server.password };
   const base = ['-X', '-P', 'pager=off', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', 'postgres'];
   return new Promise((resolve, reject) => {
     execFile(PSQL, [...base, ...args], { env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
