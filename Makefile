@@ -68,10 +68,12 @@ dev-shell: $(INSTALLED) ## A shell set up for TENANT (TENANT_NAME, PG*)
 	@$(NX) run $(TENANT):dev-shell $(ARGS)
 dev-logs: $(INSTALLED) ## Follow the database log
 	@$(NX) run platform:logs $(ARGS)
-test: $(INSTALLED) ## Run every test (ava)
-	@npm test --silent
+test: $(INSTALLED) ## Run every test (ava, real embedded PostgreSQL)
+	@$(NX) run workspace:test
+typecheck: $(INSTALLED) ## Type-check the whole workspace (tsc)
+	@$(NX) run workspace:typecheck
 bench: $(INSTALLED) ## Measure cold/warm runs and Nx overhead (docs/BENCHMARKS.md)
-	@npm run --silent bench
+	@$(NX) run workspace:bench
 graph: $(INSTALLED) ## Open the Nx project graph
 	@$(NX) graph
 
@@ -84,4 +86,4 @@ version: $(INSTALLED) ## Versions of the tools
 	@$(NX) run platform:version
 
 .PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all dbt-debug debug dbt-seed seed dbt-run run \
-	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test bench graph info examples version
+	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck bench graph info examples version

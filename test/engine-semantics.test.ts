@@ -74,3 +74,16 @@ test.serial('a Jinja syntax error names the file, line and column; nothing is to
   t.regex(r.stderr, /\[TEMPLATE_ERROR\] sql\/models\/marts\/tenant_vars\.sql:2:\d+: Jinja error: /);
   t.deepEqual(await ws.query('tenant_a', 'select vip from tenant_vars'), [{ vip: 700 }]);
 });
+
+test.serial('source() resolves a relation declared in YAML and it is queryable through a model', async (t) => {
+  ws.write('sql/models/staging/_sources.yml', 'sources:\n  - name: raw\n    schema: public\n    tables:\n      - name: region_table\n        identifier: regions\n');
+  ws.write('sql/models/staging/stg_region_source.sql', "select count(*) as n from {{ source('raw', 'region_table') }}\n");
+  ws.write('sql/models/marts/tenant_vars.sql', "select {{ var('segment_vip') }} as vip\n");
+  const results = await run();
+  t.is(statusOf(results, 'stg_region_source')?.status, 'built');
+  t.deepEqual(await ws.query('tenant_a', 'select n::int from stg_region_source'), [{ n: 4 }]);
+  ws.write('sql/models/staging/stg_region_source.sql', "select * from {{ source('raw', 'nope') }}\n");
+  const bad = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /\[UNKNOWN_SOURCE\] sql\/models\/staging\/stg_region_source\.sql: source\('raw', 'nope'\) is not declared/);
+});

@@ -48,7 +48,9 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
     databases[tenant] = config.database;
     writeFileSync(file, JSON.stringify(config, null, 2));
   }
-  const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: TEST_DATA_DIR, NO_COLOR: '1', TENANT_NAME: '' };
+  // The caller's TENANT_NAME must not leak in (a workspace's .env may set it).
+  const { TENANT_NAME: _ignored, ...inherited } = process.env;
+  const env = { ...inherited, PG_MODE: 'embedded', PG_DATA_DIR: TEST_DATA_DIR, NO_COLOR: '1' };
   return {
     root,
     databases,
