@@ -110,3 +110,12 @@ test.serial('--select and --full-refresh pick what is rebuilt', async (t) => {
   t.is(bad.code, 1);
   t.regex(bad.stderr, /UNKNOWN_SELECTOR.*nope[\s\S]*Known names: .*stg_customers/);
 });
+
+test.serial('db-connect runs psql on the tenant database; dev-shell sets TENANT_NAME and PG*', async (t) => {
+  const q = await ws.task('tenant/src/db-connect.ts', ['--tenant', 'tenant_a', '--sql', 'select count(*) as customers from stg_customers_tenant']);
+  t.is(q.code, 0, q.stderr);
+  t.regex(q.stdout, /customers\s*\n-+\n\s+5\n\(1 row\)/);
+  const sh = await ws.task('tenant/src/dev-shell.ts', ['--tenant', 'tenant_b', '--run', 'echo "$TENANT_NAME"; psql -XAtc "select current_database()"']);
+  t.is(sh.code, 0, sh.stderr);
+  t.deepEqual(sh.stdout.trim().split('\n'), ['tenant_b', ws.databases.tenant_b]);
+});

@@ -2,16 +2,15 @@
 import { $ } from 'zx';
 import { log, runMain } from '@mt/cli';
 import { tenantCli, tenantContext } from './context.ts';
-import { libpqEnv } from './pg-env.ts';
+import { tenantLibpqEnv } from './pg-env.ts';
 
 await runMain(async () => {
   const argv = await tenantCli('dev-shell', 'Starts a shell set up for the tenant: TENANT_NAME and PG* point at its database, so psql just works.')
     .option('run', { type: 'string', describe: 'Run one shell command in that environment and exit; e.g. --run "psql -c \'select 1\'"' })
     .parse();
-  const { tenant, engine } = tenantContext(argv.tenant);
-  await engine.ensureUp();
-  await engine.ensureDatabase(tenant.database);
-  const env = { ...process.env, ...libpqEnv(engine.clientConfig(tenant.database)), TENANT_NAME: tenant.name, PS1: `(${tenant.name}) \\w \\$ ` };
+  const ctx = tenantContext(argv.tenant);
+  const { tenant } = ctx;
+  const env = { ...process.env, ...(await tenantLibpqEnv(ctx)), TENANT_NAME: tenant.name, PS1: `(${tenant.name}) \\w \\$ ` };
   const shell = process.env.SHELL || '/bin/bash';
   if (!argv.run) log(`dev shell for ${tenant.name} (database ${tenant.database}); exit to leave`);
   const out = await $({ stdio: 'inherit', env, nothrow: true })`${shell} ${argv.run ? ['-c', argv.run] : ['-i']}`;

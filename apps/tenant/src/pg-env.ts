@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { which } from 'zx';
+import type { TenantContext } from './context.ts';
 
 /** libpq variables for psql and shells: the password travels in the environment, never in argv. */
 export function libpqEnv(cfg: pg.ClientConfig): Record<string, string> {
@@ -12,6 +13,13 @@ export function libpqEnv(cfg: pg.ClientConfig): Record<string, string> {
   };
   if (typeof cfg.password === 'string') env.PGPASSWORD = cfg.password;
   return env;
+}
+
+/** The tenant's database, started and created when needed, as libpq variables. */
+export async function tenantLibpqEnv({ engine, tenant }: TenantContext): Promise<Record<string, string>> {
+  await engine.ensureUp();
+  await engine.ensureDatabase(tenant.database);
+  return libpqEnv(engine.clientConfig(tenant.database));
 }
 
 export async function findPsql(): Promise<string> {
