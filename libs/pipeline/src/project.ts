@@ -5,8 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { TaskError } from '@mt/cli';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { relationName, render } from './render.ts';
-import { genericTestSql, genericTestsFromYaml, type YamlSource } from './yaml-tests.ts';
-import type { NodeConfig, PipelineNode, Project, ProjectSettings } from './types.ts';
+import { genericTestSql, genericTestsFromYaml } from './yaml-tests.ts';
+import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
 const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
 
@@ -120,46 +120,53 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     for (const test of genericTestsFromYaml(doc, file)) add(test);
   }
 
-  const relationOf = (node: PipelineNode) =>
-    relationName(node.kind === 'snapshot' ? settings.snapshotSchema : settings.schema, node.name);
-  const vars = { ...settings.vars, ...tenant.vars };
-
+  const project: Project = { root, tenant, settings, env, nodes, byName, sources };
   for (const node of nodes.values()) {
     if (!node.template) continue;
-    const refs = new Set<string>();
-    const config: NodeConfig = {};
-    node.sql = render(node.template, {
-      file: node.file,
-      tenant,
-      vars,
-      env,
-      thisRelation: relationOf(node),
-      incremental: false,
-      config,
-      ref: (name) => {
-        const target = byName.get(name);
-        if (!target) throw unknownRef(node, name, [...byName.keys()]);
-        refs.add(target.id);
-        return relationOf(target);
-      },
-      source: (sourceName, table) => sourceRelation(sources, node.file, sourceName, table),
-    });
-    Object.assign(node.config, config);
-    node.dependsOn = [...refs].sort();
+    const rendered = renderNode(project, node, false);
+    node.sql = rendered.sql;
+    Object.assign(node.config, rendered.config);
+    node.dependsOn = rendered.refs;
     if (node.kind === 'model') validateModelConfig(node);
   }
   for (const node of nodes.values()) {
     if (node.generic) {
       node.dependsOn = genericDependencies(node, byName);
-      node.sql = genericTestSql(node.generic, (name) => relationOf(byName.get(name)!));
+      node.sql = genericTestSql(node.generic, (name) => relationFor(project, byName.get(name)!));
     }
     if (node.kind !== 'seed') node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
   }
-  return { root, tenant, settings, nodes };
+  return project;
 }
 
 export const relationFor = (project: Project, node: PipelineNode) =>
   relationName(node.kind === 'snapshot' ? project.settings.snapshotSchema : project.settings.schema, node.name);
+
+/**
+ * Renders a node's Jinja for the project's tenant: at load time with is_incremental() false (the
+ * ref() calls found are the node's parents), and again before an incremental build with true.
+ */
+export function renderNode(project: Project, node: PipelineNode, incremental: boolean): { sql: string; config: NodeConfig; refs: string[] } {
+  const refs = new Set<string>();
+  const config: NodeConfig = {};
+  const sql = render(node.template!, {
+    file: node.file,
+    tenant: project.tenant,
+    vars: { ...project.settings.vars, ...project.tenant.vars },
+    env: project.env,
+    thisRelation: relationFor(project, node),
+    incremental,
+    config,
+    ref: (name) => {
+      const target = project.byName.get(name);
+      if (!target) throw unknownRef(node, name, [...project.byName.keys()]);
+      refs.add(target.id);
+      return relationFor(project, target);
+    },
+    source: (sourceName, table) => sourceRelation(project.sources, node.file, sourceName, table),
+  });
+  return { sql, config, refs: [...refs].sort() };
+}
 
 function assertNodeName(name: string, file: string) {
   if (!isValidIdentifier(name)) {

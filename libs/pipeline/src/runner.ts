@@ -5,9 +5,8 @@ import type pg from 'pg';
 import { color, formatDuration, formatError, textTable } from '@mt/cli';
 import { selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
-import { loadProject, relationFor, sha256 } from './project.ts';
+import { loadProject, renderNode, sha256 } from './project.ts';
 import { relationKind } from './relations.ts';
-import { render } from './render.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
@@ -164,7 +163,7 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
     else {
       const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
-      const sql = incremental ? renderIncremental(ctx, node) : node.sql!;
+      const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
       rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
     }
     const ms = performance.now() - t0;
@@ -178,23 +177,6 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
   }
-}
-
-function renderIncremental(ctx: RunContext, node: PipelineNode): string {
-  const { project } = ctx;
-  return render(node.template!, {
-    file: node.file,
-    tenant: project.tenant,
-    vars: { ...project.settings.vars, ...project.tenant.vars },
-    env: ctx.options.env ?? process.env,
-    thisRelation: relationFor(project, node),
-    incremental: true,
-    config: {},
-    ref: (name) => relationFor(project, [...project.nodes.values()].find((n) => n.name === name && n.kind !== 'test')!),
-    source: () => {
-      throw new Error('unreachable: sources were resolved when the project loaded');
-    },
-  });
 }
 
 /** Compiled SQL goes to dist/compiled/<tenant>/… so users can read what actually ran. */

@@ -59,11 +59,22 @@ export interface ProjectSettings {
   vars: Record<string, unknown>;
 }
 
+export interface YamlSource {
+  name: string;
+  schema?: string;
+  tables?: Array<{ name: string; identifier?: string }>;
+}
+
 export interface Project {
   root: string;
   tenant: Tenant;
   settings: ProjectSettings;
+  /** The environment env_var() reads. */
+  env: NodeJS.ProcessEnv;
   nodes: Map<string, PipelineNode>;
+  /** Seeds, models and snapshots by name (what ref() resolves). */
+  byName: Map<string, PipelineNode>;
+  sources: Map<string, YamlSource>;
 }
 
 /** The outcome of one node, for the summary table and the run state. */

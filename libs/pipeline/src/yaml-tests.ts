@@ -2,12 +2,6 @@ import { TaskError } from '@mt/cli';
 import { quoteIdent, quoteLiteral } from './render.ts';
 import type { GenericTest, PipelineNode, Severity } from './types.ts';
 
-export interface YamlSource {
-  name: string;
-  schema?: string;
-  tables?: Array<{ name: string; identifier?: string }>;
-}
-
 const TEST_TYPES = new Set(['not_null', 'unique', 'accepted_values', 'relationships']);
 
 /**
