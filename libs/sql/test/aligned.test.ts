@@ -45,7 +45,7 @@ let client: pg.Client | undefined;
 test.before(async () => {
   if (!hasPsql) return;
   server = await startServer();
-  client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
+  client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
   await client.connect();
 });
 test.after.always(async () => {

@@ -11,7 +11,7 @@ let client: pg.Client;
 
 test.before(async () => {
   server = await startServer();
-  client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
+  client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
   await client.connect();
   await client.query('create table orders (id int primary key, customer_id int, amount numeric)');
 });

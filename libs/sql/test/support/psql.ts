@@ -12,7 +12,7 @@ export const hasPsql = existsSync(PSQL);
  */
 export function psql(server: TestServer, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const env = { ...process.env, PGCLIENTENCODING: 'UTF8', PGPASSWORD: server.password };
-  const base = ['-X', '-P', 'pager=off', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', 'postgres'];
+  const base = ['-X', '-P', 'pager=off', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', server.database];
   return new Promise((resolve, reject) => {
     execFile(PSQL, [...base, ...args], { env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : NaN) : 0;

@@ -1,8 +1,9 @@
 /**
  * The PostgreSQL these tests talk to: the shared embedded test server of the whole test run
  * (.data/test-pg, started once by whichever test file needs it first; the engine's lock makes that
- * safe). Tests use the `postgres` maintenance database and leave nothing behind in it.
+ * safe), with a database of their own, dropped again by stop().
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { resolveEngine } from '@mt/postgres';
 
@@ -11,7 +12,7 @@ export interface TestServer {
   host: string;
   user: string;
   password: string;
-  /** Nothing to stop: the server is shared; kept so call sites read the same. */
+  database: string;
   stop(): Promise<void>;
 }
 
@@ -20,6 +21,22 @@ const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
 export async function startServer(): Promise<TestServer> {
   const engine = resolveEngine({ rootDir: REPO, dataDir: resolve(REPO, '.data', 'test-pg'), env: { ...process.env, PG_MODE: 'embedded' } });
   await engine.ensureUp();
-  const cfg = engine.clientConfig('postgres');
-  return { host: String(cfg.host), port: Number(cfg.port), user: String(cfg.user), password: String(cfg.password), stop: async () => {} };
+  const database = `sql_test_${randomBytes(4).toString('hex')}`;
+  await engine.ensureDatabase(database);
+  const cfg = engine.clientConfig(database);
+  return {
+    host: String(cfg.host),
+    port: Number(cfg.port),
+    user: String(cfg.user),
+    password: String(cfg.password),
+    database,
+    async stop() {
+      const client = await engine.connect('postgres');
+      try {
+        await client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

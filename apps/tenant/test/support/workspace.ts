@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import pg from 'pg';
 import { resolveEngine } from '@mt/postgres';
 
-export const REPO = resolve(import.meta.dirname, '..', '..');
+export const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
 export const TEST_DATA_DIR = join(REPO, '.data', 'test-pg');
 
 export function testEngine(env: NodeJS.ProcessEnv = {}) {

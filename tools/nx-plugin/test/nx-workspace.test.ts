@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { REPO, TEST_DATA_DIR, testEngine } from './support/workspace.ts';
+import { REPO, TEST_DATA_DIR, testEngine } from '../../../apps/tenant/test/support/workspace.ts';
 
 const run = promisify(execFile);
 const nx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
