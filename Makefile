@@ -57,6 +57,22 @@ dbt-snapshot snapshot: $(INSTALLED) ## Record SCD-2 snapshots of TENANT
 dbt-test data-test: $(INSTALLED) ## Run the data tests of TENANT
 	@$(NX) run $(TENANT):test $(ARGS)
 
+##@ Analyses (cached by Nx; TENANT defaults to tenant_a)
+analysis-all: $(INSTALLED) ## Every analysis of sql/analyses for TENANT
+	@$(NX) run $(TENANT):analysis $(ARGS)
+analysis-basic: $(INSTALLED) ## Sales per customer/product, monthly trend, segments
+	@$(NX) run $(TENANT):analysis-basic $(ARGS)
+analysis-dashboard: $(INSTALLED) ## KPIs, daily trend, sales by category, product ranking
+	@$(NX) run $(TENANT):analysis-dashboard $(ARGS)
+analysis-products: $(INSTALLED) ## Product and category performance
+	@$(NX) run $(TENANT):analysis-products $(ARGS)
+analysis-%: $(INSTALLED) # any sql/analyses/<name>.sql
+	@$(NX) run $(TENANT):analysis-$* $(ARGS)
+analysis-affected: $(INSTALLED) ## Only the analyses a change touched (nx affected -t analysis)
+	@$(NX) affected -t analysis $(ARGS)
+report: $(INSTALLED) ## HTML dashboard with charts: dist/reports/TENANT/index.html
+	@$(NX) run $(TENANT):report $(ARGS)
+
 ##@ Database
 db-connect: $(INSTALLED) ## psql into the database of TENANT
 	@$(NX) run $(TENANT):db-connect $(ARGS)
@@ -85,5 +101,5 @@ examples: $(INSTALLED) ## Example commands
 version: $(INSTALLED) ## Versions of the tools
 	@$(NX) run platform:version
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck bench graph info examples version

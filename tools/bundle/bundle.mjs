@@ -28,9 +28,9 @@ await build({
   entryPoints,
   outdir,
   outExtension: { '.js': '.mjs' },
+  // One self-contained file per script, no shared chunks: each loads only what it uses (the
+  // fingerprint script, run before every analysis task, stays small; libs are "sideEffects": false).
   bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -100,3 +100,19 @@ export async function lastRun(client: pg.Client): Promise<LastRun | undefined> {
   const r = rows[0];
   return r && { command: r.command, status: r.status, finishedAt: r.finished_at, nodesBuilt: r.nodes_built, relations: r.relations };
 }
+
+/**
+ * A fingerprint of what the tenant database holds: its identity (a dropped and recreated database
+ * differs) and the fingerprints of every built node. Nx hashes it as a runtime input of the analysis
+ * targets, so a cached analysis is replayed only for exactly the data it was computed from.
+ */
+export async function buildFingerprint(client: pg.Client): Promise<string> {
+  const { rows } = await client.query(`select (select oid from pg_database where datname = current_database())::text as db,
+      to_regclass('${META_SCHEMA}.node_state') is not null as has_state`);
+  if (!rows[0].has_state) return `db:${rows[0].db};never-built`;
+  const { rows: state } = await client.query(
+    `select md5(coalesce(string_agg(unique_id || '=' || fingerprint, ',' order by unique_id), '')) as h
+     from ${META_SCHEMA}.node_state where kind <> 'test' and status = 'built'`,
+  );
+  return `db:${rows[0].db};state:${state[0].h}`;
+}

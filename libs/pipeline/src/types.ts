@@ -1,6 +1,6 @@
 import type { Tenant } from '@mt/tenant-config';
 
-export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test';
+export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type Severity = 'error' | 'warn';
 

@@ -8,7 +8,8 @@
  * Plain JavaScript, type-checked by tsc (checkJs): Nx loads a .ts plugin through swc-node, which
  * costs ~450 ms on every `nx` call (docs/BENCHMARKS.md) — on a command typed dozens of times a day.
  */
-const { basename, dirname } = require('node:path');
+const { existsSync, readdirSync } = require('node:fs');
+const { basename, dirname, join } = require('node:path');
 const { createNodesFromFiles } = require('@nx/devkit');
 
 /**
@@ -61,17 +62,88 @@ function buildTarget(tenant, spec, options) {
   };
 }
 
+/** Environment that decides which database an analysis reads (hashed with it). */
+const DATABASE_ENV = ['PG_MODE', 'PG_DATA_DIR', 'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER'];
+
+/**
+ * `sql/analyses/<name>.sql` → analysis names (a new file is a new target on every tenant).
+ * @param {string} workspaceRoot
+ */
+function analysisNames(workspaceRoot) {
+  const dir = join(workspaceRoot, 'sql', 'analyses');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -4))
+    .filter((n) => TENANT_PATTERN.test(n))
+    .sort();
+}
+
+/**
+ * One cached target per analysis. Its inputs are exactly what its result depends on: its own SQL (so
+ * editing one analysis reruns only that one), the models, snapshots and seeds, the tenant's folder, the
+ * database settings, and a runtime fingerprint of what the tenant database holds. It reads the task
+ * bundle as a dependency output, which makes Nx hash it only after its dependencies ran — after the
+ * tenant build — so the fingerprint is never taken from a database about to change.
+ * @param {string} tenant
+ * @param {string} name
+ * @param {{ scriptsDir: string }} options
+ * @returns {import('@nx/devkit').TargetConfiguration}
+ */
+function analysisTarget(tenant, name, options) {
+  const out = `{workspaceRoot}/dist/analysis/${tenant}`;
+  return {
+    executor: 'nx:run-commands',
+    options: { command: `node ${options.scriptsDir}/analysis.mjs --tenant ${tenant} --name ${name}`, cwd: '{workspaceRoot}' },
+    cache: true,
+    inputs: [
+      `{workspaceRoot}/sql/analyses/${name}.sql`,
+      '{workspaceRoot}/sql/project.yml',
+      '{workspaceRoot}/sql/models/**/*',
+      '{workspaceRoot}/sql/snapshots/**/*',
+      '{workspaceRoot}/seeds/**/*',
+      '{projectRoot}/**/*',
+      ...DATABASE_ENV.map((env) => ({ env })),
+      { dependentTasksOutputFiles: '**/*.mjs', transitive: true },
+      { runtime: `node ${options.scriptsDir}/fingerprint.mjs --tenant ${tenant}` },
+    ],
+    outputs: [`${out}/${name}.json`, `${out}/${name}.md`, `${out}/${name}.csv`, `${out}/${name}.*.csv`],
+    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, 'tenant-run'],
+    metadata: { description: `Run sql/analyses/${name}.sql: psql-style tables, and dist/analysis/${tenant}/${name}.{json,csv,md}`, technologies: ['postgresql'] },
+  };
+}
+
 /**
  * @param {string} configFile
  * @param {TenantPluginOptions | undefined} options
+ * @param {import('@nx/devkit').CreateNodesContextV2} context
  */
-function createTenantProject(configFile, options) {
+function createTenantProject(configFile, options, context) {
   const root = dirname(configFile);
   const name = basename(root);
   // An invalid folder name is reported by the task scripts with a clear message; it gets no project.
   if (!TENANT_PATTERN.test(name)) return {};
   const opts = normalizeOptions(options);
+  /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
   const targets = Object.fromEntries(Object.entries(TENANT_TARGETS).map(([t, spec]) => [t, buildTarget(name, spec, opts)]));
+  const analyses = analysisNames(context.workspaceRoot);
+  for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(name, analysis, opts);
+  const reportInputs = ['dashboard', 'basic'].filter((a) => analyses.includes(a));
+  targets.report = {
+    executor: 'nx:run-commands',
+    options: { command: `node ${opts.scriptsDir}/report.mjs --tenant ${name}`, cwd: '{workspaceRoot}' },
+    cache: true,
+    // Exactly the analysis results and the script: a replayed analysis gives a replayed page.
+    inputs: [{ dependentTasksOutputFiles: '**/*.json' }, { dependentTasksOutputFiles: '**/*.mjs', transitive: true }],
+    outputs: [`{workspaceRoot}/dist/reports/${name}`],
+    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, ...reportInputs.map((a) => `analysis-${a}`)],
+    metadata: { description: `HTML dashboard with charts: dist/reports/${name}/index.html (self-contained)`, technologies: ['postgresql'] },
+  };
+  targets.analysis = {
+    executor: 'nx:noop',
+    dependsOn: analyses.map((a) => `analysis-${a}`),
+    metadata: { description: `Every analysis of sql/analyses (${analyses.join(', ')})` },
+  };
   return {
     projects: {
       [root]: {
@@ -79,7 +151,9 @@ function createTenantProject(configFile, options) {
         root,
         projectType: /** @type {const} */ ('application'),
         tags: ['type:tenant'],
-        implicitDependencies: ['tenant-tasks'],
+        // The pipeline's files live in projects of their own (sql/, seeds/), so a change there affects
+        // every tenant and nothing else; tenants/<name>/** affects only that tenant.
+        implicitDependencies: ['tenant-tasks', 'pipeline-sql', 'seeds'],
         targets,
       },
     },

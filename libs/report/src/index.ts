@@ -1,0 +1,1 @@
+export { renderReport, type AnalysisJson } from './page.ts';
