@@ -66,7 +66,9 @@ analysis-dashboard: $(INSTALLED) ## KPIs, daily trend, sales by category, produc
 	@$(NX) run $(TENANT):analysis-dashboard $(ARGS)
 analysis-products: $(INSTALLED) ## Product and category performance
 	@$(NX) run $(TENANT):analysis-products $(ARGS)
+ANALYSES := $(sort $(basename $(notdir $(wildcard sql/analyses/*.sql))))
 analysis-%: $(INSTALLED) # any sql/analyses/<name>.sql
+	$(if $(filter $*,$(ANALYSES)),,$(error Unknown analysis "$*": there is no sql/analyses/$*.sql. Available: $(ANALYSES)))
 	@$(NX) run $(TENANT):analysis-$* $(ARGS)
 analysis-affected: $(INSTALLED) ## Only the analyses a change touched (nx affected -t analysis)
 	@$(NX) affected -t analysis $(ARGS)

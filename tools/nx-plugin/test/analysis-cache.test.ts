@@ -81,6 +81,14 @@ test.serial('first run computes; the second replays every analysis from cache, t
   t.is(JSON.parse(read('dist/analysis/tenant_a/dashboard.json')).sections[0].rows[0].total_sales, 3464.89);
 });
 
+test.serial('report: built after its analyses, cached on unchanged results', async (t) => {
+  const first = await nx('run', 'tenant_c:report');
+  t.regex(read('dist/reports/tenant_c/index.html'), /id="kpi-total_sales"><div class="label">Total sales<\/div><div class="value">3,464\.89</);
+  t.true(executed(first).includes('tenant_c:report') || cached(first).includes('tenant_c:report'));
+  const second = await nx('run', 'tenant_c:report');
+  t.true(cached(second).includes('tenant_c:report'), second);
+});
+
 test.serial('never stale: a changed seed recomputes with the new data', async (t) => {
   const seed = read('seeds/orders.csv');
   write('seeds/orders.csv', seed.replace('8,1005,5,3,2024-01-16,2,39.98', '8,1005,5,3,2024-01-16,3,59.97'));
@@ -137,6 +145,21 @@ test.serial('affected: a model or a seed change reruns every tenant’s analyses
     } finally {
       await git('checkout', '--', file);
     }
+  }
+});
+
+test.serial('a new sql/analyses/<x>.sql is a new analysis-<x> on every tenant, no code change', async (t) => {
+  write('sql/analyses/top_customer.sql', "-- section: Top customer\nselect customer_name, lifetime_value from {{ ref('dim_customers') }} order by lifetime_value desc, customer_id limit 1\n");
+  try {
+    for (const tenant of TENANTS) {
+      const { targets } = JSON.parse(await nx('show', 'project', tenant, '--json'));
+      t.truthy(targets['analysis-top_customer'], tenant);
+      t.true(targets.analysis.dependsOn.includes('analysis-top_customer'));
+    }
+    const out = await nx('run', 'tenant_b:analysis-top_customer');
+    t.regex(out, /Top customer\n customer_name \| lifetime_value \n-+\+-+\n Mio Tanaka +\| +1,347\.00\n\(1 row\)/);
+  } finally {
+    rmSync(join(root, 'sql/analyses/top_customer.sql'));
   }
 });
 

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 const nx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   run(join(REPO, 'node_modules/.bin/nx'), args, { cwd: REPO, env: { ...process.env, NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', ...env } });
 
-const TENANT_TARGETS = ['db-connect', 'debug', 'dev-shell', 'run', 'seed', 'snapshot', 'tenant-run', 'test'];
+const TENANT_TARGETS = ['analysis', 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'db-connect', 'debug', 'dev-shell', 'report', 'run', 'seed', 'snapshot', 'tenant-run', 'test'];
 
 test.serial('every tenant folder is an Nx project with the pipeline targets', async (t) => {
   const { stdout } = await nx(['show', 'project', 'tenant_a', '--json']);
@@ -36,9 +36,26 @@ test.serial('adding tenants/<name>/tenant.json adds a project with every target,
   }
 });
 
+test.serial('analysis targets: cached, after the tenant build, with the runtime fingerprint', async (t) => {
+  const { targets } = JSON.parse((await nx(['show', 'project', 'tenant_b', '--json'])).stdout);
+  const products = targets['analysis-products'];
+  t.true(products.cache);
+  t.deepEqual(products.dependsOn, [{ projects: ['tenant-tasks'], target: 'build' }, 'tenant-run']);
+  t.true(products.inputs.includes('{workspaceRoot}/sql/analyses/products.sql'));
+  t.false(products.inputs.some((i: unknown) => typeof i === 'string' && i.includes('analyses/basic')));
+  t.true(products.inputs.some((i: any) => i.runtime === 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_b'));
+  t.deepEqual(products.outputs, ['{workspaceRoot}/dist/analysis/tenant_b/products.json', '{workspaceRoot}/dist/analysis/tenant_b/products.md', '{workspaceRoot}/dist/analysis/tenant_b/products.csv', '{workspaceRoot}/dist/analysis/tenant_b/products.*.csv']);
+  t.deepEqual(targets.analysis.dependsOn, ['analysis-basic', 'analysis-dashboard', 'analysis-products']);
+});
+
+test.serial('make analysis-<unknown> lists the available analyses', async (t) => {
+  const err = await run('make', ['analysis-nope'], { cwd: REPO }).catch((e) => e);
+  t.regex(err.stderr, /Unknown analysis "nope": there is no sql\/analyses\/nope\.sql\. Available: basic dashboard products/);
+});
+
 test.serial('make help lists every target with one line', async (t) => {
   const { stdout } = await run('make', ['help'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-  for (const target of ['tenant-a', 'tenant-b', 'tenant-run', 'dbt-debug', 'dbt-seed', 'dbt-run', 'up', 'down', 'db-status', 'db-connect', 'dev-shell', 'dev-logs', 'setup', 'quick-start', 'demo', 'info', 'examples', 'version', 'test']) {
+  for (const target of ['analysis-all', 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'report', 'tenant-a', 'tenant-b', 'tenant-run', 'dbt-debug', 'dbt-seed', 'dbt-run', 'up', 'down', 'db-status', 'db-connect', 'dev-shell', 'dev-logs', 'setup', 'quick-start', 'demo', 'info', 'examples', 'version', 'test']) {
     t.regex(stdout, new RegExp(`\\b${target}\\b.* \\w`), target);
   }
 });
