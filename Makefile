@@ -75,6 +75,14 @@ analysis-affected: $(INSTALLED) ## Only the analyses a change touched (nx affect
 report: $(INSTALLED) ## HTML dashboard with charts: dist/reports/TENANT/index.html
 	@$(NX) run $(TENANT):report $(ARGS)
 
+##@ Aurora multi-tenant setup (local PostgreSQL by default)
+aurora-phase: $(INSTALLED) ## One phase: PHASE=database|schema|data|verification (ARGS=--force)
+	@$(NX) run aurora:phase --phase=$(PHASE) $(ARGS)
+aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first failure
+	@$(NX) run aurora:setup $(ARGS)
+zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's users table
+	@$(NX) run aurora:zero-etl-filter
+
 ##@ Database
 db-connect: $(INSTALLED) ## psql into the database of TENANT
 	@$(NX) run $(TENANT):db-connect $(ARGS)
@@ -103,5 +111,5 @@ examples: $(INSTALLED) ## Example commands
 version: $(INSTALLED) ## Versions of the tools
 	@$(NX) run platform:version
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck bench graph info examples version

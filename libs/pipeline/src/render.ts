@@ -97,9 +97,21 @@ export function render(template: string, ctx: RenderContext): string {
     },
   };
   try {
-    return new nunjucks.Template(template, environment(), ctx.file, true).render(globals);
+    return renderTemplate(template, ctx.file, globals);
   } catch (e) {
-    throw raised ?? templateError(ctx.file, e as Error);
+    throw raised ?? e;
+  }
+}
+
+/**
+ * Renders any SQL template with our Jinja environment (`| literal`, `| ident` filters); syntax
+ * errors name the file, line and column.
+ */
+export function renderTemplate(template: string, file: string, globals: object): string {
+  try {
+    return new nunjucks.Template(template, environment(), file, true).render(globals);
+  } catch (e) {
+    throw templateError(file, e as Error);
   }
 }
 

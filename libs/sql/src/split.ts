@@ -10,6 +10,8 @@ export interface SqlStatement {
   line: number;
   /** 1-based column of that character, counted in code points (tabs count 1). */
   column: number;
+  /** Ended by psql's `\gexec`: every value of its result is then executed as a statement. */
+  gexec?: boolean;
 }
 
 export interface SplitOptions {
@@ -34,7 +36,8 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
  * is inside quotes, comments, dollar quotes, parentheses or a `BEGIN ... END` body of
  * CREATE [OR REPLACE] FUNCTION/PROCEDURE. Text after the last `;` is a final statement; empty
  * statements are dropped. Assumes standard_conforming_strings=on (the default since 9.1).
- * psql meta-commands (any backslash outside quotes, e.g. `\copy`, `\set`, `\;`) throw SQL_META_COMMAND.
+ * psql meta-commands (any backslash outside quotes, e.g. `\copy`, `\set`, `\;`) throw SQL_META_COMMAND,
+ * except `\gexec`, which ends a statement marked `gexec`.
  * `:name` psql variables are left as is (psql would substitute them when set).
  */
 export function splitStatements(text: string, options: SplitOptions = {}): SqlStatement[] {
@@ -49,8 +52,8 @@ export function splitStatements(text: string, options: SplitOptions = {}): SqlSt
   let identCount = 0;
   let heads: string[] = [];
 
-  const emit = () => {
-    if (start >= 0) out.push({ sql: text.slice(start, end), offset: start, ...pos.at(start) });
+  const emit = (gexec = false) => {
+    if (start >= 0) out.push({ sql: text.slice(start, end), offset: start, ...pos.at(start), ...(gexec ? { gexec } : {}) });
     start = end = -1;
   };
 
@@ -82,6 +85,14 @@ export function splitStatements(text: string, options: SplitOptions = {}): SqlSt
         emit();
         identCount = 0;
       } else end = i;
+      continue;
+    }
+    // `\gexec` is the one meta-command we run: it is how a psql script creates a database only when
+    // it is missing (CREATE DATABASE has no IF NOT EXISTS), and the same file runs through psql too.
+    if (c === '\\' && /^\\gexec(?![^\s])/.test(text.slice(i, i + 7)) && parenDepth === 0 && beginDepth === 0) {
+      i += 6;
+      emit(true);
+      identCount = 0;
       continue;
     }
     if (c === '\\') throw metaCommandError(text, i, pos, options.file);

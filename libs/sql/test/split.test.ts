@@ -239,3 +239,13 @@ test('backslashes inside strings, comments and dollar quotes are not meta-comman
   const sql = "select E'\\n', '\\', $$\\x$$; -- \\i x\n/* \\set */ select \"a\\b\";";
   t.is(splitStatements(sql).length, 2);
 });
+
+test('\\gexec ends a statement and marks it; other meta-commands are still refused', (t) => {
+  const text = "SELECT 'CREATE DATABASE x'\nWHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'x')\\gexec\nselect 2;\n";
+  t.deepEqual(
+    splitStatements(text).map((s) => [s.sql.split('\n')[0], s.line, s.gexec ?? false]),
+    [["SELECT 'CREATE DATABASE x'", 1, true], ['select 2', 3, false]],
+  );
+  t.throws(() => splitStatements('select 1 \\gexecx'), { message: /meta-command "\\gexecx"/ });
+  t.throws(() => splitStatements('select 1 \\gset'), { message: /meta-command "\\gset"/ });
+});
