@@ -74,6 +74,13 @@ rows.push(['… of which Nx overhead (minus the bundled tenant-run script)', fmt
 const fingerprint = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/tenant/fingerprint.mjs', '--tenant', 'tenant_a']));
 rows.push(['runtime fingerprint input, per analysis task (`fingerprint.mjs`)', fmt(median(fingerprint.map((r) => r.ms))), '']);
 
+// Aurora phases on the local transport: first setup (creates the database) and an idempotent re-run.
+const nxBin = './node_modules/.bin/nx';
+const auroraFirst = timed(nxBin, ['run', 'aurora:setup']);
+rows.push(['`nx run aurora:setup`, local, first run (4 phases, creates multitenant_analytics)', fmt(auroraFirst.ms), '']);
+const auroraAgain = Array.from({ length: REPEAT }, () => timed(nxBin, ['run', 'aurora:setup']));
+rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification only prints)', fmt(median(auroraAgain.map((r) => r.ms))), '']);
+
 const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/platform/up.mjs']));
 rows.push(['`up` when already running (bundled script)', fmt(median(upWarm.map((r) => r.ms))), '']);
 
