@@ -4,14 +4,17 @@ import { hideBin } from 'yargs/helpers';
 import { color, log, runMain } from '@mt/cli';
 import { runPhaseLocally } from '@mt/aurora';
 import { resolveEngine } from '@mt/postgres';
-import { assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
+import { runPhaseOverSsm } from '@mt/ssm-transfer';
+import { assertEnvironment, assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
 
 await runMain(async () => {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('aurora phase')
     .usage('$0 --phase <database|schema|data|verification> [--force]\n\nRuns one phase of the multi-tenant Aurora setup (sql/aurora/<phase>/*.sql, rendered for every tenant) against our PostgreSQL (embedded, Docker or external). Idempotent: applied, unchanged files are skipped.')
     .option('phase', { type: 'string', describe: 'Phase to run (config.json aurora.phases)' })
-    .option('force', { type: 'boolean', default: false, describe: 'Re-apply files that changed since they were applied' })
+    .option('force', { type: 'boolean', default: false, describe: 'Re-apply files that changed since they were applied (local)' })
+    .option('env', { type: 'string', describe: 'Run through the bastion of this config.json environment (AWS SSM) instead of locally' })
+    .option('skip-copy', { type: 'boolean', default: false, describe: 'With --env: use the files already on the bastion' })
     .strict()
     .help()
     .alias('h', 'help')
@@ -21,7 +24,17 @@ await runMain(async () => {
   const env = loadEnv(root);
   const config = loadAuroraConfig(root);
   const phase = assertPhase(config, argv.phase);
+  const tenants = loadAllTenants(root);
+  const print = (text: string) => process.stdout.write(text);
+  const title = `${color.bold(`aurora ${phase}`)} — ${config.phases[phase].description} (database ${config.phases[phase].connectionDb}`;
+  if (argv.env) {
+    const environment = assertEnvironment(config, argv.env);
+    log(`${title}, through the bastion of "${environment.name}")`);
+    const report = await runPhaseOverSsm({ root, config, tenants, phase, environment, skipCopy: argv['skip-copy'], log, print });
+    log(`  ${report.ssmCalls} SSM calls, ${report.bytesSent} bytes of commands${report.bundleSent ? ` (bundle ${report.bundleBytes} bytes sent)` : ', no bundle sent'}`);
+    return;
+  }
   const engine = resolveEngine({ rootDir: root, env });
-  log(`${color.bold(`aurora ${phase}`)} — ${config.phases[phase].description} (database ${config.phases[phase].connectionDb}, local: ${engine.describe()})`);
-  await runPhaseLocally({ root, config, tenants: loadAllTenants(root), phase, db: engine, force: argv.force, log, print: (text) => process.stdout.write(text) });
+  log(`${title}, local: ${engine.describe()})`);
+  await runPhaseLocally({ root, config, tenants, phase, db: engine, force: argv.force, log, print });
 });

@@ -3,9 +3,24 @@ import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
 
+/** Where a remote environment's Aurora cluster and bastion are (config.json "environments"). */
+export interface AuroraEnvironment {
+  name: string;
+  region: string;
+  stackName: string;
+  /** CloudFormation output keys holding the cluster endpoint and port. */
+  outputs: { endpoint: string; port: string };
+  /** Secrets Manager id of the master credentials: only the bastion ever reads it. */
+  secretId: string;
+  bastion: { instanceId: string };
+  /** Parent folder of the private workspace on the bastion. */
+  workspace: string;
+}
+
 /** config.json — the original's shape (aurora.phases, bastion.autoTransfer), validated at once. */
 export interface AuroraConfig {
   phases: Record<string, { connectionDb: string; description: string }>;
+  environments: Record<string, AuroraEnvironment>;
   bastion: { autoTransfer: { enabled: boolean; directories: string[]; files: string[] } };
   /** The phases in the order they run. */
   phaseOrder: string[];
@@ -41,13 +56,38 @@ export function loadAuroraConfig(root: string): AuroraConfig {
     }
     return v as string[];
   };
+  const environments: Record<string, AuroraEnvironment> = {};
+  for (const [name, e] of Object.entries<any>(raw?.environments ?? {})) {
+    const str = (v: unknown, key: string) => (typeof v === 'string' && v.length > 0 ? v : (problems.push(`"environments.${name}.${key}" must be a non-empty string`), ''));
+    environments[name] = {
+      name,
+      region: str(e?.region, 'region'),
+      stackName: str(e?.stackName, 'stackName'),
+      outputs: { endpoint: str(e?.outputs?.endpoint, 'outputs.endpoint'), port: str(e?.outputs?.port, 'outputs.port') },
+      secretId: str(e?.secretId, 'secretId'),
+      bastion: { instanceId: /^i-[0-9a-f]{8,17}$/.test(e?.bastion?.instanceId) ? e.bastion.instanceId : (problems.push(`"environments.${name}.bastion.instanceId" must look like i-0123456789abcdef0`), '') },
+      workspace: typeof e?.workspace === 'string' && e.workspace.startsWith('/') ? e.workspace : (e?.workspace === undefined ? '/var/lib/multitenant-etl' : (problems.push(`"environments.${name}.workspace" must be an absolute path`), '')),
+    };
+  }
   const config: AuroraConfig = {
     phases,
+    environments,
     bastion: { autoTransfer: { enabled: transfer.enabled !== false, directories: list(transfer.directories, 'directories'), files: list(transfer.files, 'files') } },
     phaseOrder: [...PHASE_ORDER.filter((p) => p in phases), ...Object.keys(phases).filter((p) => !PHASE_ORDER.includes(p)).sort()],
   };
   if (problems.length) throw new TaskError('INVALID_CONFIG', `config.json has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, { hint: 'Compare with the config.json in git.' });
   return config;
+}
+
+export function assertEnvironment(config: AuroraConfig, name: string): AuroraEnvironment {
+  const env = config.environments[name];
+  if (!env) {
+    const known = Object.keys(config.environments);
+    throw new TaskError('UNKNOWN_ENVIRONMENT', `Unknown environment "${name}": config.json "environments" has ${known.length ? known.join(', ') : 'none'}.`, {
+      hint: 'Add it to config.json (region, stackName, outputs, secretId, bastion.instanceId), or leave out --env to run locally.',
+    });
+  }
+  return env;
 }
 
 export function assertPhase(config: AuroraConfig, phase: string | undefined): string {

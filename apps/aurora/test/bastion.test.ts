@@ -1,0 +1,158 @@
+/**
+ * Aurora phases through the bastion, end to end: the real AWS SDK clients against tools/aws-emulator,
+ * which runs the commands with sh/bash in a local "bastion" directory, where scripts/sql-execute.sh
+ * reads the secret with the aws CLI stand-in and runs real psql against the test PostgreSQL.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import pg from 'pg';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/aws-emulator/src/index.ts';
+import { makeWorkspace, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
+
+let ws: TestWorkspace;
+let bastionDir: string;
+const target = `mtb_${randomBytes(4).toString('hex')}`;
+const STACK = 'multitenant-aurora-dev';
+const SECRET = 'multitenant-aurora-dev/master';
+
+async function emulator(extra: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+  const cfg = testEngine().clientConfig('postgres');
+  return startEmulator({
+    bastionDir,
+    stacks: { [STACK]: { outputs: { ClusterEndpoint: String(cfg.host), ClusterPort: String(cfg.port) } } },
+    secrets: { [SECRET]: JSON.stringify({ engine: 'postgres', username: cfg.user, password: cfg.password, port: String(cfg.port) }) },
+    ...extra,
+  });
+}
+const phase = (emu: Emulator, name: string, ...args: string[]) => ws.task('aurora/src/phase.ts', ['--phase', name, '--env', 'dev', ...args], emu.env());
+const chunkCommands = (emu: Emulator) => emu.commands.filter((c) => c.script.includes('>> ') && c.script.includes('incoming.b64')).length;
+
+test.before(async () => {
+  ws = await makeWorkspace({ tenants: ['tenant_a', 'tenant_b', 'tenant_c'] });
+  bastionDir = mkdtempSync(join(tmpdir(), 'mt-bastion-'));
+  cpSync(join(REPO, 'scripts'), join(ws.root, 'scripts'), { recursive: true });
+  const config = JSON.parse(ws.read('../../../config.json').replaceAll('"multitenant_analytics"', `"${target}"`));
+  config.environments.dev.workspace = join(bastionDir, 'var/lib/multitenant-etl');
+  ws.write('config.json', JSON.stringify(config, null, 2));
+});
+test.after.always(async () => {
+  const client = new pg.Client(testEngine().clientConfig('postgres'));
+  await client.connect();
+  await client.query(`drop database if exists "${target}" with (force)`);
+  await client.end();
+  await ws?.cleanup();
+  rmSync(bastionDir, { recursive: true, force: true });
+});
+
+test.serial('all four phases through the bastion: one transfer, psql output surfaced, no password in any request', async (t) => {
+  const emu = await emulator();
+  try {
+    for (const name of ['database', 'schema', 'data']) {
+      const r = await phase(emu, name);
+      t.is(r.code, 0, r.stderr);
+      t.regex(r.stderr, name === 'database' ? /bundle [0-9a-f]{12} sent: \d+ files/ : /already on the bastion: not sent/);
+    }
+    const v = await phase(emu, 'verification');
+    t.is(v.code, 0, v.stderr);
+    t.regex(v.stdout, / schema_name \n-------------\n tenant_a\n tenant_b\n tenant_c\n\(3 rows\)/);
+    t.regex(v.stdout, / tenant_a   \| users     \| postgres\n/);
+    t.regex(v.stdout, / tenant_c \|          5\n\(3 rows\)/);
+    t.is(chunkCommands(emu), 1);
+    const password = String(testEngine().clientConfig('postgres').password);
+    t.false(emu.requests.some((r) => r.body.includes(password)), 'no request body carries the password');
+    t.true(emu.requests.some((r) => r.service === 'secretsmanager'), 'the bastion read it with its role');
+    for (const c of emu.commands) t.false(c.script.includes(password));
+  } finally {
+    await emu.stop();
+  }
+});
+
+test.serial('a re-run sends no bundle and verifies the same; --skip-copy uses the workspace', async (t) => {
+  const emu = await emulator();
+  try {
+    for (const name of ['database', 'schema', 'data']) t.is((await phase(emu, name)).code, 0);
+    const v = await phase(emu, 'verification', '--skip-copy');
+    t.is(v.code, 0, v.stderr);
+    t.regex(v.stdout, / tenant_b \|          5\n/);
+    t.is(chunkCommands(emu), 0);
+    t.regex(v.stderr, /no bundle sent/);
+  } finally {
+    await emu.stop();
+  }
+});
+
+test.serial('--skip-copy without a workspace prints the two warnings and runs nothing', async (t) => {
+  const emu = await emulator();
+  const config = ws.read('config.json');
+  ws.write('config.json', config.replace('var/lib/multitenant-etl', 'var/lib/elsewhere'));
+  try {
+    const r = await phase(emu, 'schema', '--skip-copy');
+    t.is(r.code, 1);
+    t.regex(r.stdout + r.stderr, /\[WARNING\] Workspace directory .*var\/lib\/elsewhere\/current does not exist on Bastion Host/);
+    t.regex(r.stdout + r.stderr, /\[WARNING\] You may need to run without --skip-copy first to transfer files/);
+    t.regex(r.stderr, /\[NO_WORKSPACE\]/);
+    t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+  } finally {
+    ws.write('config.json', config);
+    await emu.stop();
+  }
+});
+
+test.serial('a corrupted chunk fails the checksum: nothing is unpacked or executed', async (t) => {
+  ws.write('sql/aurora/data/zz-extra.sql', "-- a new file, so the bundle changes\nSELECT 1;\n");
+  const emu = await emulator({ tamper: (cmds) => cmds.map((c) => (c.includes('incoming.b64') && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) });
+  try {
+    const before = existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql'));
+    const r = await phase(emu, 'data');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[TRANSFER_FAILED\] The bastion refused the bundle \(exit 4\): \[ERROR\] bundle checksum mismatch: nothing was unpacked/);
+    t.false(before);
+    t.false(existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql')));
+    t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+  } finally {
+    rmSync(join(ws.root, 'sql/aurora/data/zz-extra.sql'));
+    await emu.stop();
+  }
+});
+
+test.serial('a failing SQL file: the remote exit code and psql error are surfaced', async (t) => {
+  ws.write('sql/aurora/data/zz-bad.sql', 'INSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n');
+  const emu = await emulator();
+  try {
+    const r = await phase(emu, 'data');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:1: ERROR: +column "emial" of relation "users" does not exist/);
+  } finally {
+    rmSync(join(ws.root, 'sql/aurora/data/zz-bad.sql'));
+    await emu.stop();
+  }
+});
+
+test.serial('a bundle larger than one command goes in chunks under the 64 KB limit', async (t) => {
+  ws.write('scripts/reference-data.txt', randomBytes(120 * 1024).toString('hex'));
+  const emu = await emulator();
+  try {
+    const r = await phase(emu, 'verification');
+    t.is(r.code, 0, r.stderr);
+    t.true(chunkCommands(emu) >= 3, `chunks: ${chunkCommands(emu)}`);
+    t.true(emu.requests.filter((q) => q.action === 'SendCommand').every((q) => Buffer.byteLength(q.body) <= 64 * 1024));
+  } finally {
+    rmSync(join(ws.root, 'scripts/reference-data.txt'));
+    await emu.stop();
+  }
+});
+
+test.serial('CloudFormation problems give the original error line and a hint', async (t) => {
+  const emu = await startEmulator({ bastionDir, stacks: {}, secrets: {} });
+  try {
+    const r = await phase(emu, 'schema');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: Stack with id multitenant-aurora-dev does not exist/);
+    t.regex(r.stderr, /hint +Make sure the phase-1 stack finished/);
+  } finally {
+    await emu.stop();
+  }
+});

@@ -1,0 +1,101 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { TaskError } from '@mt/cli';
+import type { AuroraEnvironment } from '@mt/tenant-config';
+
+/** The cluster endpoint and port, from the phase-1 CloudFormation stack's outputs. */
+export async function clusterEndpoint(env: AuroraEnvironment): Promise<{ host: string; port: number }> {
+  const cfn = new CloudFormationClient({ region: env.region, retryMode: 'adaptive' });
+  const failed = (why: string, hint = 'Make sure the phase-1 stack finished (CREATE_COMPLETE) and the Aurora cluster is running.') =>
+    new TaskError('AURORA_ENDPOINT', `[ERROR] Could not retrieve Aurora endpoint from CloudFormation: ${why}`, { hint });
+  let outputs: Record<string, string>;
+  try {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: env.stackName }));
+    outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (err) {
+    throw awsError(err, 'CloudFormation DescribeStacks', env, failed);
+  } finally {
+    cfn.destroy();
+  }
+  const host = outputs[env.outputs.endpoint];
+  if (!host) throw failed(`stack "${env.stackName}" has no output "${env.outputs.endpoint}" (outputs: ${Object.keys(outputs).join(', ') || 'none'}).`, 'Fix environments.<env>.outputs.endpoint in config.json, or check the stack template.');
+  const port = Number(outputs[env.outputs.port] ?? 5432);
+  return { host, port: Number.isInteger(port) && port > 0 ? port : 5432 };
+}
+
+/** AWS errors as one-paragraph TaskErrors: access and credentials are named, never retried forever. */
+export function awsError(err: unknown, call: string, env: AuroraEnvironment, stackError?: (why: string) => TaskError): TaskError {
+  const e = err as { name?: string; message?: string };
+  const name = e.name ?? 'Error';
+  if (name === 'CredentialsProviderError' || /credential/i.test(e.message ?? '')) {
+    return new TaskError('AWS_CREDENTIALS', `${call}: no AWS credentials were found (${e.message}).`, { hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on a machine with a role).', cause: err });
+  }
+  if (/AccessDenied|UnauthorizedOperation|UnrecognizedClient|InvalidSignature/.test(name)) {
+    return new TaskError('AWS_ACCESS', `${call} in ${env.region} was refused: ${name}: ${e.message}`, { hint: 'Check the IAM permissions of your credentials (ssm:SendCommand, ssm:GetCommandInvocation, cloudformation:DescribeStacks).', cause: err });
+  }
+  if (stackError && name === 'ValidationError') return stackError(`${e.message} (region ${env.region}).`);
+  if (name === 'InvalidInstanceId') {
+    return new TaskError('BASTION_UNKNOWN', `${call}: the bastion ${env.bastion.instanceId} is not a managed instance in ${env.region} (${e.message}).`, { hint: 'Check environments.<env>.bastion.instanceId in config.json and that the SSM agent runs on it.', cause: err });
+  }
+  return new TaskError('AWS_ERROR', `${call} failed: ${name}: ${e.message}`, { cause: err });
+}
+
+export interface RemoteResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** SSM keeps only the first 24,000 characters of output. */
+  truncated: boolean;
+}
+
+const OUTPUT_CAP = 24_000;
+const NOT_YET_GRACE_MS = 30_000;
+const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied', 'DeliveryTimedOut', 'ExecutionTimedOut']);
+
+/** Runs shell commands on the bastion with SSM Run Command and waits for them (with backoff). */
+export class Bastion {
+  private readonly ssm: SSMClient;
+  calls = 0;
+  bytesSent = 0;
+
+  constructor(private readonly env: AuroraEnvironment) {
+    this.ssm = new SSMClient({ region: env.region, retryMode: 'adaptive' });
+  }
+
+  async run(commands: string[], timeoutSeconds = 3600): Promise<RemoteResult> {
+    const body = commands.join('\n');
+    let commandId: string;
+    try {
+      this.calls++;
+      this.bytesSent += Buffer.byteLength(body);
+      const { Command } = await this.ssm.send(new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [this.env.bastion.instanceId],
+        Parameters: { commands, executionTimeout: [String(timeoutSeconds)] },
+      }));
+      commandId = Command!.CommandId!;
+    } catch (err) {
+      throw awsError(err, 'SSM SendCommand', this.env);
+    }
+    const started = Date.now();
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      if (Date.now() - started > (timeoutSeconds + 60) * 1000) throw new TaskError('SSM_TIMEOUT', `The command on ${this.env.bastion.instanceId} did not finish within ${timeoutSeconds} s.`);
+      await new Promise((r) => setTimeout(r, delay));
+      try {
+        this.calls++;
+        const out = await this.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.env.bastion.instanceId }));
+        if (!TERMINAL.has(out.Status ?? '')) continue;
+        const stdout = out.StandardOutputContent ?? '';
+        return { exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1), stdout, stderr: out.StandardErrorContent ?? '', truncated: stdout.length >= OUTPUT_CAP };
+      } catch (err) {
+        // Right after SendCommand the invocation may not exist yet: tolerate that briefly, nothing else.
+        if ((err as Error).name === 'InvocationDoesNotExist' && Date.now() - started < NOT_YET_GRACE_MS) continue;
+        throw awsError(err, 'SSM GetCommandInvocation', this.env);
+      }
+    }
+  }
+
+  close() {
+    this.ssm.destroy();
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { create } from 'tar';
+import { TaskError } from '@mt/cli';
+import { AURORA_SQL_DIR, renderPhase } from '@mt/aurora';
+import type { AuroraConfig, Tenant } from '@mt/tenant-config';
+
+export interface Bundle {
+  data: Buffer;
+  sha256: string;
+  files: string[];
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/**
+ * What goes to the bastion: the Aurora SQL rendered here for every tenant (the bastion needs no
+ * template engine), `bastion.autoTransfer` directories other than sql/ and files, and phases.env
+ * (phase=database lines for the bastion script). A deterministic tar.gz — sorted names, fixed modes
+ * and times, no owners — so the same content always has the same sha256 and is not sent twice.
+ */
+export async function buildBundle(root: string, config: AuroraConfig, tenants: Tenant[]): Promise<Bundle> {
+  const stage = mkdtempSync(join(tmpdir(), 'mt-bundle-'));
+  try {
+    const put = (rel: string, from: { file?: string; text?: string }) => {
+      const to = join(stage, rel);
+      mkdirSync(dirname(to), { recursive: true });
+      if (from.file) copyFileSync(from.file, to);
+      else writeFileSync(to, from.text!);
+      chmodSync(to, rel.endsWith('.sh') ? 0o755 : 0o644);
+    };
+    const target = config.phases.schema?.connectionDb;
+    for (const phase of config.phaseOrder) {
+      for (const f of renderPhase(root, phase, tenants, target)) put(f.file, { text: f.sql });
+    }
+    const { directories, files } = config.bastion.autoTransfer;
+    for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
+      const abs = join(root, dir);
+      if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.directories names "${dir}", which is not a folder of the workspace.`);
+      for (const file of walk(abs)) put(relative(root, file), { file });
+    }
+    for (const file of files) {
+      if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.files names "${file}", which does not exist.`);
+      put(file, { file: join(root, file) });
+    }
+    put('phases.env', { text: config.phaseOrder.map((p) => `${p}=${config.phases[p].connectionDb}\n`).join('') });
+    const list = walk(stage).map((f) => relative(stage, f)).sort();
+    const chunks: Buffer[] = [];
+    const stream = create({ cwd: stage, gzip: true, portable: true, mtime: new Date(0), noDirRecurse: true }, list);
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const data = Buffer.concat(chunks);
+    return { data, sha256: createHash('sha256').update(data).digest('hex'), files: list };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,110 @@
+import { TaskError } from '@mt/cli';
+import { renderPhase } from '@mt/aurora';
+import type { AuroraConfig, AuroraEnvironment, Tenant } from '@mt/tenant-config';
+import { Bastion, clusterEndpoint, type RemoteResult } from './aws.ts';
+import { buildBundle } from './bundle.ts';
+
+/** Base64 per SendCommand: SSM refuses documents over 64 KB, parameters included. */
+export const CHUNK_BYTES = 48 * 1024;
+
+export interface RemotePhaseOptions {
+  root: string;
+  config: AuroraConfig;
+  tenants: Tenant[];
+  phase: string;
+  environment: AuroraEnvironment;
+  /** The original's flag: do not transfer, use what the bastion has. */
+  skipCopy?: boolean;
+  log: (line: string) => void;
+  print: (text: string) => void;
+}
+
+export interface RemotePhaseReport {
+  bundleSent: boolean;
+  bundleBytes: number;
+  ssmCalls: number;
+  bytesSent: number;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const HEADER = ['#!/bin/bash', 'set -euo pipefail', 'umask 077'];
+
+/**
+ * A phase through the bastion: endpoint from CloudFormation; the bundle sent in chunks unless the
+ * bastion already has it (same sha256); then, in the private workspace, scripts/sql-execute.sh runs
+ * each file with psql. Only the secret's id travels: the bastion reads the password itself.
+ */
+export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<RemotePhaseReport> {
+  const { environment: env, phase, log } = options;
+  const { host, port } = await clusterEndpoint(env);
+  log(`  cluster ${host}:${port}, bastion ${env.bastion.instanceId} (${env.region})`);
+  const bastion = new Bastion(env);
+  const ws = env.workspace;
+  const current = `${ws}/current`;
+  try {
+    const report: RemotePhaseReport = { bundleSent: false, bundleBytes: 0, ssmCalls: 0, bytesSent: 0 };
+    if (options.skipCopy) {
+      const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then echo "[WARNING] Workspace directory ${current} does not exist on Bastion Host" >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
+      if (check.exitCode !== 0) {
+        options.print(check.stderr.replace(/\nfailed to run commands: exit status \d+\s*$/, '\n'));
+        throw new TaskError('NO_WORKSPACE', `The bastion has no workspace at ${current}: nothing was run.`, { hint: 'Run once without --skip-copy to transfer the files.' });
+      }
+    } else {
+      const bundle = await buildBundle(options.root, options.config, options.tenants);
+      report.bundleBytes = bundle.data.length;
+      const remote = await bastion.run([...HEADER, `cat ${shellQuote(`${current}/.bundle-sha256`)} 2>/dev/null || true`]);
+      if (remote.stdout.trim() === bundle.sha256) log(`  bundle ${bundle.sha256.slice(0, 12)} already on the bastion: not sent`);
+      else {
+        await sendBundle(bastion, ws, bundle.data, bundle.sha256);
+        report.bundleSent = true;
+        log(`  bundle ${bundle.sha256.slice(0, 12)} sent: ${bundle.files.length} files, ${bundle.data.length} bytes`);
+      }
+    }
+    const files = renderPhase(options.root, phase, options.tenants).map((f) => f.file);
+    const result = await bastion.run([
+      ...HEADER,
+      `cd ${shellQuote(current)}`,
+      `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${port} AURORA_SECRET_ID=${shellQuote(env.secretId)}`,
+      ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
+    ]);
+    surface(result, options, phase);
+    report.ssmCalls = bastion.calls;
+    report.bytesSent = bastion.bytesSent;
+    return report;
+  } finally {
+    bastion.close();
+  }
+}
+
+/** Chunks appended to a staging file, then one command checks the sha256 and swaps the workspace in. */
+async function sendBundle(bastion: Bastion, ws: string, data: Buffer, sha256: string): Promise<void> {
+  const b64 = data.toString('base64');
+  const staging = `${ws}/incoming.b64`;
+  for (let i = 0; i < b64.length; i += CHUNK_BYTES) {
+    const prepare = i === 0 ? [`mkdir -p ${shellQuote(ws)}`, `chmod 700 ${shellQuote(ws)}`, `rm -f ${shellQuote(staging)}`] : [];
+    const r = await bastion.run([...HEADER, ...prepare, `printf '%s' '${b64.slice(i, i + CHUNK_BYTES)}' >> ${shellQuote(staging)}`]);
+    if (r.exitCode !== 0) throw new TaskError('TRANSFER_FAILED', `Sending part ${i / CHUNK_BYTES + 1} of the bundle failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  }
+  const q = shellQuote;
+  const r = await bastion.run([
+    ...HEADER,
+    `cd ${q(ws)}`,
+    'base64 -d incoming.b64 > incoming.tgz',
+    `if ! echo ${q(`${sha256}  incoming.tgz`)} | sha256sum -c --status -; then echo "[ERROR] bundle checksum mismatch: nothing was unpacked" >&2; rm -f incoming.b64 incoming.tgz; exit 4; fi`,
+    'next=$(mktemp -d "$PWD/ws.XXXXXX")',
+    'tar -xzf incoming.tgz -C "$next" --no-same-owner',
+    `echo ${q(sha256)} > "$next/.bundle-sha256"`,
+    'rm -rf previous; if [ -d current ]; then mv current previous; fi; mv "$next" current; rm -rf previous incoming.b64 incoming.tgz',
+  ]);
+  if (r.exitCode !== 0) throw new TaskError('TRANSFER_FAILED', `The bastion refused the bundle (exit ${r.exitCode}): ${r.stderr.replace(/\nfailed to run commands:.*$/s, '').trim()}`, { hint: 'Run again: a damaged transfer is never unpacked, and the previous workspace is kept.' });
+}
+
+function surface(result: RemoteResult, options: RemotePhaseOptions, phase: string): void {
+  if (result.stdout) options.print(result.stdout);
+  if (result.truncated) options.log('  [WARNING] SSM returned only the first 24,000 characters of output; see the bastion for the rest.');
+  if (result.exitCode !== 0) {
+    const stderr = result.stderr.replace(/\nfailed to run commands:.*$/s, '').trim();
+    throw new TaskError('REMOTE_FAILED', `Phase ${phase} failed on the bastion (exit ${result.exitCode}):\n${stderr}`, { hint: 'psql stopped at the first error (ON_ERROR_STOP); fix the file and run the phase again.' });
+  }
+  if (result.stderr.trim()) options.log(result.stderr.trim().replace(/^/gm, '  '));
+}
