@@ -156,3 +156,69 @@ test.serial('CloudFormation problems give the original error line and a hint', a
     await emu.stop();
   }
 });
+
+test.serial('the original command shape: etl-manager -p aurora-postgresql -c config.json --bastion-command …', async (t) => {
+  const emu = await emulator();
+  try {
+    const run = (...extra: string[]) =>
+      ws.task('aurora/src/etl-manager.ts', ['-p', 'aurora-postgresql', '-c', 'config.json', '--bastion-command', 'scripts/sql-execute.sh config.json sql/aurora/verification/verify-setup.sql', ...extra], emu.env());
+    const r = await run();
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, /user_count/);
+    const skip = await run('--skip-copy');
+    t.is(skip.code, 0, skip.stderr);
+    const bad = await ws.task('aurora/src/etl-manager.ts', ['-p', 'aurora-postgresql', '-c', 'config.json', '--bastion-command', 'scripts/sql-execute.sh config.json sql/aurora/indexes/x.sql'], emu.env());
+    t.regex(bad.stderr, /\[UNKNOWN_PHASE\] Unknown phase "indexes": known phases are database, schema, data, verification/);
+  } finally {
+    await emu.stop();
+  }
+});
+
+test.serial('the bastion can be found by its tag', async (t) => {
+  const emu = await emulator({ instances: [{ id: 'i-0aaaaaaaaaaaaaaaa', tags: { Role: 'bastion' } }, { id: 'i-0bbbbbbbbbbbbbbbb', tags: { Role: 'web' } }] });
+  const config = ws.read('config.json');
+  ws.write('config.json', config.replace('"instanceId": "i-0123456789abcdef0"', '"tag": { "key": "Role", "value": "bastion" }'));
+  try {
+    const r = await phase(emu, 'verification');
+    t.is(r.code, 0, r.stderr);
+    t.true(emu.commands.every((c) => c.instanceId === 'i-0aaaaaaaaaaaaaaaa'));
+  } finally {
+    ws.write('config.json', config);
+    await emu.stop();
+  }
+});
+
+test.serial('clear errors: missing stack output, unknown secret, access denied, no credentials', async (t) => {
+  const noPort = await startEmulator({ bastionDir, stacks: { [STACK]: { outputs: { Endpoint: 'x' } } } });
+  try {
+    const r = await phase(noPort, 'schema');
+    t.regex(r.stderr, /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: stack "multitenant-aurora-dev" has no output "ClusterEndpoint" \(outputs: Endpoint\)/);
+  } finally {
+    await noPort.stop();
+  }
+  const noSecret = await emulator({ secrets: {} });
+  try {
+    const r = await phase(noSecret, 'verification');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[REMOTE_FAILED\] Phase verification failed on the bastion[\s\S]*ResourceNotFoundException/);
+  } finally {
+    await noSecret.stop();
+  }
+  const denied = await emulator({ denyAccess: true });
+  try {
+    const r = await phase(denied, 'schema');
+    t.regex(r.stderr, /\[AWS_ACCESS\] CloudFormation DescribeStacks in ap-northeast-1 was refused: AccessDenied/);
+  } finally {
+    await denied.stop();
+  }
+  const open = await emulator();
+  try {
+    // no keys at all; the metadata service is switched off so nothing leaves this machine
+    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...endpoints } = open.env();
+    const r = await ws.task('aurora/src/phase.ts', ['--phase', 'schema', '--env', 'dev'], { ...endpoints, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[AWS_CREDENTIALS\]/);
+  } finally {
+    await open.stop();
+  }
+});

@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { TaskError } from '@mt/cli';
 import type { AuroraEnvironment } from '@mt/tenant-config';
 
@@ -35,7 +35,7 @@ export function awsError(err: unknown, call: string, env: AuroraEnvironment, sta
   }
   if (stackError && name === 'ValidationError') return stackError(`${e.message} (region ${env.region}).`);
   if (name === 'InvalidInstanceId') {
-    return new TaskError('BASTION_UNKNOWN', `${call}: the bastion ${env.bastion.instanceId} is not a managed instance in ${env.region} (${e.message}).`, { hint: 'Check environments.<env>.bastion.instanceId in config.json and that the SSM agent runs on it.', cause: err });
+    return new TaskError('BASTION_UNKNOWN', `${call}: the bastion ${env.bastion.instanceId ?? `tagged ${env.bastion.tag?.key}=${env.bastion.tag?.value}`} is not a managed instance in ${env.region} (${e.message}).`, { hint: 'Check environments.<env>.bastion.instanceId in config.json and that the SSM agent runs on it.', cause: err });
   }
   return new TaskError('AWS_ERROR', `${call} failed: ${name}: ${e.message}`, { cause: err });
 }
@@ -58,19 +58,42 @@ export class Bastion {
   calls = 0;
   bytesSent = 0;
 
+  private instanceId?: string;
+
   constructor(private readonly env: AuroraEnvironment) {
     this.ssm = new SSMClient({ region: env.region, retryMode: 'adaptive' });
+    this.instanceId = env.bastion.instanceId;
+  }
+
+  /** The bastion's instance id: configured, or the one managed instance carrying the configured tag. */
+  async instance(): Promise<string> {
+    if (this.instanceId) return this.instanceId;
+    const { key, value } = this.env.bastion.tag!;
+    try {
+      this.calls++;
+      const { InstanceInformationList = [] } = await this.ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: `tag:${key}`, Values: [value] }] }));
+      const ids = InstanceInformationList.map((i) => i.InstanceId!).filter(Boolean);
+      if (ids.length !== 1) {
+        throw new TaskError('BASTION_UNKNOWN', `${ids.length ? `${ids.length} managed instances (${ids.join(', ')})` : 'No managed instance'} carry the tag ${key}=${value} in ${this.env.region}; exactly one bastion is needed.`, {
+          hint: 'Tag exactly one instance, or set environments.<env>.bastion.instanceId in config.json.',
+        });
+      }
+      return (this.instanceId = ids[0]);
+    } catch (err) {
+      throw err instanceof TaskError ? err : awsError(err, 'SSM DescribeInstanceInformation', this.env);
+    }
   }
 
   async run(commands: string[], timeoutSeconds = 3600): Promise<RemoteResult> {
     const body = commands.join('\n');
+    const instanceId = await this.instance();
     let commandId: string;
     try {
       this.calls++;
       this.bytesSent += Buffer.byteLength(body);
       const { Command } = await this.ssm.send(new SendCommandCommand({
         DocumentName: 'AWS-RunShellScript',
-        InstanceIds: [this.env.bastion.instanceId],
+        InstanceIds: [instanceId],
         Parameters: { commands, executionTimeout: [String(timeoutSeconds)] },
       }));
       commandId = Command!.CommandId!;
@@ -79,11 +102,11 @@ export class Bastion {
     }
     const started = Date.now();
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-      if (Date.now() - started > (timeoutSeconds + 60) * 1000) throw new TaskError('SSM_TIMEOUT', `The command on ${this.env.bastion.instanceId} did not finish within ${timeoutSeconds} s.`);
+      if (Date.now() - started > (timeoutSeconds + 60) * 1000) throw new TaskError('SSM_TIMEOUT', `The command on ${instanceId} did not finish within ${timeoutSeconds} s.`);
       await new Promise((r) => setTimeout(r, delay));
       try {
         this.calls++;
-        const out = await this.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: this.env.bastion.instanceId }));
+        const out = await this.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
         if (!TERMINAL.has(out.Status ?? '')) continue;
         const stdout = out.StandardOutputContent ?? '';
         return { exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1), stdout, stderr: out.StandardErrorContent ?? '', truncated: stdout.length >= OUTPUT_CAP };

@@ -15,6 +15,8 @@ export interface RemotePhaseOptions {
   environment: AuroraEnvironment;
   /** The original's flag: do not transfer, use what the bastion has. */
   skipCopy?: boolean;
+  /** Only these files of the phase (the original ran one file per command); default: all. */
+  files?: string[];
   log: (line: string) => void;
   print: (text: string) => void;
 }
@@ -60,7 +62,10 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
         log(`  bundle ${bundle.sha256.slice(0, 12)} sent: ${bundle.files.length} files, ${bundle.data.length} bytes`);
       }
     }
-    const files = renderPhase(options.root, phase, options.tenants).map((f) => f.file);
+    const all = renderPhase(options.root, phase, options.tenants).map((f) => f.file);
+    const unknown = (options.files ?? []).filter((f) => !all.includes(f));
+    if (unknown.length) throw new TaskError('UNKNOWN_FILE', `${unknown.join(', ')} is not a file of phase ${phase} (files: ${all.join(', ')}).`);
+    const files = options.files ?? all;
     const result = await bastion.run([
       ...HEADER,
       `cd ${shellQuote(current)}`,

@@ -12,7 +12,8 @@ export interface AuroraEnvironment {
   outputs: { endpoint: string; port: string };
   /** Secrets Manager id of the master credentials: only the bastion ever reads it. */
   secretId: string;
-  bastion: { instanceId: string };
+  /** The bastion: its instance id, or a tag that exactly one managed instance carries. */
+  bastion: { instanceId?: string; tag?: { key: string; value: string } };
   /** Parent folder of the private workspace on the bastion. */
   workspace: string;
 }
@@ -65,7 +66,7 @@ export function loadAuroraConfig(root: string): AuroraConfig {
       stackName: str(e?.stackName, 'stackName'),
       outputs: { endpoint: str(e?.outputs?.endpoint, 'outputs.endpoint'), port: str(e?.outputs?.port, 'outputs.port') },
       secretId: str(e?.secretId, 'secretId'),
-      bastion: { instanceId: /^i-[0-9a-f]{8,17}$/.test(e?.bastion?.instanceId) ? e.bastion.instanceId : (problems.push(`"environments.${name}.bastion.instanceId" must look like i-0123456789abcdef0`), '') },
+      bastion: bastionOf(e?.bastion, name, problems),
       workspace: typeof e?.workspace === 'string' && e.workspace.startsWith('/') ? e.workspace : (e?.workspace === undefined ? '/var/lib/multitenant-etl' : (problems.push(`"environments.${name}.workspace" must be an absolute path`), '')),
     };
   }
@@ -77,6 +78,16 @@ export function loadAuroraConfig(root: string): AuroraConfig {
   };
   if (problems.length) throw new TaskError('INVALID_CONFIG', `config.json has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, { hint: 'Compare with the config.json in git.' });
   return config;
+}
+
+function bastionOf(raw: any, env: string, problems: string[]): AuroraEnvironment['bastion'] {
+  if (raw?.instanceId !== undefined) {
+    if (/^i-[0-9a-f]{8,17}$/.test(raw.instanceId)) return { instanceId: raw.instanceId };
+    problems.push(`"environments.${env}.bastion.instanceId" must look like i-0123456789abcdef0, found ${JSON.stringify(raw.instanceId)}`);
+  } else if (typeof raw?.tag?.key === 'string' && typeof raw?.tag?.value === 'string') {
+    return { tag: { key: raw.tag.key, value: raw.tag.value } };
+  } else problems.push(`"environments.${env}.bastion" needs "instanceId" or "tag": { "key", "value" }`);
+  return {};
 }
 
 export function assertEnvironment(config: AuroraConfig, name: string): AuroraEnvironment {
