@@ -25,7 +25,7 @@ demo: setup run-all db-status ## Every feature: all tenants built in parallel, t
 help: ## This list
 	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then b=$$'\e[1m'; c=$$'\e[36m'; r=$$'\e[0m'; fi; \
 	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} /^##@/ {printf "\n%s%s%s\n", b, substr($$0, 5), r} /^[a-zA-Z0-9_ -]+:.*?## / {printf "  %s%-22s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
-	@echo; echo "  Variables: TENANT=$(TENANT) (tenant targets), ARGS='…' (extra options for the task)"
+	@echo; echo "  Variables: TENANT=$(TENANT) (tenant targets), PHASE/ENV (aurora), ARGS='…' (extra options for the task)"
 
 ##@ Environment
 setup: $(INSTALLED) ## First-time setup: install, write .env, start the database
@@ -76,10 +76,10 @@ report: $(INSTALLED) ## HTML dashboard with charts: dist/reports/TENANT/index.ht
 	@$(NX) run $(TENANT):report $(ARGS)
 
 ##@ Aurora multi-tenant setup (local PostgreSQL by default)
-aurora-phase: $(INSTALLED) ## One phase: PHASE=database|schema|data|verification (ARGS=--force)
-	@$(NX) run aurora:phase --phase=$(PHASE) $(ARGS)
-aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first failure
-	@$(NX) run aurora:setup $(ARGS)
+aurora-phase: $(INSTALLED) ## One phase: PHASE=database|schema|data|verification [ENV=dev: via the bastion]
+	@$(NX) run aurora:phase --phase=$(PHASE) $(if $(ENV),--env=$(ENV)) $(ARGS)
+aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first failure [ENV=dev]
+	@$(NX) run aurora:setup $(if $(ENV),--env=$(ENV)) $(ARGS)
 zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's users table
 	@$(NX) run aurora:zero-etl-filter
 

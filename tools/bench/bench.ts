@@ -8,7 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { findWorkspaceRoot, loadTenant } from '@mt/tenant-config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadTenant } from '@mt/tenant-config';
+import { runPhaseOverSsm } from '@mt/ssm-transfer';
+import { startEmulator } from '../aws-emulator/src/index.ts';
 import { resolveEngine } from '@mt/postgres';
 
 const root = findWorkspaceRoot();
@@ -80,6 +84,37 @@ const auroraFirst = timed(nxBin, ['run', 'aurora:setup']);
 rows.push(['`nx run aurora:setup`, local, first run (4 phases, creates multitenant_analytics)', fmt(auroraFirst.ms), '']);
 const auroraAgain = Array.from({ length: REPEAT }, () => timed(nxBin, ['run', 'aurora:setup']));
 rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification only prints)', fmt(median(auroraAgain.map((r) => r.ms))), '']);
+
+// Aurora through the bastion: the transport in-process against tools/aws-emulator, counting what
+// it sends (the bastion workspace goes to a temp folder, not /var/lib on this machine).
+{
+  const bastionDir = mkdtempSync(join(tmpdir(), 'bench-bastion-'));
+  const cfg = engine.clientConfig('postgres');
+  const emu = await startEmulator({
+    bastionDir,
+    stacks: { 'multitenant-aurora-dev': { outputs: { ClusterEndpoint: String(cfg.host), ClusterPort: String(cfg.port) } } },
+    secrets: { 'multitenant-aurora-dev/master': JSON.stringify({ username: cfg.user, password: cfg.password }) },
+  });
+  Object.assign(process.env, emu.env());
+  const config = loadAuroraConfig(root);
+  const environment = { ...config.environments.dev, workspace: join(bastionDir, 'workspace') };
+  const setup = async () => {
+    const t0 = performance.now();
+    const total = { calls: 0, bytes: 0, bundles: 0 };
+    for (const phase of config.phaseOrder) {
+      const r = await runPhaseOverSsm({ root, config, tenants: loadAllTenants(root), phase, environment, log: () => {}, print: () => {} });
+      total.calls += r.ssmCalls;
+      total.bytes += r.bytesSent;
+      total.bundles += r.bundleSent ? r.bundleBytes : 0;
+    }
+    return { ...total, ms: performance.now() - t0 };
+  };
+  for (const [label, r] of [['first run', await setup()], ['re-run', await setup()]] as const) {
+    rows.push([`aurora setup through the bastion (emulated SSM), ${label}: ${r.calls} SSM calls, ${r.bytes} bytes of commands, bundle bytes ${r.bundles}`, fmt(r.ms), '']);
+  }
+  await emu.stop();
+  rmSync(bastionDir, { recursive: true, force: true });
+}
 
 const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/platform/up.mjs']));
 rows.push(['`up` when already running (bundled script)', fmt(median(upWarm.map((r) => r.ms))), '']);
