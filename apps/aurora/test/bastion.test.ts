@@ -222,3 +222,16 @@ test.serial('clear errors: missing stack output, unknown secret, access denied, 
     await open.stop();
   }
 });
+
+test.serial('output beyond SSM’s 24,000-character cap is flagged', async (t) => {
+  ws.write('sql/aurora/verification/zz-wide.sql', "SELECT repeat('x', 30000) AS wide;\n");
+  const emu = await emulator();
+  try {
+    const r = await phase(emu, 'verification');
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /\[WARNING\] SSM returned only the first 24,000 characters of output/);
+  } finally {
+    rmSync(join(ws.root, 'sql/aurora/verification/zz-wide.sql'));
+    await emu.stop();
+  }
+});
