@@ -6,25 +6,18 @@
  * The phase comes from the SQL file's path; the file runs on the bastion of --env (default: the only,
  * or the "dev", environment of config.json) through the same transport as `nx run aurora:phase --env`.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { TaskError, log, runMain } from '@mt/cli';
+import { TaskError, log, runMain, taskCli } from '@mt/cli';
 import { phaseOfPath } from '@mt/aurora';
 import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { assertEnvironment, assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
 
 await runMain(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('etl-manager')
-    .usage('$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--env dev]')
+  const argv = await taskCli('etl-manager', '$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--env dev]')
     .option('p', { alias: 'platform', type: 'string', demandOption: true, describe: 'Target platform (aurora-postgresql)' })
     .option('c', { alias: 'config', type: 'string', default: 'config.json', describe: 'Configuration file (the workspace config.json)' })
     .option('bastion-command', { type: 'string', demandOption: true, describe: 'The command to run on the bastion: scripts/sql-execute.sh config.json <sql file>' })
     .option('skip-copy', { type: 'boolean', default: false, describe: 'Do not transfer files; use the bastion workspace as it is' })
     .option('env', { type: 'string', describe: 'config.json environment (default: dev, or the only one)' })
-    .strict()
-    .help()
-    .version(false)
     .parse();
   if (argv.p !== 'aurora-postgresql') throw new TaskError('UNKNOWN_PLATFORM', `Unknown platform "${argv.p}": this tool sets up aurora-postgresql.`, { hint: 'Use -p aurora-postgresql.' });
   const root = findWorkspaceRoot();

@@ -1,24 +1,16 @@
 #!/usr/bin/env -S node --import tsx
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { color, log, runMain } from '@mt/cli';
+import { color, log, runMain, taskCli } from '@mt/cli';
 import { runPhaseLocally } from '@mt/aurora';
 import { resolveEngine } from '@mt/postgres';
 import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { assertEnvironment, assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
 
 await runMain(async () => {
-  const argv = await yargs(hideBin(process.argv))
-    .scriptName('aurora phase')
-    .usage('$0 --phase <database|schema|data|verification> [--force]\n\nRuns one phase of the multi-tenant Aurora setup (sql/aurora/<phase>/*.sql, rendered for every tenant) against our PostgreSQL (embedded, Docker or external). Idempotent: applied, unchanged files are skipped.')
+  const argv = await taskCli('aurora phase', '$0 --phase <database|schema|data|verification> [--force] [--env <name> [--skip-copy]]\n\nRuns one phase of the multi-tenant Aurora setup (sql/aurora/<phase>/*.sql, rendered for every tenant) against our PostgreSQL (embedded, Docker or external), or with --env through the bastion of that config.json environment over AWS SSM. Idempotent: applied, unchanged files are skipped.')
     .option('phase', { type: 'string', describe: 'Phase to run (config.json aurora.phases)' })
     .option('force', { type: 'boolean', default: false, describe: 'Re-apply files that changed since they were applied (local)' })
     .option('env', { type: 'string', describe: 'Run through the bastion of this config.json environment (AWS SSM) instead of locally' })
     .option('skip-copy', { type: 'boolean', default: false, describe: 'With --env: use the files already on the bastion' })
-    .strict()
-    .help()
-    .alias('h', 'help')
-    .version(false)
     .parse();
   const root = findWorkspaceRoot();
   const env = loadEnv(root);

@@ -8,9 +8,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import pg from 'pg';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/aws-emulator/src/index.ts';
-import { makeWorkspace, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
+import { dropDatabase, makeWorkspace, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
 
 let ws: TestWorkspace;
 let bastionDir: string;
@@ -39,10 +38,7 @@ test.before(async () => {
   ws.write('config.json', JSON.stringify(config, null, 2));
 });
 test.after.always(async () => {
-  const client = new pg.Client(testEngine().clientConfig('postgres'));
-  await client.connect();
-  await client.query(`drop database if exists "${target}" with (force)`);
-  await client.end();
+  await dropDatabase(target);
   await ws?.cleanup();
   rmSync(bastionDir, { recursive: true, force: true });
 });

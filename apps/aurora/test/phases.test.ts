@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import test from 'ava';
 import pg from 'pg';
-import { makeWorkspace, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
+import { dropDatabase, makeWorkspace, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
 
 let ws: TestWorkspace;
 const target = `mta_${randomBytes(4).toString('hex')}`;
@@ -47,10 +47,7 @@ test.before(async () => {
   ws.write('config.json', ws.read('../../../config.json').replaceAll('"multitenant_analytics"', `"${target}"`));
 });
 test.after.always(async () => {
-  const client = new pg.Client(testEngine().clientConfig('postgres'));
-  await client.connect();
-  await client.query(`drop database if exists "${target}" with (force)`);
-  await client.end();
+  await dropDatabase(target);
   await ws?.cleanup();
 });
 

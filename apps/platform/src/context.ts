@@ -1,10 +1,10 @@
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
+import { taskCli } from '@mt/cli';
 import { findWorkspaceRoot, loadEnv } from '@mt/tenant-config';
 import { resolveEngine, type Engine } from '@mt/postgres';
 
 export function platformCli(script: string, description: string): Argv {
-  return yargs(hideBin(process.argv)).scriptName(script).usage(`$0 [options]\n\n${description}`).strict().help().alias('h', 'help').version(false);
+  return taskCli(script, `$0 [options]\n\n${description}`);
 }
 
 export function platformContext(): { root: string; env: NodeJS.ProcessEnv; engine: Engine } {

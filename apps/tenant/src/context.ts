@@ -1,5 +1,5 @@
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
+import { taskCli } from '@mt/cli';
 import { findWorkspaceRoot, loadEnv, loadTenant, resolveTenantName, type Tenant } from '@mt/tenant-config';
 import { resolveEngine, type Engine } from '@mt/postgres';
 
@@ -12,15 +12,10 @@ export interface TenantContext {
 
 /** The yargs parser every tenant task starts from: `--tenant`, `--help`, strict options. */
 export function tenantCli(script: string, description: string): Argv<{ tenant: string | undefined }> {
-  return yargs(hideBin(process.argv))
-    .scriptName(script)
-    .usage(`$0 [--tenant <name>] [options]\n\n${description}`)
-    .option('tenant', { type: 'string', describe: 'Tenant to work on (default: TENANT_NAME from the environment or .env)' })
-    .strict()
-    .help()
-    .alias('h', 'help')
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 100));
+  return taskCli(script, `$0 [--tenant <name>] [options]\n\n${description}`).option('tenant', {
+    type: 'string',
+    describe: 'Tenant to work on (default: TENANT_NAME from the environment or .env)',
+  });
 }
 
 /** Resolves and validates the tenant before anything touches a database. */

@@ -1,3 +1,4 @@
 export { TaskError, isTaskError, maskSecrets } from './errors.ts';
 export { color, log, formatDuration, textTable } from './output.ts';
 export { runMain, formatError } from './main.ts';
+export { taskCli } from './args.ts';

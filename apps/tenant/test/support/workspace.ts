@@ -17,6 +17,17 @@ export function testEngine(env: NodeJS.ProcessEnv = {}) {
   return resolveEngine({ rootDir: REPO, dataDir: TEST_DATA_DIR, env: { ...process.env, PG_MODE: 'embedded', ...env } });
 }
 
+/** Drops a database of the shared test server (test clean-up). */
+export async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client(testEngine().clientConfig('postgres'));
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestWorkspace {
   root: string;
   /** tenant name → its (unique) database name */
@@ -72,13 +83,7 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
       }
     },
     async cleanup() {
-      const client = new pg.Client(engine.clientConfig('postgres'));
-      await client.connect();
-      try {
-        for (const db of Object.values(databases)) await client.query(`drop database if exists "${db}" with (force)`);
-      } finally {
-        await client.end();
-      }
+      for (const db of Object.values(databases)) await dropDatabase(db);
       rmSync(root, { recursive: true, force: true });
     },
   };
