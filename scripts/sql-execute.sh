@@ -37,5 +37,35 @@ escape() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g'; }
 printf '%s:%s:*:%s:%s\n' "$AURORA_ENDPOINT" "$port" "$(escape "$user")" "$(escape "$password")" > "$secret_dir/pgpass"
 unset secret creds password
 
-PGPASSFILE="$secret_dir/pgpass" PGCONNECT_TIMEOUT=15 psql -X -v ON_ERROR_STOP=1 \
-  -h "$AURORA_ENDPOINT" -p "$port" -U "$user" -d "$database" -f "$file"
+export PGPASSFILE="$secret_dir/pgpass" PGCONNECT_TIMEOUT=15
+run_psql() { psql -X -v ON_ERROR_STOP=1 -h "$AURORA_ENDPOINT" -p "$port" -U "$user" -d "$database" "$@"; }
+
+# The same history as a local run (aurora_setup.applied_files): an applied, unchanged file is
+# skipped; an edited one is refused unless AURORA_FORCE=1; a new tenant only re-renders it: re-applied.
+# The database phase (before the database exists) and verification (read-only) always run.
+sums=$(awk -v f="$file" '$1 == f { print $2, $3 }' "$here/checksums.txt")
+if [ -n "$sums" ]; then
+  read -r checksum rendered <<<"$sums"
+  run_psql -q -f "$here/history.sql"
+  applied=$(printf '%s\n' "select checksum, rendered_checksum, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from aurora_setup.applied_files where file = :'file';" |
+    run_psql -qAt -F ' ' -v file="$file")
+  if [ -n "$applied" ]; then
+    read -r applied_sum applied_rendered applied_at <<<"$applied"
+    if [ "$applied_sum" = "$checksum" ] && [ "$applied_rendered" = "$rendered" ]; then
+      echo "[INFO] $file: already applied, unchanged"
+      exit 0
+    fi
+    if [ "$applied_sum" != "$checksum" ] && [ "${AURORA_FORCE:-0}" != 1 ]; then
+      echo "[ERROR] $file was applied on $applied_at and has changed since; it was not applied again. Re-apply with --force (make sure it is safe to run twice)." >&2
+      exit 5
+    fi
+  fi
+fi
+
+started=$(date +%s%N)
+run_psql -f "$file"
+if [ -n "$sums" ]; then
+  ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  printf '%s\n' "insert into aurora_setup.applied_files (file, phase, checksum, rendered_checksum, duration_ms) values (:'file', :'phase', :'checksum', :'rendered', :ms) on conflict (file) do update set checksum = excluded.checksum, rendered_checksum = excluded.rendered_checksum, applied_at = now(), duration_ms = excluded.duration_ms;" |
+    run_psql -q -v file="$file" -v phase="$phase" -v checksum="$checksum" -v rendered="$rendered" -v ms="$ms"
+fi

@@ -231,3 +231,24 @@ test.serial('output beyond SSM’s 24,000-character cap is flagged', async (t) =
     await emu.stop();
   }
 });
+
+test.serial('the bastion keeps the same history: unchanged files skipped, an edited one refused unless --force', async (t) => {
+  const emu = await emulator();
+  const file = 'sql/aurora/data/insert-sample-data.sql';
+  const before = ws.read(file);
+  try {
+    const again = await phase(emu, 'data');
+    t.is(again.code, 0, again.stderr);
+    t.regex(again.stdout, /\[INFO\] sql\/aurora\/data\/insert-sample-data\.sql: already applied, unchanged/);
+    ws.write(file, before.replace("'Emma Novak'", "'Emma Nowak'"));
+    const refused = await phase(emu, 'data');
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /\[ERROR\] sql\/aurora\/data\/insert-sample-data\.sql was applied on \d{4}-\d\d-\d\dT[\d:]+Z and has changed since[\s\S]*--force/);
+    const forced = await phase(emu, 'data', '--force');
+    t.is(forced.code, 0, forced.stderr);
+    t.notRegex(forced.stdout, /already applied/);
+  } finally {
+    ws.write(file, before);
+    await emu.stop();
+  }
+});

@@ -25,6 +25,12 @@ export interface PhaseOptions {
   print: (text: string) => void;
 }
 
+/**
+ * History lives in the target database. The database phase runs before it exists (and is idempotent
+ * through \gexec); verification only reads: both simply run every time.
+ */
+export const isRecorded = (phase: string) => phase !== 'database' && phase !== 'verification';
+
 export interface FileOutcome {
   file: string;
   status: 'applied' | 'unchanged' | 'ran';
@@ -32,8 +38,9 @@ export interface FileOutcome {
   ms: number;
 }
 
-const HISTORY = 'aurora_setup.applied_files';
-const HISTORY_DDL = `create schema if not exists aurora_setup;
+export const HISTORY = 'aurora_setup.applied_files';
+/** Also shipped to the bastion (history.sql), whose script keeps the same history. */
+export const HISTORY_DDL = `create schema if not exists aurora_setup;
 create table if not exists ${HISTORY} (
   file text primary key, phase text not null, checksum text not null, rendered_checksum text not null,
   applied_at timestamptz not null default now(), duration_ms integer not null)`;
@@ -50,9 +57,7 @@ export async function runPhaseLocally(options: PhaseOptions): Promise<FileOutcom
   const { root, config, phase, db } = options;
   const database = config.phases[phase].connectionDb;
   const files = renderPhase(root, phase, options.tenants, config.phases.schema?.connectionDb);
-  // History lives in the target database. The database phase runs before it exists (and is
-  // idempotent through \gexec); verification only reads: both simply run every time.
-  const recorded = phase !== 'database' && phase !== 'verification';
+  const recorded = isRecorded(phase);
   await db.ensureUp();
   const client = await db.connect(database);
   const outcomes: FileOutcome[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { create } from 'tar';
 import { TaskError } from '@mt/cli';
-import { AURORA_SQL_DIR, renderPhase } from '@mt/aurora';
+import { AURORA_SQL_DIR, HISTORY_DDL, isRecorded, renderPhase } from '@mt/aurora';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 
 export interface Bundle {
@@ -19,8 +19,8 @@ function walk(dir: string): string[] {
 
 /**
  * What goes to the bastion: the Aurora SQL rendered here for every tenant (the bastion needs no
- * template engine), `bastion.autoTransfer` directories other than sql/ and files, and phases.env
- * (phase=database lines for the bastion script). A deterministic tar.gz — sorted names, fixed modes
+ * template engine), `bastion.autoTransfer` directories other than sql/ and files, phases.env
+ * (phase=database lines for the bastion script), and the history table's DDL with each file's checksums. A deterministic tar.gz — sorted names, fixed modes
  * and times, no owners — so the same content always has the same sha256 and is not sent twice.
  */
 export async function buildBundle(root: string, config: AuroraConfig, tenants: Tenant[]): Promise<Bundle> {
@@ -34,9 +34,16 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
       chmodSync(to, rel.endsWith('.sh') ? 0o755 : 0o644);
     };
     const target = config.phases.schema?.connectionDb;
+    const checksums: string[] = [];
     for (const phase of config.phaseOrder) {
-      for (const f of renderPhase(root, phase, tenants, target)) put(f.file, { text: f.sql });
+      for (const f of renderPhase(root, phase, tenants, target)) {
+        put(f.file, { text: f.sql });
+        if (isRecorded(phase)) checksums.push(`${f.file} ${f.checksum} ${f.renderedChecksum}\n`);
+      }
     }
+    // The bastion keeps the same history as a local run: same table, same checksums.
+    put('checksums.txt', { text: checksums.join('') });
+    put('history.sql', { text: `${HISTORY_DDL};\n` });
     const { directories, files } = config.bastion.autoTransfer;
     for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
       const abs = join(root, dir);

@@ -17,6 +17,8 @@ export interface RemotePhaseOptions {
   skipCopy?: boolean;
   /** Only these files of the phase (the original ran one file per command); default: all. */
   files?: string[];
+  /** Re-apply files that changed since they were applied (as locally). */
+  force?: boolean;
   log: (line: string) => void;
   print: (text: string) => void;
 }
@@ -69,7 +71,7 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const result = await bastion.run([
       ...HEADER,
       `cd ${shellQuote(current)}`,
-      `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${port} AURORA_SECRET_ID=${shellQuote(env.secretId)}`,
+      `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${port} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
       ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
     ]);
     surface(result, options, phase);
