@@ -6,4 +6,4 @@ export { META_SCHEMA, lastRun, buildFingerprint, type LastRun } from './state.ts
 export type { PipelineNode, Project, NodeResult, NodeStatus } from './types.ts';
 export { listAnalyses, assertAnalysis, runAnalysis, ANALYSES_DIR } from './analyses.ts';
 export { formatAnalysis, formatDecimal, toJson, writeAnalysisFiles, type AnalysisResult, type AnalysisSection } from './analysis-output.ts';
-export { renderTemplate, quoteIdent, quoteLiteral } from './render.ts';
+export { renderTemplate } from './render.ts';
