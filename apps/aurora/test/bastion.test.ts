@@ -252,3 +252,18 @@ test.serial('the bastion keeps the same history: unchanged files skipped, an edi
     await emu.stop();
   }
 });
+
+test.serial('bastion.autoTransfer.enabled false sends nothing and uses the workspace there', async (t) => {
+  const emu = await emulator();
+  const config = ws.read('config.json');
+  ws.write('config.json', config.replace('"enabled": true', '"enabled": false'));
+  try {
+    const r = await phase(emu, 'verification');
+    t.is(r.code, 0, r.stderr);
+    t.is(chunkCommands(emu), 0);
+    t.false(emu.commands.some((c) => c.script.includes('.bundle-sha256')));
+  } finally {
+    ws.write('config.json', config);
+    await emu.stop();
+  }
+});

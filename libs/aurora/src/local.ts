@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { TaskError, formatDuration } from '@mt/cli';
-import { formatAligned, locateSqlError, queryRaw, splitStatements } from '@mt/sql';
+import { formatAligned, runScript } from '@mt/sql';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 import { renderPhase, type PhaseFile } from './render.ts';
 
@@ -46,8 +46,7 @@ create table if not exists ${HISTORY} (
   applied_at timestamptz not null default now(), duration_ms integer not null)`;
 
 /**
- * Runs one phase against our PostgreSQL, like `psql -v ON_ERROR_STOP=1 -f` per file: statements one
- * at a time (so CREATE DATABASE works), `\gexec` honoured, the first error stops with file:line:col.
+ * Runs one phase against our PostgreSQL, like `psql -v ON_ERROR_STOP=1 -f` per file (runScript).
  * Files are recorded with their checksums in the phase's database (Flyway-like): an applied, unchanged
  * file is skipped; an edited one is refused unless --force; one whose rendering changed only because
  * the tenant registry did is applied again (phase files are written to be re-runnable). Verification
@@ -108,19 +107,10 @@ async function runFile(client: pg.Client, root: string, f: PhaseFile, phase: str
     mkdirSync(dirname(join(root, shown)), { recursive: true });
     writeFileSync(join(root, shown), f.sql);
   }
-  let count = 0;
-  for (const s of splitStatements(f.sql, { file: shown })) {
-    try {
-      const result = await queryRaw(client, s.sql);
-      count++;
-      if (s.gexec) {
-        for (const row of result.rows) for (const value of row) if (value !== null) (await client.query(value), count++);
-      } else if (phase === 'verification' && result.fields.length) {
-        print(formatAligned(result));
-      }
-    } catch (err) {
-      throw locateSqlError(err, { file: shown, sql: s.sql, startLine: s.line, startColumn: s.column }) ?? err;
-    }
-  }
-  return count;
+  return runScript(client, f.sql, {
+    file: shown,
+    onResult: ({ result }) => {
+      if (phase === 'verification' && result.fields.length) print(formatAligned(result));
+    },
+  });
 }

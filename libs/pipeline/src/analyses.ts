@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TaskError } from '@mt/cli';
-import { locateSqlError, queryRaw, splitStatements } from '@mt/sql';
+import { runScript } from '@mt/sql';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { loadProject, renderNode } from './project.ts';
 import type { AnalysisResult, AnalysisSection } from './analysis-output.ts';
@@ -29,9 +29,9 @@ export function assertAnalysis(root: string, name: string): void {
 const slugify = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
 
 /**
- * Runs one analysis for one tenant: the file is rendered like a model (ref, var, tenant, …), split into
- * statements like psql does, and each statement — titled by a `-- section: <title>` comment before it —
- * becomes a result section. Runs in a read-only transaction: an analysis can never change the data.
+ * Runs one analysis for one tenant: the file is rendered like a model (ref, var, tenant, …) and run like
+ * a psql script; each statement — titled by a `-- section: <title>` comment before it — becomes a
+ * result section. Runs in a read-only transaction: an analysis can never change the data.
  */
 export async function runAnalysis(options: { root: string; tenant: Tenant; db: DatabaseAccess; name: string; env?: NodeJS.ProcessEnv }): Promise<AnalysisResult> {
   const { root, tenant, db, name } = options;
@@ -40,27 +40,21 @@ export async function runAnalysis(options: { root: string; tenant: Tenant; db: D
   const file = `${ANALYSES_DIR}/${name}.sql`;
   const node: PipelineNode = { id: `analysis.${name}`, kind: 'analysis', name, file, template: readFileSync(join(root, file), 'utf8'), config: {}, dependsOn: [], checksum: '' };
   const text = renderNode(project, node, false).sql;
-  const statements = splitStatements(text, { file });
 
   await db.ensureUp();
   const client = await db.connect(tenant.database);
   const sections: AnalysisSection[] = [];
   try {
     await client.query('begin transaction read only');
-    let previousEnd = 0;
-    for (const [i, statement] of statements.entries()) {
-      const before = text.slice(previousEnd, statement.offset);
-      previousEnd = statement.offset + statement.sql.length;
-      const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (statements.length > 1 ? `${name} ${i + 1}` : name);
-      let slug = slugify(title);
-      while (sections.some((s) => s.slug === slug)) slug += '-2';
-      try {
-        const result = await queryRaw(client, statement.sql);
+    await runScript(client, text, {
+      file,
+      onResult: ({ result, before }) => {
+        const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
+        let slug = slugify(title);
+        while (sections.some((s) => s.slug === slug)) slug += '-2';
         sections.push({ title, slug, fields: result.fields, rows: result.rows });
-      } catch (err) {
-        throw locateSqlError(err, { file, sql: statement.sql, startLine: statement.line, startColumn: statement.column }) ?? err;
-      }
-    }
+      },
+    });
   } finally {
     await client.query('rollback').catch(() => {});
     await client.end();

@@ -47,7 +47,9 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
   const current = `${ws}/current`;
   try {
     const report: RemotePhaseReport = { bundleSent: false, bundleBytes: 0, ssmCalls: 0, bytesSent: 0 };
-    if (options.skipCopy) {
+    // config.json bastion.autoTransfer.enabled: false means the bastion is provisioned by other means.
+    const skipCopy = options.skipCopy || !options.config.bastion.autoTransfer.enabled;
+    if (skipCopy) {
       const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then echo "[WARNING] Workspace directory ${current} does not exist on Bastion Host" >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
       if (check.exitCode !== 0) {
         options.print(check.stderr.replace(/\nfailed to run commands: exit status \d+\s*$/, '\n'));

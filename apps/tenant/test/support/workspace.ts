@@ -4,18 +4,13 @@
  * (PG_DATA_DIR=.data/test-pg; the engine's start lock makes parallel test files safe).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import pg from 'pg';
-import { resolveEngine } from '@mt/postgres';
+import { REPO, TEST_DATA_DIR, testEngine } from '../../../../libs/postgres/test/shared-server.ts';
 
-export const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
-export const TEST_DATA_DIR = join(REPO, '.data', 'test-pg');
-
-export function testEngine(env: NodeJS.ProcessEnv = {}) {
-  return resolveEngine({ rootDir: REPO, dataDir: TEST_DATA_DIR, env: { ...process.env, PG_MODE: 'embedded', ...env } });
-}
+export { REPO, TEST_DATA_DIR, testEngine };
 
 /** Drops a database of the shared test server (test clean-up). */
 export async function dropDatabase(name: string): Promise<void> {

@@ -4,8 +4,7 @@
  * safe), with a database of their own, dropped again by stop().
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { resolveEngine } from '@mt/postgres';
+import { testEngine } from '../../../postgres/test/shared-server.ts';
 
 export interface TestServer {
   port: number;
@@ -16,10 +15,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
-
 export async function startServer(): Promise<TestServer> {
-  const engine = resolveEngine({ rootDir: REPO, dataDir: resolve(REPO, '.data', 'test-pg'), env: { ...process.env, PG_MODE: 'embedded' } });
+  const engine = testEngine();
   await engine.ensureUp();
   const database = `sql_test_${randomBytes(4).toString('hex')}`;
   await engine.ensureDatabase(database);
