@@ -82,17 +82,16 @@ test.serial('a re-run sends no bundle and verifies the same; --skip-copy uses th
 
 test.serial('--skip-copy without a workspace prints the two warnings and runs nothing', async (t) => {
   const emu = await emulator();
-  const config = ws.read('config.json');
-  ws.write('config.json', config.replace('var/lib/multitenant-etl', 'var/lib/elsewhere'));
   try {
-    const r = await phase(emu, 'schema', '--skip-copy');
-    t.is(r.code, 1);
-    t.regex(r.stdout + r.stderr, /\[WARNING\] Workspace directory .*var\/lib\/elsewhere\/current does not exist on Bastion Host/);
-    t.regex(r.stdout + r.stderr, /\[WARNING\] You may need to run without --skip-copy first to transfer files/);
-    t.regex(r.stderr, /\[NO_WORKSPACE\]/);
-    t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+    await ws.edit('config.json', (c) => c.replace('var/lib/multitenant-etl', 'var/lib/elsewhere'), async () => {
+      const r = await phase(emu, 'schema', '--skip-copy');
+      t.is(r.code, 1);
+      t.regex(r.stdout + r.stderr, /\[WARNING\] Workspace directory .*var\/lib\/elsewhere\/current does not exist on Bastion Host/);
+      t.regex(r.stdout + r.stderr, /\[WARNING\] You may need to run without --skip-copy first to transfer files/);
+      t.regex(r.stderr, /\[NO_WORKSPACE\]/);
+      t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+    });
   } finally {
-    ws.write('config.json', config);
     await emu.stop();
   }
 });
@@ -172,14 +171,13 @@ test.serial('the original command shape: etl-manager -p aurora-postgresql -c con
 
 test.serial('the bastion can be found by its tag', async (t) => {
   const emu = await emulator({ instances: [{ id: 'i-0aaaaaaaaaaaaaaaa', tags: { Role: 'bastion' } }, { id: 'i-0bbbbbbbbbbbbbbbb', tags: { Role: 'web' } }] });
-  const config = ws.read('config.json');
-  ws.write('config.json', config.replace('"instanceId": "i-0123456789abcdef0"', '"tag": { "key": "Role", "value": "bastion" }'));
   try {
-    const r = await phase(emu, 'verification');
-    t.is(r.code, 0, r.stderr);
-    t.true(emu.commands.every((c) => c.instanceId === 'i-0aaaaaaaaaaaaaaaa'));
+    await ws.edit('config.json', (c) => c.replace('"instanceId": "i-0123456789abcdef0"', '"tag": { "key": "Role", "value": "bastion" }'), async () => {
+      const r = await phase(emu, 'verification');
+      t.is(r.code, 0, r.stderr);
+      t.true(emu.commands.every((c) => c.instanceId === 'i-0aaaaaaaaaaaaaaaa'));
+    });
   } finally {
-    ws.write('config.json', config);
     await emu.stop();
   }
 });
@@ -255,15 +253,14 @@ test.serial('the bastion keeps the same history: unchanged files skipped, an edi
 
 test.serial('bastion.autoTransfer.enabled false sends nothing and uses the workspace there', async (t) => {
   const emu = await emulator();
-  const config = ws.read('config.json');
-  ws.write('config.json', config.replace('"enabled": true', '"enabled": false'));
   try {
-    const r = await phase(emu, 'verification');
-    t.is(r.code, 0, r.stderr);
-    t.is(chunkCommands(emu), 0);
-    t.false(emu.commands.some((c) => c.script.includes('.bundle-sha256')));
+    await ws.edit('config.json', (c) => c.replace('"enabled": true', '"enabled": false'), async () => {
+      const r = await phase(emu, 'verification');
+      t.is(r.code, 0, r.stderr);
+      t.is(chunkCommands(emu), 0);
+      t.false(emu.commands.some((c) => c.script.includes('.bundle-sha256')));
+    });
   } finally {
-    ws.write('config.json', config);
     await emu.stop();
   }
 });

@@ -49,17 +49,13 @@ test('database not reachable: names host and port, suggests make up, never shows
 });
 
 test.serial('malformed CSV row: file and line named, previous table intact', async (t) => {
-  const before = ws.read('seeds/regions.csv');
-  ws.write('seeds/regions.csv', `${before}5,Lombardy\n6,Texas,United States\n`);
-  try {
+  await ws.edit('seeds/regions.csv', (csv) => `${csv}5,Lombardy\n6,Texas,United States\n`, async () => {
     const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
     t.regex(r.stderr, /\[SEED_MALFORMED\] seeds\/regions\.csv:6: malformed CSV row/);
     const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
     t.is(rows[0].n, 4);
-  } finally {
-    ws.write('seeds/regions.csv', before);
-  }
+  });
 });
 
 test.serial('a value of the wrong type: file, line and column named, previous table intact', async (t) => {
@@ -80,50 +76,35 @@ test.serial('a value of the wrong type: file, line and column named, previous ta
 });
 
 test.serial('SQL error in a model: file:line:col with a caret, previous relation still queryable', async (t) => {
-  const file = 'sql/models/marts/agg_monthly_sales.sql';
-  const before = ws.read(file);
-  ws.write(file, before.replace('sum(order_total) as sales', 'sum(order_totl) as sales'));
-  try {
+  await ws.edit('sql/models/marts/agg_monthly_sales.sql', (sql) => sql.replace('sum(order_total) as sales', 'sum(order_totl) as sales'), async () => {
     const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
     t.regex(r.stderr, /sql\/models\/marts\/agg_monthly_sales\.sql:10:13: ERROR: +column "order_totl" does not exist/);
     t.regex(r.stderr, /\n\s+10 \|\s+sum\(order_totl\) as sales,\n\s+\|\s+\^/);
     const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
     t.is(rows[0].n, 1);
-  } finally {
-    ws.write(file, before);
-  }
+  });
 });
 
 test.serial('ref to a missing model names the file and the missing name', async (t) => {
-  const file = 'sql/models/marts/agg_daily_sales.sql';
-  const before = ws.read(file);
-  ws.write(file, before.replace("ref('fct_orders')", "ref('fct_order')"));
-  try {
+  await ws.edit('sql/models/marts/agg_daily_sales.sql', (sql) => sql.replace("ref('fct_orders')", "ref('fct_order')"), async () => {
     const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
     t.regex(r.stderr, /\[UNKNOWN_REF\] sql\/models\/marts\/agg_daily_sales\.sql:2: ref\('fct_order'\) points to nothing/);
     t.regex(r.stderr, /Did you mean 'fct_orders'/);
     const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_daily_sales');
     t.is(rows[0].n, 5);
-  } finally {
-    ws.write(file, before);
-  }
+  });
 });
 
 test.serial('a ref cycle is named with its files', async (t) => {
-  const file = 'sql/models/staging/stg_regions.sql';
-  const before = ws.read(file);
-  ws.write(file, `${before}\n-- {{ ref('dim_customers') }}\n`);
-  try {
+  await ws.edit('sql/models/staging/stg_regions.sql', (sql) => `${sql}\n-- {{ ref('dim_customers') }}\n`, async () => {
     const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
     t.regex(r.stderr, /\[REF_CYCLE\] ref\(\) cycle: (dim_customers -> stg_regions -> dim_customers|stg_regions -> dim_customers -> stg_regions) \(/);
     t.regex(r.stderr, /\(.*sql\/models\/staging\/stg_regions\.sql/);
     t.regex(r.stderr, /\(.*sql\/models\/marts\/dim_customers\.sql/);
-  } finally {
-    ws.write(file, before);
-  }
+  });
 });
 
 test.serial('a failing data test exits non-zero and shows the failing rows; severity warn does not fail', async (t) => {

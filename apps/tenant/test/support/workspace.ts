@@ -29,6 +29,8 @@ export interface TestWorkspace {
   databases: Record<string, string>;
   write(path: string, content: string): void;
   read(path: string): string;
+  /** Runs `fn` with `path` changed by `change`, then puts the file back as it was. */
+  edit<T>(path: string, change: (text: string) => string, fn: () => Promise<T>): Promise<T>;
   /** Runs a task script of apps/ in this workspace; never throws. */
   task(script: string, args?: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }>;
   /** A query on a tenant's database. */
@@ -62,6 +64,15 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
     databases,
     write: (path, content) => writeFileSync(join(root, path), content),
     read: (path) => readFileSync(join(root, path), 'utf8'),
+    async edit(path, change, fn) {
+      const before = readFileSync(join(root, path), 'utf8');
+      writeFileSync(join(root, path), change(before));
+      try {
+        return await fn();
+      } finally {
+        writeFileSync(join(root, path), before);
+      }
+    },
     task: (script, args = [], extra = {}) =>
       new Promise((done) => {
         execFile('node', ['--import', 'tsx', join(REPO, 'apps', script), ...args], { cwd: root, env: { ...env, ...extra } }, (err, stdout, stderr) =>
