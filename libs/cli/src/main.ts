@@ -7,6 +7,11 @@ import { color } from './output.ts';
  * their stack, since they are our bugs.
  */
 export async function runMain(main: () => Promise<number | void>): Promise<void> {
+  // `… | head` closes the pipe early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   try {
     const code = await main();
     process.exitCode = code ?? 0;
