@@ -3,20 +3,55 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-TENANT ?= tenant_a
-PHASE ?=
-ARGS ?=
 NX := ./node_modules/.bin/nx
 # Plugins in-process: roughly halves Nx start-up without the daemon (docs/BENCHMARKS.md).
 export NX_ISOLATE_PLUGINS ?= false
 export NX_NO_CLOUD ?= true
 export NX_TUI ?= false
 
+# Values typed on the make line reach the task as exactly that text: make never expands them
+# ($(value …)), recipes only read them as "$$MT_…" from the environment, names are checked against
+# what exists, and ARGS is split into words by tools/bundle/run-task.mjs (quotes, no expansion).
+#
+# The tenant: TENANT= on the make line (or in the environment), else TENANT_NAME (environment, then
+# .env), else tenant_a. `make info` reports the same choice.
+DOTENV_TENANT := $(shell sed -nE "s/^[[:space:]]*(export[[:space:]]+)?TENANT_NAME[[:space:]]*=[[:space:]]*(\"([^\"]*)\"|'([^']*)'|([^[:space:]\#]*)).*/\3\4\5/p" .env 2>/dev/null | tail -n1)
+ifneq ($(filter command line environment,$(origin TENANT)),)
+export MT_TENANT := $(value TENANT)
+export MT_TENANT_FROM := TENANT=
+else ifneq ($(value TENANT_NAME),)
+export MT_TENANT := $(value TENANT_NAME)
+export MT_TENANT_FROM := TENANT_NAME
+else ifneq ($(DOTENV_TENANT),)
+export MT_TENANT := $(DOTENV_TENANT)
+export MT_TENANT_FROM := TENANT_NAME in .env
+else
+export MT_TENANT := tenant_a
+export MT_TENANT_FROM := default
+endif
+export MT_ARGS := $(value ARGS)
+export MT_PHASE := $(value PHASE)
+export MT_BASE := $(value BASE)
+# ENV only from the make line: shells put other things in an ENV environment variable.
+export MT_ENV := $(if $(filter command line,$(origin ENV)),$(value ENV))
+
+TENANTS := $(sort $(patsubst tenants/%/tenant.json,%,$(wildcard tenants/*/tenant.json)))
+# A tenant may not take the name of another project (or the short name Nx matches @mt/<lib> by);
+# tools/nx-plugin refuses the same names.
+RESERVED := $(sort $(notdir $(wildcard apps/* libs/* tools/*)) seeds workspace)
+# Expands to nothing for a known tenant; otherwise stops make with the known tenants.
+check-tenant = $(if $(filter-out 1,$(words $(MT_TENANT)))$(filter-out $(TENANTS),$(MT_TENANT)),$(unknown-tenant),$(if $(filter $(RESERVED),$(MT_TENANT)),$(reserved-tenant)))
+unknown-tenant = $(error Unknown tenant "$(MT_TENANT)" (from $(MT_TENANT_FROM)). Known tenants: $(filter-out $(RESERVED),$(TENANTS)). A new tenant is a folder tenants/<name>/ with a tenant.json (README, "Adding a tenant"))
+reserved-tenant = $(error tenants/$(MT_TENANT)/ is not a tenant: "$(MT_TENANT)" is the name of another project of this workspace (reserved: $(RESERVED)). Rename the folder, e.g. tenants/tenant_$(MT_TENANT)/)
+# $(call tenant-task,<target>): that target of the chosen tenant; ARGS go to it (not to what it depends on).
+tenant-task = $(check-tenant)MT_ARGS_FOR=$(1) $(NX) run "$$MT_TENANT:$(1)"
+
+# npm ci installs exactly the lockfile and never rewrites it: a fresh clone stays clean.
 INSTALLED := node_modules/.package-lock.json
 
 $(INSTALLED): package.json package-lock.json
-	@echo "installing dependencies (npm install)…"
-	@npm install --no-audit --no-fund --loglevel=error
+	@echo "installing dependencies (npm ci)…"
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ##@ Quick start
@@ -25,7 +60,7 @@ demo: setup run-all db-status ## Every feature: all tenants built in parallel, t
 help: ## This list
 	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then b=$$'\e[1m'; c=$$'\e[36m'; r=$$'\e[0m'; fi; \
 	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} /^##@/ {printf "\n%s%s%s\n", b, substr($$0, 5), r} /^[a-zA-Z0-9_ -]+:.*?## / {printf "  %s%-22s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
-	@echo; echo "  Variables: TENANT=$(TENANT) (tenant targets), PHASE/ENV (aurora), ARGS='…' (extra options for the task)"
+	@echo; echo "  Variables: TENANT (else TENANT_NAME, else tenant_a; now: $$MT_TENANT), PHASE and ENV (aurora), BASE (affected), ARGS='…' (options of the task)"
 
 ##@ Environment
 setup: $(INSTALLED) ## First-time setup: install, write .env, start the database
@@ -37,63 +72,63 @@ down: $(INSTALLED) ## Stop PostgreSQL
 
 ##@ Tenants
 tenant-a: $(INSTALLED) ## Build tenant_a (debug, seed, run, snapshot, test)
-	@$(NX) run tenant_a:tenant-run $(ARGS)
+	@MT_ARGS_FOR=tenant-run $(NX) run tenant_a:tenant-run
 tenant-b: $(INSTALLED) ## Build tenant_b
-	@$(NX) run tenant_b:tenant-run $(ARGS)
+	@MT_ARGS_FOR=tenant-run $(NX) run tenant_b:tenant-run
 tenant-run: $(INSTALLED) ## Build TENANT=<name>
-	@$(NX) run $(TENANT):tenant-run $(ARGS)
+	@$(call tenant-task,tenant-run)
 run-all: $(INSTALLED) ## Build every tenant in parallel
-	@$(NX) run-many -t tenant-run --output-style=static $(ARGS)
+	@MT_ARGS_FOR=tenant-run $(NX) run-many -t tenant-run --output-style=static
 
 ##@ Pipeline steps (dbt-style; dbt-* names kept from the original)
 dbt-debug debug: $(INSTALLED) ## Check config and connection of TENANT
-	@$(NX) run $(TENANT):debug $(ARGS)
+	@$(call tenant-task,debug)
 dbt-seed seed: $(INSTALLED) ## Load the seed CSVs of TENANT
-	@$(NX) run $(TENANT):seed $(ARGS)
+	@$(call tenant-task,seed)
 dbt-run run: $(INSTALLED) ## Build the models of TENANT (ARGS="--select name+ --full-refresh")
-	@$(NX) run $(TENANT):run $(ARGS)
+	@$(call tenant-task,run)
 dbt-snapshot snapshot: $(INSTALLED) ## Record SCD-2 snapshots of TENANT
-	@$(NX) run $(TENANT):snapshot $(ARGS)
+	@$(call tenant-task,snapshot)
 dbt-test data-test: $(INSTALLED) ## Run the data tests of TENANT
-	@$(NX) run $(TENANT):test $(ARGS)
+	@$(call tenant-task,test)
 
-##@ Analyses (cached by Nx; TENANT defaults to tenant_a)
+##@ Analyses (cached by Nx)
 analysis-all: $(INSTALLED) ## Every analysis of sql/analyses for TENANT
-	@$(NX) run $(TENANT):analysis $(ARGS)
+	@$(call tenant-task,analysis)
 analysis-basic: $(INSTALLED) ## Sales per customer/product, monthly trend, segments
-	@$(NX) run $(TENANT):analysis-basic $(ARGS)
+	@$(call tenant-task,analysis-basic)
 analysis-dashboard: $(INSTALLED) ## KPIs, daily trend, sales by category, product ranking
-	@$(NX) run $(TENANT):analysis-dashboard $(ARGS)
+	@$(call tenant-task,analysis-dashboard)
 analysis-products: $(INSTALLED) ## Product and category performance
-	@$(NX) run $(TENANT):analysis-products $(ARGS)
+	@$(call tenant-task,analysis-products)
 ANALYSES := $(sort $(basename $(notdir $(wildcard sql/analyses/*.sql))))
 analysis-%: $(INSTALLED) # any sql/analyses/<name>.sql
-	$(if $(filter $*,$(ANALYSES)),,$(error Unknown analysis "$*": there is no sql/analyses/$*.sql. Available: $(ANALYSES)))
-	@$(NX) run $(TENANT):analysis-$* $(ARGS)
-analysis-affected: $(INSTALLED) ## Only the analyses a change touched (nx affected -t analysis)
-	@$(NX) affected -t analysis $(ARGS)
+	$(if $(filter-out $(ANALYSES),$*),$(error Unknown analysis "$*": there is no sql/analyses/$*.sql. Available: $(ANALYSES)))
+	@$(call tenant-task,analysis-$*)
+analysis-affected: $(INSTALLED) ## Only the analyses a change touched (BASE=<git ref>; default in README)
+	@$(affected-base) && MT_ARGS_FOR='analysis-*' $(NX) affected -t analysis --base="$$base"
 report: $(INSTALLED) ## HTML dashboard with charts: dist/reports/TENANT/index.html
-	@$(NX) run $(TENANT):report $(ARGS)
+	@$(call tenant-task,report)
 
 ##@ Aurora multi-tenant setup (local PostgreSQL by default)
 aurora-phase: $(INSTALLED) ## One phase: PHASE=database|schema|data|verification [ENV=dev: via the bastion]
-	@$(NX) run aurora:phase --phase=$(PHASE) $(if $(ENV),--env=$(ENV)) $(ARGS)
+	@MT_ARGS_FOR=phase $(NX) run aurora:phase --phase="$$MT_PHASE" $(if $(MT_ENV),--environment="$$MT_ENV")
 aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first failure [ENV=dev]
-	@$(NX) run aurora:setup $(if $(ENV),--env=$(ENV)) $(ARGS)
+	@MT_ARGS_FOR='phase-*' $(NX) run aurora:setup $(if $(MT_ENV),--environment="$$MT_ENV")
 zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's users table
-	@$(NX) run aurora:zero-etl-filter
+	@MT_ARGS_FOR=zero-etl-filter $(NX) run aurora:zero-etl-filter
 
 ##@ Database
-db-connect: $(INSTALLED) ## psql into the database of TENANT
-	@$(NX) run $(TENANT):db-connect $(ARGS)
+db-connect: $(INSTALLED) ## psql into the database of TENANT (ARGS="--sql '…'")
+	@$(call tenant-task,db-connect)
 db-status: $(INSTALLED) ## Engine status and every tenant database
 	@$(NX) run platform:status
 
 ##@ Development
 dev-shell: $(INSTALLED) ## A shell set up for TENANT (TENANT_NAME, PG*)
-	@$(NX) run $(TENANT):dev-shell $(ARGS)
+	@$(call tenant-task,dev-shell)
 dev-logs: $(INSTALLED) ## Follow the database log
-	@$(NX) run platform:logs $(ARGS)
+	@MT_ARGS_FOR=logs $(NX) run platform:logs
 test: $(INSTALLED) ## Run every test (ava, real embedded PostgreSQL)
 	@$(NX) run workspace:test
 typecheck: $(INSTALLED) ## Type-check the whole workspace (tsc)
@@ -104,12 +139,29 @@ graph: $(INSTALLED) ## Open the Nx project graph
 	@$(NX) graph
 
 ##@ Information
-info: $(INSTALLED) ## Tenants, engine and paths
+info: $(INSTALLED) ## Tenants, engine and paths (and which tenant TENANT/TENANT_NAME selects)
 	@$(NX) run platform:info
 examples: $(INSTALLED) ## Example commands
 	@$(NX) run platform:examples
 version: $(INSTALLED) ## Versions of the tools
 	@$(NX) run platform:version
+
+# The base of `nx affected`: BASE=, else the remote's default branch, else main/master when HEAD is
+# not on it, else the previous commit. Printed, so nobody wonders what "affected" was measured from.
+define affected-base
+if [ -n "$$MT_BASE" ]; then base=$$MT_BASE why='BASE='; \
+elif ref=$$(git symbolic-ref -q --short refs/remotes/origin/HEAD); then base=$$ref why="the remote's default branch"; \
+else current=$$(git symbolic-ref -q --short HEAD || true); base='' why=''; \
+  for b in main master; do \
+    if [ "$$current" != "$$b" ] && git rev-parse -q --verify "refs/heads/$$b" >/dev/null; then base=$$b why="the local $$b branch"; break; fi; \
+  done; \
+  if [ -z "$$base" ]; then base=HEAD~1 why='the previous commit'; fi; \
+fi; \
+if ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
+  echo "error [BAD_BASE] \"$$base\" ($$why) is not a commit of this repository. Pass one: make analysis-affected BASE=<branch, tag or commit>." >&2; exit 2; \
+fi; \
+echo "affected base: $$base ($$why)"
+endef
 
 .PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck bench graph info examples version

@@ -3,8 +3,8 @@
  * The original command, kept working:
  *   etl-manager -p aurora-postgresql -c config.json \
  *     --bastion-command "scripts/sql-execute.sh config.json sql/aurora/schema/create-tenant-schemas.sql" [--skip-copy]
- * The phase comes from the SQL file's path; the file runs on the bastion of --env (default: the only,
- * or the "dev", environment of config.json) through the same transport as `nx run aurora:phase --env`.
+ * The phase comes from the SQL file's path; the file runs on the bastion of --environment (default: the only,
+ * or the "dev", environment of config.json) through the same transport as `nx run aurora:phase --environment`.
  */
 import { TaskError, log, runMain, taskCli } from '@mt/cli';
 import { phaseOfPath } from '@mt/aurora';
@@ -12,12 +12,12 @@ import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { assertEnvironment, assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
 
 await runMain(async () => {
-  const argv = await taskCli('etl-manager', '$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--env dev]')
+  const argv = await taskCli('etl-manager', '$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--environment dev]')
     .option('p', { alias: 'platform', type: 'string', demandOption: true, describe: 'Target platform (aurora-postgresql)' })
     .option('c', { alias: 'config', type: 'string', default: 'config.json', describe: 'Configuration file (the workspace config.json)' })
     .option('bastion-command', { type: 'string', demandOption: true, describe: 'The command to run on the bastion: scripts/sql-execute.sh config.json <sql file>' })
     .option('skip-copy', { type: 'boolean', default: false, describe: 'Do not transfer files; use the bastion workspace as it is' })
-    .option('env', { type: 'string', describe: 'config.json environment (default: dev, or the only one)' })
+    .option('environment', { type: 'string', describe: 'config.json environment (default: dev, or the only one)' })
     .parse();
   if (argv.p !== 'aurora-postgresql') throw new TaskError('UNKNOWN_PLATFORM', `Unknown platform "${argv.p}": this tool sets up aurora-postgresql.`, { hint: 'Use -p aurora-postgresql.' });
   const root = findWorkspaceRoot();
@@ -33,7 +33,7 @@ await runMain(async () => {
   const config = loadAuroraConfig(root);
   const phase = assertPhase(config, phaseOfPath(file));
   const names = Object.keys(config.environments);
-  const environment = assertEnvironment(config, argv.env ?? (names.length === 1 ? names[0] : 'dev'));
+  const environment = assertEnvironment(config, argv.environment ?? (names.length === 1 ? names[0] : 'dev'));
   log(`etl-manager: ${file} (phase ${phase}) on the bastion of "${environment.name}"`);
   await runPhaseOverSsm({ root, config, tenants: loadAllTenants(root), phase, environment, skipCopy: argv['skip-copy'], files: [file], log, print: (t) => process.stdout.write(t) });
 });

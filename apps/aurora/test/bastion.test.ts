@@ -26,7 +26,7 @@ async function emulator(extra: Partial<EmulatorOptions> = {}): Promise<Emulator>
     ...extra,
   });
 }
-const phase = (emu: Emulator, name: string, ...args: string[]) => ws.task('aurora/src/phase.ts', ['--phase', name, '--env', 'dev', ...args], emu.env());
+const phase = (emu: Emulator, name: string, ...args: string[]) => ws.task('aurora/src/phase.ts', ['--phase', name, '--environment', 'dev', ...args], emu.env());
 const chunkCommands = (emu: Emulator) => emu.commands.filter((c) => c.script.includes('>> ') && c.script.includes('incoming.b64')).length;
 
 test.before(async () => {
@@ -209,7 +209,7 @@ test.serial('clear errors: missing stack output, unknown secret, access denied, 
   try {
     // no keys at all; the metadata service is switched off so nothing leaves this machine
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...endpoints } = open.env();
-    const r = await ws.task('aurora/src/phase.ts', ['--phase', 'schema', '--env', 'dev'], { ...endpoints, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    const r = await ws.task('aurora/src/phase.ts', ['--phase', 'schema', '--environment', 'dev'], { ...endpoints, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
     t.is(r.code, 1);
     t.regex(r.stderr, /\[AWS_CREDENTIALS\]/);
   } finally {

@@ -3,6 +3,16 @@ import { color, runMain, textTable } from '@mt/cli';
 import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
+/**
+ * The tenant a make target would use, and why: make passes its choice (MT_TENANT, MT_TENANT_FROM);
+ * through Nx directly it is TENANT_NAME (Nx and the scripts read .env too), else tenant_a.
+ */
+function selectedTenant(env: NodeJS.ProcessEnv): string {
+  if (env.MT_TENANT) return `${env.MT_TENANT} (from ${env.MT_TENANT_FROM ?? 'make'})`;
+  if (env.TENANT_NAME) return `${env.TENANT_NAME} (from TENANT_NAME, environment or .env)`;
+  return 'tenant_a (default; set TENANT= on the make line or TENANT_NAME)';
+}
+
 await runMain(async () => {
   await platformCli('info', 'Shows the project: tenants with their databases and data lake paths, and the database engine (password masked).').parse();
   const { root, env, engine } = platformContext();
@@ -10,7 +20,7 @@ await runMain(async () => {
   console.log(color.bold('Multi-tenant analytics task runner'));
   console.log(`  workspace       ${root}`);
   console.log(`  engine          ${engine.describe()}`);
-  console.log(`  default tenant  ${env.TENANT_NAME ?? 'tenant_a (make TENANT=…)'}`);
+  console.log(`  tenant          ${selectedTenant(env)}`);
   console.log('');
   console.log(textTable(['tenant', 'database', 'aurora schema', 'data lake'], tenants.map((t) => [t.name, t.database, t.aurora.schema, t.s3Location()])));
   console.log('');

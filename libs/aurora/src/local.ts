@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
-import { TaskError, formatDuration } from '@mt/cli';
+import { TaskError, formatDuration, isTaskError } from '@mt/cli';
 import { formatAligned, runScript } from '@mt/sql';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 import { renderPhase, type PhaseFile } from './render.ts';
@@ -58,7 +58,14 @@ export async function runPhaseLocally(options: PhaseOptions): Promise<FileOutcom
   const files = renderPhase(root, phase, options.tenants, config.phases.schema?.connectionDb);
   const recorded = isRecorded(phase);
   await db.ensureUp();
-  const client = await db.connect(database);
+  const client = await db.connect(database).catch((err) => {
+    if (isTaskError(err) && err.code === 'DB_NOT_FOUND' && phase !== 'database') {
+      throw new TaskError('DB_NOT_FOUND', `${err.message} The ${phase} phase runs in it, and the database phase creates it.`, {
+        hint: 'Run the database phase first: npx nx run aurora:phase --phase=database (or every phase in order: npx nx run aurora:setup).',
+      });
+    }
+    throw err;
+  });
   const outcomes: FileOutcome[] = [];
   try {
     if (recorded) {

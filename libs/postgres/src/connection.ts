@@ -42,7 +42,7 @@ function connectionError(err: unknown, config: ClientConfig, mode: EngineMode, h
   if (e.code === '3D000') {
     return new TaskError('DB_NOT_FOUND', `Database "${config.database}" does not exist on ${where} (${mode} mode).`, {
       ...options,
-      hint: 'Tenant tasks create their database on first use; otherwise check the database name.',
+      hint: 'Check the database name (tenant tasks create their own database on first use).',
     });
   }
   return new TaskError('DB_CONNECT', `Cannot connect to PostgreSQL at ${where} (${mode} mode): ${reason}.`, options);

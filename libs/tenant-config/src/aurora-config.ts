@@ -95,7 +95,7 @@ export function assertEnvironment(config: AuroraConfig, name: string): AuroraEnv
   if (!env) {
     const known = Object.keys(config.environments);
     throw new TaskError('UNKNOWN_ENVIRONMENT', `Unknown environment "${name}": config.json "environments" has ${known.length ? known.join(', ') : 'none'}.`, {
-      hint: 'Add it to config.json (region, stackName, outputs, secretId, bastion.instanceId), or leave out --env to run locally.',
+      hint: 'Add it to config.json (region, stackName, outputs, secretId, bastion.instanceId), or leave out --environment to run locally.',
     });
   }
   return env;

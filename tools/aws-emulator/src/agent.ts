@@ -41,6 +41,8 @@ export interface RunSpec {
   workingDirectory: string;
   env: Record<string, string>;
   region: string;
+  /** The agent picks the command up after this long (Pending meanwhile). */
+  delayMs?: number;
 }
 
 /**
@@ -108,6 +110,7 @@ export class AgentRun {
   }
 
   private async run(spec: RunSpec): Promise<void> {
+    if (spec.delayMs) await new Promise((resolve) => setTimeout(resolve, spec.delayMs));
     const dir = orchestrationDir(spec.bastion, spec.instanceId, spec.commandId);
     await mkdir(dir, { recursive: true, mode: 0o750 });
     const scriptPath = join(dir, '_script.sh');

@@ -46,9 +46,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     env: options.env ?? {},
     tamper: options.tamper,
     invocationNotReadyCalls: options.invocationNotReadyCalls ?? 1,
+    agentDelayMs: options.agentDelayMs ?? 0,
     commands,
     log,
   });
+  let ssmRequests = 0;
   const cloudFormation = new CloudFormation(options.stacks ?? {});
   const secretsManager = new SecretsManager(options.secrets ?? {});
 
@@ -70,6 +72,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const call: Call = { region: signedRegion(headers.authorization) ?? region, requestId };
     try {
       if (options.denyAccess) throw accessDenied(route, call.region);
+      if (route.service === 'ssm' && options.throttleEvery && ++ssmRequests % options.throttleEvery === 0) throw new ServiceError('ThrottlingException', 'Rate exceeded');
       if (route.service === 'cloudformation') {
         sendXml(res, 200, cloudFormation.handle(route.action, new URLSearchParams(body), call), requestId);
       } else {

@@ -40,6 +40,8 @@ export interface SsmOptions {
   /** The emulator's public list; new invocations are pushed here. */
   commands: EmulatedCommand[];
   log: (line: string) => void;
+  /** Delay before the agent starts a command. */
+  agentDelayMs: number;
 }
 
 interface Invocation {
@@ -124,6 +126,7 @@ export class Ssm {
         workingDirectory: parameters.workingDirectory,
         env: this.options.env,
         region: call.region,
+        delayMs: this.options.agentDelayMs,
       });
       void run.done.then(() => this.options.log(`ssm command ${commandId} on ${instanceId}: ${record.status} (exit ${record.exitCode})`));
       this.invocations.set(key(commandId, instanceId), { run, comment, notReadyLeft: this.options.invocationNotReadyCalls });

@@ -20,6 +20,10 @@ export interface EmulatorOptions {
    * as real SSM does for a moment after SendCommand.
    */
   invocationNotReadyCalls?: number;
+  /** Every n-th SSM request answers ThrottlingException (HTTP 400), as a busy account does; SDKs retry it. */
+  throttleEvery?: number;
+  /** How long the agent takes to pick a command up (it stays Pending meanwhile), like a slow or busy agent. */
+  agentDelayMs?: number;
   /** Every call answers AccessDeniedException (JSON services) / AccessDenied (CloudFormation). */
   denyAccess?: boolean;
   /** Extra environment for executed commands; a `PATH` here is put in front of the bastion's PATH. */

@@ -2,8 +2,8 @@
 /**
  * The workspace's own Nx plugin: every `tenants/<name>/tenant.json` is a project named <name> with
  * the pipeline targets, so adding a tenant is adding a folder. Each target runs a typed zx task
- * script of apps/tenant (bundled by tenant-tasks:build) with `--tenant <name>`; extra CLI args are
- * passed through.
+ * script of apps/tenant through tools/bundle/run-task.mjs (which keeps its bundle current) with
+ * `--tenant <name>`; arguments typed after the target are passed through.
  *
  * Plain JavaScript, type-checked by tsc (checkJs): Nx loads a .ts plugin through swc-node, which
  * costs ~450 ms on every `nx` call (docs/BENCHMARKS.md) — on a command typed dozens of times a day.
@@ -13,11 +13,30 @@ const { basename, dirname, join } = require('node:path');
 const { createNodesFromFiles } = require('@nx/devkit');
 
 /**
- * @typedef {{ scriptsDir?: string }} TenantPluginOptions  scriptsDir: the bundled task scripts (tenant-tasks:build)
- * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean }} TargetSpec
+ * @typedef {Record<string, never>} TenantPluginOptions  (none)
+ * @typedef {{ script: string; description: string; dependsOn?: string[] }} TargetSpec
  */
 
 const TENANT_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+/** @param {string} script  @param {string[]} args */
+const runTask = (script, args) => ({ command: ['node tools/bundle/run-task.mjs', `tenant/${script}`, ...args].join(' '), cwd: '{workspaceRoot}' });
+
+/**
+ * What the bundled tenant scripts are made of: a cached target that runs them hashes these.
+ * @type {NonNullable<import('@nx/devkit').TargetConfiguration['inputs']>}
+ */
+const TASK_SOURCES = ['{workspaceRoot}/apps/tenant/src/**/*', '{workspaceRoot}/libs/*/src/**/*', '{workspaceRoot}/tools/bundle/bundle.mjs', '{workspaceRoot}/package-lock.json'];
+
+/**
+ * Names a tenant folder may not have: those of the workspace's other projects, and the short names
+ * Nx matches scoped ones by (`nx run postgres:…` would run `@mt/postgres`). The Makefile keeps the
+ * same list (RESERVED).
+ * @param {string} workspaceRoot
+ */
+function reservedNames(workspaceRoot) {
+  const folders = ['apps', 'libs', 'tools'].flatMap((dir) => (existsSync(join(workspaceRoot, dir)) ? readdirSync(join(workspaceRoot, dir)) : []));
+  return new Set([...folders, 'seeds', 'workspace']);
+}
 
 /**
  * Order matters for `nx show project`: the main entry first, then the steps in pipeline order.
@@ -30,34 +49,23 @@ const TENANT_TARGETS = {
   run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'] },
   snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'] },
   test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'] },
-  'db-connect': { script: 'db-connect', description: "psql into the tenant's database", interactive: true },
-  'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant', interactive: true },
+  'db-connect': { script: 'db-connect', description: "psql into the tenant's database" },
+  'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant' },
 };
-
-/** @param {TenantPluginOptions | undefined} options */
-function normalizeOptions(options) {
-  return { scriptsDir: options?.scriptsDir ?? 'dist/tasks/tenant' };
-}
 
 /**
  * @param {string} tenant
  * @param {TargetSpec} spec
- * @param {{ scriptsDir: string }} options
  * @returns {import('@nx/devkit').TargetConfiguration}
  */
-function buildTarget(tenant, spec, options) {
+function buildTarget(tenant, spec) {
   return {
     executor: 'nx:run-commands',
-    options: {
-      command: `node ${options.scriptsDir}/${spec.script}.mjs --tenant ${tenant}`,
-      cwd: '{workspaceRoot}',
-      ...(spec.interactive ? { tty: true } : {}),
-    },
+    options: runTask(spec.script, ['--tenant', tenant]),
     // These targets change a database, so Nx must not replay them from cache: the engine itself
     // skips unchanged work using the run state kept in the tenant database.
     cache: false,
-    // The scripts run from their bundle, rebuilt first whenever a script or lib changed (Nx cache).
-    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, ...(spec.dependsOn ?? [])],
+    ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
     metadata: { description: spec.description, technologies: ['postgresql'] },
   };
 }
@@ -82,19 +90,18 @@ function analysisNames(workspaceRoot) {
 /**
  * One cached target per analysis. Its inputs are exactly what its result depends on: its own SQL (so
  * editing one analysis reruns only that one), the models, snapshots and seeds, the tenant's folder, the
- * database settings, and a runtime fingerprint of what the tenant database holds. It reads the task
- * bundle as a dependency output, which makes Nx hash it only after its dependencies ran — after the
- * tenant build — so the fingerprint is never taken from a database about to change.
+ * scripts' sources, the database settings, and a runtime fingerprint of what the tenant database holds.
+ * It declares a dependency-output input, which makes Nx hash it only after its dependencies ran — after
+ * the tenant build — so the fingerprint is never taken from a database about to change.
  * @param {string} tenant
  * @param {string} name
- * @param {{ scriptsDir: string }} options
  * @returns {import('@nx/devkit').TargetConfiguration}
  */
-function analysisTarget(tenant, name, options) {
+function analysisTarget(tenant, name) {
   const out = `{workspaceRoot}/dist/analysis/${tenant}`;
   return {
     executor: 'nx:run-commands',
-    options: { command: `node ${options.scriptsDir}/analysis.mjs --tenant ${tenant} --name ${name}`, cwd: '{workspaceRoot}' },
+    options: runTask('analysis', ['--tenant', tenant, '--name', name]),
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
@@ -103,12 +110,14 @@ function analysisTarget(tenant, name, options) {
       '{workspaceRoot}/sql/snapshots/**/*',
       '{workspaceRoot}/seeds/**/*',
       '{projectRoot}/**/*',
+      ...TASK_SOURCES,
       ...DATABASE_ENV.map((env) => ({ env })),
-      { dependentTasksOutputFiles: '**/*.mjs', transitive: true },
-      { runtime: `node ${options.scriptsDir}/fingerprint.mjs --tenant ${tenant}` },
+      // tenant-run has no output files: this input hashes nothing, but defers the hash until it ran.
+      { dependentTasksOutputFiles: 'dist/run-state/**' },
+      { runtime: `node dist/tasks/tenant/fingerprint.mjs --tenant ${tenant}` },
     ],
     outputs: [`${out}/${name}.json`, `${out}/${name}.md`, `${out}/${name}.csv`, `${out}/${name}.*.csv`],
-    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, 'tenant-run'],
+    dependsOn: ['tenant-run'],
     metadata: { description: `Run sql/analyses/${name}.sql: psql-style tables, and dist/analysis/${tenant}/${name}.{json,csv,md}`, technologies: ['postgresql'] },
   };
 }
@@ -123,20 +132,23 @@ function createTenantProject(configFile, options, context) {
   const name = basename(root);
   // An invalid folder name is reported by the task scripts with a clear message; it gets no project.
   if (!TENANT_PATTERN.test(name)) return {};
-  const opts = normalizeOptions(options);
+  if (reservedNames(context.workspaceRoot).has(name)) {
+    console.warn(`tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (reserved: ${[...reservedNames(context.workspaceRoot)].sort().join(', ')}). Rename the folder, e.g. tenants/tenant_${name}/.`);
+    return {};
+  }
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
-  const targets = Object.fromEntries(Object.entries(TENANT_TARGETS).map(([t, spec]) => [t, buildTarget(name, spec, opts)]));
+  const targets = Object.fromEntries(Object.entries(TENANT_TARGETS).map(([t, spec]) => [t, buildTarget(name, spec)]));
   const analyses = analysisNames(context.workspaceRoot);
-  for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(name, analysis, opts);
+  for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(name, analysis);
   const reportInputs = ['dashboard', 'basic'].filter((a) => analyses.includes(a));
   targets.report = {
     executor: 'nx:run-commands',
-    options: { command: `node ${opts.scriptsDir}/report.mjs --tenant ${name}`, cwd: '{workspaceRoot}' },
+    options: runTask('report', ['--tenant', name]),
     cache: true,
     // Exactly the analysis results and the script: a replayed analysis gives a replayed page.
-    inputs: [{ dependentTasksOutputFiles: '**/*.json' }, { dependentTasksOutputFiles: '**/*.mjs', transitive: true }],
+    inputs: [{ dependentTasksOutputFiles: '**/*.json' }, ...TASK_SOURCES],
     outputs: [`{workspaceRoot}/dist/reports/${name}`],
-    dependsOn: [{ projects: ['tenant-tasks'], target: 'build' }, ...reportInputs.map((a) => `analysis-${a}`)],
+    dependsOn: reportInputs.map((a) => `analysis-${a}`),
     metadata: { description: `HTML dashboard with charts: dist/reports/${name}/index.html (self-contained)`, technologies: ['postgresql'] },
   };
   targets.analysis = {

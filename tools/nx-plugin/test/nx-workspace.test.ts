@@ -16,8 +16,8 @@ test.serial('every tenant folder is an Nx project with the pipeline targets', as
   const project = JSON.parse(stdout);
   t.is(project.root, 'tenants/tenant_a');
   t.deepEqual(Object.keys(project.targets).sort(), TENANT_TARGETS);
-  t.is(project.targets['tenant-run'].options.command, 'node dist/tasks/tenant/tenant-run.mjs --tenant tenant_a');
-  t.deepEqual(project.targets.run.dependsOn, [{ projects: ['tenant-tasks'], target: 'build' }, 'seed']);
+  t.is(project.targets['tenant-run'].options.command, 'node tools/bundle/run-task.mjs tenant/tenant-run --tenant tenant_a');
+  t.deepEqual(project.targets.run.dependsOn, ['seed']);
   t.truthy(project.targets.seed.metadata.description);
 });
 
@@ -40,7 +40,8 @@ test.serial('analysis targets: cached, after the tenant build, with the runtime 
   const { targets } = JSON.parse((await nx(['show', 'project', 'tenant_b', '--json'])).stdout);
   const products = targets['analysis-products'];
   t.true(products.cache);
-  t.deepEqual(products.dependsOn, [{ projects: ['tenant-tasks'], target: 'build' }, 'tenant-run']);
+  t.deepEqual(products.dependsOn, ['tenant-run']);
+  t.true(products.inputs.includes('{workspaceRoot}/libs/*/src/**/*'), 'the scripts\' sources');
   t.true(products.inputs.includes('{workspaceRoot}/sql/analyses/products.sql'));
   t.false(products.inputs.some((i: unknown) => typeof i === 'string' && i.includes('analyses/basic')));
   t.true(products.inputs.some((i: any) => i.runtime === 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_b'));

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * What every Nx task target runs: `node tools/bundle/run-task.mjs <app>/<script> [args…]`.
+ * It makes the app's bundle current (ensureBundle: a hash check, a rebuild only after a change) and
+ * runs the script in this same process — one Node start per task.
+ *
+ * Arguments from make arrive in MT_ARGS, not on the command line: Nx's run-commands would join them
+ * into a shell command line, where `$`, backticks and quotes are interpreted again. MT_ARGS is split
+ * here into words like a shell splits them (quotes, backslashes) but nothing is expanded, and only
+ * for the target make asked for (MT_ARGS_FOR, e.g. `run` or `phase-*`), not for its dependencies.
+ */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureBundle } from './bundle.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Splits like a POSIX shell — '…' literal, "…" with \\ \" \$ \` escapes, \x outside quotes — and
+ * expands nothing. Throws on an unterminated quote.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function splitWords(text) {
+  /** @type {string[]} */
+  const words = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated ' in ${JSON.stringify(text)}`);
+      word += text.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === '\\' && '\\"$`'.includes(text[j + 1] ?? '')) j++;
+        word += text[j];
+      }
+      if (j >= text.length) throw new Error(`unterminated " in ${JSON.stringify(text)}`);
+      i = j;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** MT_ARGS, when this Nx task is the one they are for. */
+function argsFromMake(env = process.env) {
+  if (!env.MT_ARGS?.trim()) return [];
+  const target = env.NX_TASK_TARGET_TARGET;
+  const wanted = (env.MT_ARGS_FOR ?? '').split(/\s+/).filter(Boolean);
+  const matches = (pattern) => (pattern.endsWith('*') ? target?.startsWith(pattern.slice(0, -1)) : target === pattern);
+  if (!target || !wanted.some(matches)) return [];
+  try {
+    return splitWords(env.MT_ARGS);
+  } catch (err) {
+    console.error(`error [BAD_ARGS] ARGS cannot be split into words: ${err.message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`);
+    process.exit(2);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [task, ...args] = process.argv.slice(2);
+  const [app, script] = (task ?? '').split('/');
+  if (!app || !script) {
+    console.error('usage: node tools/bundle/run-task.mjs <app>/<script> [args…]   (e.g. tenant/tenant-run --tenant tenant_a)');
+    process.exit(2);
+  }
+  await ensureBundle(app);
+  const file = join(ROOT, 'dist', 'tasks', app, `${script}.mjs`);
+  // The script reads its options from process.argv, as if it had been started as `node <file> …`.
+  process.argv = [process.argv[0], file, ...args, ...argsFromMake()];
+  await import(pathToFileURL(file).href);
+}
