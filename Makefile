@@ -147,7 +147,7 @@ version: $(INSTALLED) ## Versions of the tools
 	@$(NX) run platform:version
 
 # The base of `nx affected`: BASE=, else the remote's default branch, else main/master when HEAD is
-# not on it, else the previous commit. Printed, so nobody wonders what "affected" was measured from.
+# not on it, else the previous commit (or, in a repository of one commit, HEAD). Printed, so nobody wonders what "affected" was measured from.
 define affected-base
 if [ -n "$$MT_BASE" ]; then base=$$MT_BASE why='BASE='; \
 elif ref=$$(git symbolic-ref -q --short refs/remotes/origin/HEAD); then base=$$ref why="the remote's default branch"; \
@@ -155,7 +155,10 @@ else current=$$(git symbolic-ref -q --short HEAD || true); base='' why=''; \
   for b in main master; do \
     if [ "$$current" != "$$b" ] && git rev-parse -q --verify "refs/heads/$$b" >/dev/null; then base=$$b why="the local $$b branch"; break; fi; \
   done; \
-  if [ -z "$$base" ]; then base=HEAD~1 why='the previous commit'; fi; \
+  if [ -z "$$base" ]; then \
+    if git rev-parse -q --verify 'HEAD~1^{commit}' >/dev/null; then base=HEAD~1 why='the previous commit'; \
+    else base=HEAD why='the only commit: uncommitted changes'; fi; \
+  fi; \
 fi; \
 if ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
   echo "error [BAD_BASE] \"$$base\" ($$why) is not a commit of this repository. Pass one: make analysis-affected BASE=<branch, tag or commit>." >&2; exit 2; \

