@@ -4,7 +4,7 @@
  * (.data/bench-pg) so the numbers never touch your tenant databases. Results go to stdout as a
  * Markdown table, ready for docs/BENCHMARKS.md.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,17 @@ rows.push(['`make tenant-a`, warm (nothing changed)', fmt(median(warm.map((r) =>
 const direct = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/tenant/tenant-run.mjs', '--tenant', 'tenant_a']));
 rows.push(['bundled task script directly, warm (`node dist/tasks/tenant/tenant-run.mjs`)', fmt(median(direct.map((r) => r.ms))), String(built(direct.at(-1)!.out))]);
 rows.push(['Nx + make overhead (warm make − bundled script)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
+// The launcher every task target runs: a content-hash check of the bundle's sources, then the script.
+const help = (file: string) => Array.from({ length: REPEAT }, () => timed('node', [...file.split(' '), '--help']).ms);
+const launcherMs = median(help('tools/bundle/run-task.mjs tenant/fingerprint')) - median(help('dist/tasks/tenant/fingerprint.mjs'));
+rows.push(['bundle check of `run-task.mjs` (bundle current), per task', fmt(launcherMs), '']);
+// Ten terminals right after a source change: one rebuilds under the lock, the others wait, all succeed.
+rmSync(join(root, 'dist/tasks/tenant/.manifest.json'), { force: true });
+{
+  const t0 = performance.now();
+  const codes = await Promise.all(Array.from({ length: 10 }, () => new Promise<number>((done) => execFile('make', ['--no-print-directory', 'tenant-a'], { cwd: root, env }, (err) => done(err ? 1 : 0)))));
+  rows.push([`10 × \`make tenant-a\` at once, bundle stale (one rebuild): ${codes.filter((c) => c === 0).length}/10 succeeded, wall time`, fmt(performance.now() - t0), '']);
+}
 const source = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));
 rows.push(['TypeScript source through tsx, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)', fmt(median(source.map((r) => r.ms))), String(built(source.at(-1)!.out))]);
 const nxShow = Array.from({ length: REPEAT }, () => timed('./node_modules/.bin/nx', ['show', 'projects']));

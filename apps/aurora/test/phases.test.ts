@@ -51,6 +51,14 @@ test.after.always(async () => {
   await ws?.cleanup();
 });
 
+test.serial('a phase before the database phase says to run the database phase (not a tenant hint)', async (t) => {
+  const r = await phase('schema');
+  t.is(r.code, 1);
+  t.regex(r.stderr, new RegExp(`\\[DB_NOT_FOUND\\] Database "${target}" does not exist .* The schema phase runs in it, and the database phase creates it\\.`));
+  t.regex(r.stderr, /hint  Run the database phase first: npx nx run aurora:phase --phase=database \(or every phase in order: npx nx run aurora:setup\)/);
+  t.notRegex(r.stderr, /Tenant tasks/);
+});
+
 test.serial('the four phases in order build the multi-tenant database; verification prints what psql prints', async (t) => {
   for (const name of ['database', 'schema', 'data']) {
     const r = await phase(name);

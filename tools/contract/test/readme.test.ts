@@ -97,6 +97,17 @@ test.serial('the environment and tenant targets', async (t) => {
   await ok(t, 'make demo', [/Successfully ran target tenant-run for 3 projects/]);
 });
 
+test.serial('single steps, as make examples shows them', async (t) => {
+  t.timeout(180_000);
+  await ok(t, 'npx nx run tenant_b:tenant-run', [/tenant_b: OK/]);
+  await ok(t, 'make dbt-debug TENANT=tenant_a', [/connection ok/]);
+  await ok(t, 'make dbt-seed TENANT=tenant_b', [/seed customers/]);
+  await ok(t, 'make dbt-run TENANT=tenant_a ARGS="--select stg_customers+"', [/stg_customers/]);
+  await ok(t, 'npx nx run tenant_a:run --full-refresh', [/dim_customers\s+built/]);
+  await ok(t, 'npx nx run tenant_a:snapshot', [/customers_snapshot/]);
+  await ok(t, 'npx nx run tenant_a:test', [/data tests\s+pass/]);
+});
+
 test.serial('analyses and the report', async (t) => {
   t.timeout(240_000);
   await ok(t, 'make analysis-all TENANT=tenant_a', [/KPIs/, /total_sales/]);
@@ -105,10 +116,13 @@ test.serial('analyses and the report', async (t) => {
   await ok(t, 'make analysis-basic TENANT=tenant_b', [/tenant_b:analysis-basic/]);
   await ok(t, 'make analysis-basic TENANT=tenant_a', [/tenant_a:analysis-basic/]);
   await ok(t, 'npx nx run tenant_a:analysis-dashboard', [/total_customers/]);
+  await ok(t, 'make analysis-products', [/tenant_a:analysis-products/]);
   await ok(t, 'npx nx run-many -t analysis', [/tenant_c:analysis-products/]);
   await ok(t, 'make report TENANT=tenant_a', [/dist\/reports\/tenant_a\/index\.html/]);
   t.true(existsSync(join(clone.root, 'dist/reports/tenant_a/index.html')));
   await ok(t, 'scripts/run_analysis.sh tenant_a basic', [/tenant_a:analysis-basic/]);
+  await ok(t, 'scripts/run_analysis.sh --help', [/usage: scripts\/run_analysis\.sh \[<tenant>\] \[<analysis>\]/, /Analyses: basic dashboard products/]);
+  await ok(t, 'scripts/run_tenant.sh --help', [/usage: scripts\/run_tenant\.sh \[<tenant>\] \[task options…\]/]);
 });
 
 test.serial('database and development commands', async (t) => {
@@ -116,6 +130,10 @@ test.serial('database and development commands', async (t) => {
   await ok(t, `make db-connect TENANT=tenant_b ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_b/, /\(\d+ rows?\)/]);
   await ok(t, 'make db-connect', [/ answer \n--------\n     42\n/], { stdin: 'select 42 as answer;\n' });
   await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db/], { stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE"\nexit\n' });
+  await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_a/]);
+  await ok(t, 'make db-connect TENANT=tenant_a', [/ current_database \n------------------\n tenant_a_db\n/], { stdin: 'select current_database();\n' });
+  await ok(t, 'make down', [/stopped/]);
+  await ok(t, 'make up', [/started/]);
   await ok(t, 'make typecheck');
 });
 
@@ -123,6 +141,7 @@ test.serial('Aurora phases on the local PostgreSQL', async (t) => {
   t.timeout(180_000);
   await ok(t, 'npx nx run aurora:phase --phase=database', [/aurora database/]);
   await ok(t, 'make aurora-phase PHASE=schema', [/aurora schema/]);
+  await ok(t, 'npx nx run aurora:phase --phase=schema', [/already applied, unchanged/]);
   await ok(t, 'npx nx run aurora:setup', [/aurora verification/, / tenant_c \|\s+5\n/]);
   await ok(t, 'make aurora-setup', [/aurora verification/]);
   await ok(t, 'npx nx run aurora:zero-etl-filter', [/include: multitenant_analytics\.tenant_a\.users/]);

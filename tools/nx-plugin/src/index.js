@@ -14,7 +14,7 @@ const { createNodesFromFiles } = require('@nx/devkit');
 
 /**
  * @typedef {Record<string, never>} TenantPluginOptions  (none)
- * @typedef {{ script: string; description: string; dependsOn?: string[] }} TargetSpec
+ * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean }} TargetSpec
  */
 
 const TENANT_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
@@ -49,8 +49,8 @@ const TENANT_TARGETS = {
   run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'] },
   snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'] },
   test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'] },
-  'db-connect': { script: 'db-connect', description: "psql into the tenant's database" },
-  'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant' },
+  'db-connect': { script: 'db-connect', description: "psql into the tenant's database", interactive: true },
+  'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant', interactive: true },
 };
 
 /**
@@ -61,7 +61,7 @@ const TENANT_TARGETS = {
 function buildTarget(tenant, spec) {
   return {
     executor: 'nx:run-commands',
-    options: runTask(spec.script, ['--tenant', tenant]),
+    options: { ...runTask(spec.script, ['--tenant', tenant]), ...(spec.interactive ? { tty: true } : {}) },
     // These targets change a database, so Nx must not replay them from cache: the engine itself
     // skips unchanged work using the run state kept in the tenant database.
     cache: false,
@@ -132,8 +132,9 @@ function createTenantProject(configFile, options, context) {
   const name = basename(root);
   // An invalid folder name is reported by the task scripts with a clear message; it gets no project.
   if (!TENANT_PATTERN.test(name)) return {};
-  if (reservedNames(context.workspaceRoot).has(name)) {
-    console.warn(`tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (reserved: ${[...reservedNames(context.workspaceRoot)].sort().join(', ')}). Rename the folder, e.g. tenants/tenant_${name}/.`);
+  const reserved = reservedNames(context.workspaceRoot);
+  if (reserved.has(name)) {
+    console.warn(`tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (reserved: ${[...reserved].sort().join(', ')}). Rename the folder, e.g. tenants/tenant_${name}/.`);
     return {};
   }
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
