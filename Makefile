@@ -43,6 +43,8 @@ RESERVED := $(sort $(notdir $(wildcard apps/* libs/* tools/*)) seeds workspace)
 check-tenant = $(if $(filter-out 1,$(words $(MT_TENANT)))$(filter-out $(TENANTS),$(MT_TENANT)),$(unknown-tenant),$(if $(filter $(RESERVED),$(MT_TENANT)),$(reserved-tenant)))
 unknown-tenant = $(error Unknown tenant "$(MT_TENANT)" (from $(MT_TENANT_FROM)). Known tenants: $(filter-out $(RESERVED),$(TENANTS)). A new tenant is a folder tenants/<name>/ with a tenant.json (README, "Adding a tenant"))
 reserved-tenant = $(error tenants/$(MT_TENANT)/ is not a tenant: "$(MT_TENANT)" is the name of another project of this workspace (reserved: $(RESERVED)). Rename the folder, e.g. tenants/tenant_$(MT_TENANT)/)
+# $(call check-name,PHASE): PHASE and ENV reach Nx's command line, so they must be plain names.
+check-name = if [[ ! "$$MT_$(1)" =~ ^[A-Za-z0-9_-]*$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a name of config.json (letters, digits, - and _ only)." >&2; exit 2; fi;
 # $(call tenant-task,<target>): that target of the chosen tenant; ARGS go to it (not to what it depends on).
 tenant-task = $(check-tenant)MT_ARGS_FOR=$(1) $(NX) run "$$MT_TENANT:$(1)"
 
@@ -112,9 +114,9 @@ report: $(INSTALLED) ## HTML dashboard with charts: dist/reports/TENANT/index.ht
 
 ##@ Aurora multi-tenant setup (local PostgreSQL by default)
 aurora-phase: $(INSTALLED) ## One phase: PHASE=database|schema|data|verification [ENV=dev: via the bastion]
-	@MT_ARGS_FOR=phase $(NX) run aurora:phase --phase="$$MT_PHASE" $(if $(MT_ENV),--environment="$$MT_ENV")
+	@$(call check-name,PHASE)$(call check-name,ENV)MT_ARGS_FOR=phase $(NX) run aurora:phase --phase="$$MT_PHASE" $(if $(MT_ENV),--environment="$$MT_ENV")
 aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first failure [ENV=dev]
-	@MT_ARGS_FOR='phase-*' $(NX) run aurora:setup $(if $(MT_ENV),--environment="$$MT_ENV")
+	@$(call check-name,ENV)MT_ARGS_FOR='phase-*' $(NX) run aurora:setup $(if $(MT_ENV),--environment="$$MT_ENV")
 zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's users table
 	@MT_ARGS_FOR=zero-etl-filter $(NX) run aurora:zero-etl-filter
 
@@ -160,7 +162,7 @@ else current=$$(git symbolic-ref -q --short HEAD || true); base='' why=''; \
     else base=HEAD why='the only commit: uncommitted changes'; fi; \
   fi; \
 fi; \
-if ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
+if [[ ! "$$base" =~ ^[A-Za-z0-9._/~^-]+$$ ]] || ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
   echo "error [BAD_BASE] \"$$base\" ($$why) is not a commit of this repository. Pass one: make analysis-affected BASE=<branch, tag or commit>." >&2; exit 2; \
 fi; \
 echo "affected base: $$base ($$why)"

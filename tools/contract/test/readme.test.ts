@@ -193,9 +193,10 @@ test.serial('values typed on the make line reach the task as exactly that text, 
   const sql = 'make db-connect TENANT=tenant_a ARGS=\'--sql "select 7 as \\"$$\\", 8 as \\"`touch pwned3`\\""\'';
   await ok(t, sql, [/ \$\$ \| `touch pwned3` \n/]);
   await refused(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select 1"`, [/\[BAD_ARGS\] ARGS cannot be split into words: unterminated '/]);
-  await refused(t, "make aurora-phase PHASE='schema;touch pwned4'", [/schema;touch pwned4/]);
+  await refused(t, "make aurora-phase PHASE='schema;touch pwned4'", [/\[BAD_VALUE\] PHASE="schema;touch pwned4" is not a name/]);
+  await refused(t, "make aurora-setup ENV='$(touch pwned6)'", [/\[BAD_VALUE\] ENV="\$\(touch pwned6\)"/]);
   await refused(t, "make analysis-affected BASE='main;touch pwned5'", [/\[BAD_BASE\] "main;touch pwned5"/]);
-  for (const marker of ['pwned1', 'pwned2', 'pwned3', 'pwned4', 'pwned5']) t.false(existsSync(join(clone.root, marker)), `${marker} was not created`);
+  for (const marker of ['pwned1', 'pwned2', 'pwned3', 'pwned4', 'pwned5', 'pwned6']) t.false(existsSync(join(clone.root, marker)), `${marker} was not created`);
   t.is(await clone.git('status', '--porcelain'), '');
 });
 
@@ -291,8 +292,8 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
     await ok(t, 'make aurora-phase PHASE=schema ENV=dev', [/through the bastion of "dev"/], { env });
     await ok(t, 'make aurora-setup ENV=dev', [/aurora verification/], { env });
     await ok(t, 'scripts/etl-manager -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json sql/aurora/schema/create-tenant-schemas.sql"', [], { env });
-    await refused(t, 'npx nx run aurora:phase --phase=schema --env=dev', [/\[RENAMED_OPTION\] --env is now --environment/], { env });
-    await refused(t, 'npx nx run aurora:setup --env=dev --skip-copy', [/--env is now --environment/], { env });
+    await refused(t, 'npx nx run aurora:phase --phase=schema --env=dev', [/--env is not an option of this workspace's targets .* --environment=dev/], { env });
+    await refused(t, 'npx nx run aurora:setup --env=dev --skip-copy', [/--env is not an option .* make aurora-phase PHASE=schema ENV=dev/], { env });
     const password = String(pg.password);
     t.false(emu.requests.some((r) => r.body.includes(password)), 'the password never travels in a request');
     await emu.stop();

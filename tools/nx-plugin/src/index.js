@@ -112,6 +112,8 @@ function analysisTarget(tenant, name) {
       '{projectRoot}/**/*',
       ...TASK_SOURCES,
       ...DATABASE_ENV.map((env) => ({ env })),
+      // Options make passes in the environment (tools/bundle/run-task.mjs) may change the result too.
+      { env: 'MT_ARGS' },
       // tenant-run has no output files: this input hashes nothing, but defers the hash until it ran.
       { dependentTasksOutputFiles: 'dist/run-state/**' },
       { runtime: `node dist/tasks/tenant/fingerprint.mjs --tenant ${tenant}` },
@@ -179,4 +181,21 @@ const createNodes = [
   (configFiles, options, context) => createNodesFromFiles(createTenantProject, configFiles, options ?? {}, context),
 ];
 
-module.exports = { createNodes, createNodesV2: createNodes };
+/**
+ * `--env` belongs to Nx's run-commands (environment variables for the command), which would answer
+ * `nx run aurora:phase --env=dev` with "Property 'env' does not match the schema". The bastion's
+ * environment is `--environment`; this hook, run by Nx before any task, says so instead.
+ * @type {import('@nx/devkit').PreTasksExecution<TenantPluginOptions>}
+ */
+function preTasksExecution(_options, context) {
+  const old = context.argv.find((arg) => arg === '--env' || arg.startsWith('--env='));
+  if (!old) return;
+  const value = old === '--env' ? context.argv[context.argv.indexOf(old) + 1] : old.slice('--env='.length);
+  throw new Error(
+    `--env is not an option of this workspace's targets (Nx reserves it for environment variables of run-commands). ` +
+      `The bastion's config.json environment is --environment=${value ?? '<name>'}, e.g. npx nx run aurora:phase --phase=schema --environment=${value ?? 'dev'}, ` +
+      `or make aurora-phase PHASE=schema ENV=${value ?? 'dev'}.`,
+  );
+}
+
+module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution };
