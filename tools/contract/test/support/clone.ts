@@ -90,8 +90,7 @@ export async function makeClone(options: { branch?: string; remote?: boolean; pa
     async cleanup() {
       // The clone's own server: stopped the way a user stops it.
       await exec('bash', ['-c', './node_modules/.bin/nx run platform:down >/dev/null 2>&1 || true'], { cwd: root, env: userEnv() }).catch(() => {});
-      if (!options.parent) rmSync(parent, { recursive: true, force: true });
-      else rmSync(join(parent, 'source'), { recursive: true, force: true }), rmSync(join(parent, 'clone'), { recursive: true, force: true });
+      for (const dir of options.parent ? [source, join(parent, 'clone')] : [parent]) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
