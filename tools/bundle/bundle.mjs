@@ -15,7 +15,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import lockfile from 'proper-lockfile';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MANIFEST = '.manifest.json';
@@ -106,6 +105,8 @@ async function build(app) {
 export async function ensureBundle(app) {
   if (isFresh(app)) return false;
   mkdirSync(join(ROOT, 'dist', 'tasks'), { recursive: true });
+  // Loaded only when a build is due: the fresh path stays a few stat-and-hash milliseconds.
+  const { default: lockfile } = await import('proper-lockfile');
   const release = await lockfile.lock(join(ROOT, 'dist', 'tasks'), {
     lockfilePath: join(ROOT, 'dist', 'tasks', `.${app}.lock`),
     // A build takes 1–3 s; a lock whose holder died is taken over after `stale` ms.
