@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import test from 'ava';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/aws-emulator/src/index.ts';
 import { dropDatabase, makeWorkspace, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
@@ -91,6 +93,24 @@ test.serial('--skip-copy without a workspace prints the two warnings and runs no
       t.regex(r.stderr, /\[NO_WORKSPACE\]/);
       t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
     });
+  } finally {
+    await emu.stop();
+  }
+});
+
+test.serial('a workspace path with $(…), backticks and quotes reaches the bastion shell as text, never as a command', async (t) => {
+  const emu = await emulator();
+  try {
+    const hostile = "var/lib/it's $(touch pwned-a) `touch pwned-b`";
+    await ws.edit('config.json', (c) => c.replace('var/lib/multitenant-etl', hostile), async () => {
+      const r = await phase(emu, 'schema', '--skip-copy');
+      t.is(r.code, 1);
+      t.true((r.stdout + r.stderr).includes(`[WARNING] Workspace directory ${join(bastionDir, hostile)}/current does not exist on Bastion Host`), r.stderr);
+    });
+    const made = emu.commands.flatMap((c) => ['pwned-a', 'pwned-b'].filter((f) => c.stdout.includes(f) || existsSync(join(bastionDir, f))));
+    t.deepEqual(made, []);
+    const { stdout } = await promisify(execFile)('find', [bastionDir, '-name', 'pwned-*']);
+    t.is(stdout, '', 'no command in the path ran');
   } finally {
     await emu.stop();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -29,6 +29,20 @@ test('an invalid config.json lists every problem at once', (t) => {
     for (const part of ['aurora.phases.database.connection_db', 'aurora.phases.schema.connection_db', 'bastion.autoTransfer.directories', 'bastion.autoTransfer.files', 'environments.dev.stackName', 'environments.dev.secretId', 'environments.dev.bastion.instanceId']) {
       t.true(err.message.includes(part), part);
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('config.json may not send a phase into a template or a tenant database', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'mt-config-'));
+  try {
+    mkdirSync(join(root, 'tenants', 'tenant_a'), { recursive: true });
+    writeFileSync(join(root, 'tenants', 'tenant_a', 'tenant.json'), JSON.stringify({ name: 'tenant_a', database: 'tenant_a_db' }));
+    writeFileSync(join(root, 'config.json'), JSON.stringify({ aurora: { phases: { database: { connection_db: 'template1' }, schema: { connection_db: 'tenant_a_db' } } } }));
+    const err = t.throws(() => loadAuroraConfig(root), { instanceOf: TaskError })!;
+    t.regex(err.message, /"aurora\.phases\.database\.connection_db" is template1, a template: every database created later would copy what the phase puts there/);
+    t.regex(err.message, /"aurora\.phases\.schema\.connection_db" is tenant_a_db, the database of tenant tenant_a/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -1,5 +1,17 @@
 import test from 'ava';
-import { makeWorkspace } from './support/workspace.ts';
+import pg from 'pg';
+import { makeWorkspace, testEngine } from './support/workspace.ts';
+
+/** A query on the shared test server's maintenance or template database. */
+async function onServer(database: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client(testEngine().clientConfig(database));
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 test('two concurrent runs of one tenant: the second waits, both succeed', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
@@ -10,7 +22,7 @@ test('two concurrent runs of one tenant: the second waits, both succeed', async 
     ]);
     t.is(a.code, 0, a.stderr);
     t.is(b.code, 0, b.stderr);
-    t.regex(a.stderr + b.stderr, /waiting for another run of tenant_a/);
+    t.regex(a.stderr + b.stderr, /waiting for another run on \S+ \(tenant_a\) to finish/);
     const built = [a, b].map((r) => JSON.parse(r.stdout).results.filter((x: any) => x.status === 'built').length).sort((x, y) => x - y);
     t.is(built[0], 0, 'the run that waited found everything built');
     t.true(built[1] >= 16);
@@ -43,6 +55,41 @@ test("a run for tenant_a touches nothing in tenant_b's database", async (t) => {
     const [b] = await ws.query('tenant_b', "select count(*)::int as n from dim_customers where customer_name like 'John%'");
     t.is(b.n, 0);
   } finally {
+    await ws.cleanup();
+  }
+});
+
+test("a tenant.json naming another tenant's database is refused for both, naming each; nothing is written", async (t) => {
+  const ws = await makeWorkspace();
+  try {
+    const shared = ws.databases.tenant_a;
+    ws.write('tenants/tenant_b/tenant.json', ws.read('tenants/tenant_b/tenant.json').replace(ws.databases.tenant_b, shared));
+    for (const [tenant, other] of [['tenant_b', 'tenant_a'], ['tenant_a', 'tenant_b']]) {
+      const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', tenant]);
+      t.is(r.code, 1, r.stdout);
+      t.regex(r.stderr, new RegExp(`\\[INVALID_TENANT_CONFIG\\] tenants/${tenant}/tenant\\.json has 1 problem[\\s\\S]*"database" "${shared}" is also the database of ${other} \\(tenants/${other}/tenant\\.json\\): every tenant needs a database of its own`));
+    }
+    t.deepEqual(await onServer('postgres', 'select datname from pg_database where datname = $1', [shared]), [], 'the shared database was never created');
+  } finally {
+    await ws.cleanup();
+  }
+});
+
+test('the server\'s own databases are refused as tenant databases: postgres, template0/1, the Aurora database', async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  ws.write('config.json', JSON.stringify({ aurora: { phases: { schema: { connection_db: 'multitenant_analytics' } } } }));
+  const original = ws.read('tenants/tenant_a/tenant.json');
+  try {
+    for (const [database, why] of [['template1', 'the template every new database copies'], ['postgres', "the server's maintenance database"], ['template0', 'a template database'], ['multitenant_analytics', 'the database of the Aurora schema phase \\(config\\.json\\)']]) {
+      ws.write('tenants/tenant_a/tenant.json', original.replace(ws.databases.tenant_a, database));
+      const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1, database);
+      t.regex(r.stderr, new RegExp(`"database" "${database}" is ${why}, not a tenant's: give the tenant a database of its own, e\\.g\\. "tenant_a_db"`), database);
+    }
+    const [poisoned] = await onServer('template1', "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
+    t.is(poisoned.n, 0, 'template1 holds no tables of ours');
+  } finally {
+    ws.write('tenants/tenant_a/tenant.json', original);
     await ws.cleanup();
   }
 });

@@ -10,7 +10,7 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
-import { acquireTenantLock, finishRun, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
+import { acquireDatabaseLock, finishRun, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
 import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
 
@@ -70,7 +70,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const client = await openTenantDatabase(options.db, options.tenant);
   const results: NodeResult[] = [];
   try {
-    await acquireTenantLock(client, options.tenant.name);
+    await acquireDatabaseLock(client, options.tenant.database, options.tenant.name);
     const state = await loadState(client);
     const runId = randomUUID();
     await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });

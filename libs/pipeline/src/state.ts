@@ -39,14 +39,15 @@ create table if not exists ${META_SCHEMA}.runs (
 );`;
 
 /**
- * Serialises runs of one tenant: a second run waits for the first (and then finds its work done)
- * instead of both swapping the same tables. Session-level, so it is released if the process dies.
+ * Serialises runs on one database: a second run waits for the first (and then finds its work done)
+ * instead of both swapping the same tables. Keyed on the database (advisory locks live in the database
+ * the client is connected to), whatever tenant names it. Session-level: released if the process dies.
  */
-export async function acquireTenantLock(client: pg.Client, tenant: string): Promise<void> {
-  const key = `pipeline:${tenant}`;
+export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string): Promise<void> {
+  const key = `pipeline:${database}`;
   const { rows } = await client.query('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
   if (rows[0].ok) return;
-  log(`waiting for another run of ${tenant} to finish…`);
+  log(`waiting for another run on ${database} (${tenant}) to finish…`);
   await client.query('select pg_advisory_lock(hashtext($1))', [key]);
 }
 

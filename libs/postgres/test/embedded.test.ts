@@ -53,6 +53,7 @@ test.serial('status reports version, databases, pid and log file', async (t) => 
   t.true(status.databases?.includes('tenant_a'));
   t.is(typeof status.pid, 'number');
   t.is(status.logFile, join(dir, 'server.log'));
+  t.is((await stat(join(dir, 'server.log'))).mode & 0o777, 0o600, 'the log holds statement texts: owner only');
 });
 
 test.serial('a wrong password is DB_AUTH and the password is not in the message', async (t) => {

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
-import { cleanup, embedded, occupy, tempDir } from './helpers.ts';
+import { resolveEngine } from '@mt/postgres';
+import { cleanup, closedPort, occupy, rootDir, tempDir } from './helpers.ts';
 
-const DEFAULT_PORT = 54329;
 const dir = await tempDir('ports');
-const engine = embedded(dir);
+const preferred = await closedPort();
+const engine = resolveEngine({ rootDir, dataDir: dir, env: { PATH: process.env.PATH, POSTGRES_PORT: String(preferred) } });
 const blockers: Server[] = [];
 test.after.always(async () => {
   await cleanup(engine, dir);
@@ -20,11 +21,13 @@ async function block(port: number): Promise<void> {
   if (server) blockers.push(server);
 }
 
-test.serial('when 54329 is taken, the first start picks another port and remembers it', async (t) => {
-  await block(DEFAULT_PORT);
+test.serial('when the preferred port is taken, the first start picks another port and remembers it', async (t) => {
+  // The preferred port is 54329 unless POSTGRES_PORT says otherwise; other test files start servers on
+  // 54329 at the same time, so this test prefers (and holds) a port of its own.
+  await block(preferred);
   const { status, port } = await engine.up();
   t.is(status, 'started');
-  t.not(port, DEFAULT_PORT);
+  t.not(port, preferred);
   t.is(await rememberedPort(), port);
   t.is(engine.clientConfig('postgres').port, port);
 });

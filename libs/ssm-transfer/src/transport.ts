@@ -50,7 +50,7 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     // config.json bastion.autoTransfer.enabled: false means the bastion is provisioned by other means.
     const skipCopy = options.skipCopy || !options.config.bastion.autoTransfer.enabled;
     if (skipCopy) {
-      const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then echo "[WARNING] Workspace directory ${current} does not exist on Bastion Host" >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
+      const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then printf '[WARNING] Workspace directory %s does not exist on Bastion Host\\n' ${shellQuote(current)} >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
       if (check.exitCode !== 0) {
         options.print(check.stderr.replace(/\nfailed to run commands: exit status \d+\s*$/, '\n'));
         throw new TaskError('NO_WORKSPACE', `The bastion has no workspace at ${current}: nothing was run.`, { hint: 'Run once without --skip-copy to transfer the files.' });
@@ -73,7 +73,7 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const result = await bastion.run([
       ...HEADER,
       `cd ${shellQuote(current)}`,
-      `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${port} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
+      `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${shellQuote(String(port))} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
       ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
     ]);
     surface(result, options, phase);

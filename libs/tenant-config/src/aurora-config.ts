@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
+import { listTenantNames } from './tenant.ts';
 
 /** Where a remote environment's Aurora cluster and bastion are (config.json "environments"). */
 export interface AuroraEnvironment {
@@ -30,6 +31,17 @@ export interface AuroraConfig {
 /** The order phases run in (config.json may list them in any order). */
 export const PHASE_ORDER = ['database', 'schema', 'data', 'verification'];
 
+/** Tenant databases as their tenant.json files name them (invalid files are reported elsewhere). */
+function loadAllTenantsLeniently(root: string): Array<{ name: string; database: unknown }> {
+  return listTenantNames(root).map((name) => {
+    try {
+      return { name, database: JSON.parse(readFileSync(join(root, 'tenants', name, 'tenant.json'), 'utf8'))?.database };
+    } catch {
+      return { name, database: undefined };
+    }
+  });
+}
+
 export function loadAuroraConfig(root: string): AuroraConfig {
   const file = join(root, 'config.json');
   if (!existsSync(file)) throw new TaskError('NO_CONFIG', 'config.json is missing at the workspace root.', { hint: 'Restore it from git: it names the Aurora phases and what is sent to the bastion.' });
@@ -40,12 +52,15 @@ export function loadAuroraConfig(root: string): AuroraConfig {
     throw new TaskError('INVALID_CONFIG', `config.json is not valid JSON: ${(e as Error).message}.`);
   }
   const problems: string[] = [];
+  const tenantDatabases = new Map(loadAllTenantsLeniently(root).map((t) => [t.database, t.name]));
   const phases: AuroraConfig['phases'] = {};
   const rawPhases = raw?.aurora?.phases;
   if (!rawPhases || typeof rawPhases !== 'object') problems.push('"aurora.phases" must be an object of phases');
   for (const [name, p] of Object.entries<any>(rawPhases ?? {})) {
     if (!isValidIdentifier(name)) problems.push(`phase name "${name}" must match ${IDENTIFIER_PATTERN.source}`);
     if (!isValidIdentifier(p?.connection_db)) problems.push(`"aurora.phases.${name}.connection_db" must be a database name, found ${JSON.stringify(p?.connection_db)}`);
+    else if (/^template[01]$/.test(p.connection_db)) problems.push(`"aurora.phases.${name}.connection_db" is ${p.connection_db}, a template: every database created later would copy what the phase puts there`);
+    else if (tenantDatabases.has(p.connection_db)) problems.push(`"aurora.phases.${name}.connection_db" is ${p.connection_db}, the database of tenant ${tenantDatabases.get(p.connection_db)}`);
     phases[name] = { connectionDb: p?.connection_db, description: typeof p?.description === 'string' ? p.description : `${name} phase` };
   }
   const transfer = raw?.bastion?.autoTransfer ?? {};

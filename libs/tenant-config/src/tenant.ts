@@ -52,10 +52,41 @@ export function loadTenant(root: string, name: string): Tenant {
       hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
     });
   }
-  return validateTenant(raw, { name, dir, file: relative(root, file) });
+  return validateTenant(raw, { root, name, dir, file: relative(root, file) });
 }
 
-function validateTenant(raw: unknown, where: { name: string; dir: string; file: string }): Tenant {
+/**
+ * Databases no tenant may have: the server's own and the templates (every database created later
+ * copies template1, so a tenant's tables there would end up in all of them), and those config.json
+ * gives the Aurora phases.
+ */
+function reservedDatabases(root: string): Map<string, string> {
+  const reserved = new Map([
+    ['postgres', "the server's maintenance database"],
+    ['template0', 'a template database'],
+    ['template1', 'the template every new database copies'],
+  ]);
+  const phases = readJson(join(root, 'config.json'))?.aurora?.phases ?? {};
+  for (const [phase, p] of Object.entries<any>(phases)) {
+    if (typeof p?.connection_db === 'string' && !reserved.has(p.connection_db)) reserved.set(p.connection_db, `the database of the Aurora ${phase} phase (config.json)`);
+  }
+  return reserved;
+}
+
+/** The other tenants that name `database` in their tenant.json (read as they are, even if invalid). */
+function otherTenantsWith(root: string, name: string, database: string): string[] {
+  return listTenantNames(root).filter((other) => other !== name && readJson(join(tenantsDir(root), other, 'tenant.json'))?.database === database);
+}
+
+function readJson(file: string): any {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function validateTenant(raw: unknown, where: { root: string; name: string; dir: string; file: string }): Tenant {
   const problems: string[] = [];
   const obj = (raw ?? {}) as Record<string, any>;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push('the file must hold a JSON object');
@@ -63,6 +94,12 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
 
   check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
   check(isValidIdentifier(obj.database), `"database" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.database)}`);
+  if (isValidIdentifier(obj.database)) {
+    const why = reservedDatabases(where.root).get(obj.database);
+    check(!why, `"database" "${obj.database}" is ${why}, not a tenant's: give the tenant a database of its own, e.g. "${where.name}_db"`);
+    const sharing = otherTenantsWith(where.root, where.name, obj.database);
+    check(!sharing.length, `"database" "${obj.database}" is also the database of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs a database of its own, or their data would mix`);
+  }
   check(isValidIdentifier(obj.aurora?.schema), `"aurora.schema" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.aurora?.schema)}`);
   check(typeof obj.dataLake?.bucket === 'string' && S3_BUCKET.test(obj.dataLake.bucket),
     `"dataLake.bucket" must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), found ${JSON.stringify(obj.dataLake?.bucket)}`);

@@ -1,4 +1,4 @@
-import { chown, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { run, RunFailure, type RunOptions } from '../run.ts';
@@ -70,7 +70,9 @@ export async function initCluster(c: Cluster, password: string): Promise<void> {
 async function prepareRunFiles(c: Cluster): Promise<void> {
   await mkdir(c.layout.run, { recursive: true, mode: 0o755 });
   await giveToServerUser(c, c.layout.run);
-  await (await open(c.layout.log, 'a')).close();
+  // 0600: the log holds the text of failed statements, which may hold data.
+  await (await open(c.layout.log, 'a', 0o600)).close();
+  await chmod(c.layout.log, 0o600);
   await giveToServerUser(c, c.layout.log);
 }
 

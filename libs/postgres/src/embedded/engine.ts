@@ -127,6 +127,17 @@ export class EmbeddedEngine extends BaseEngine {
     return { bins, layout: this.layout, user, env: this.env };
   }
 
+  /** The port a new server tries first: POSTGRES_PORT (as in docker mode), else 54329. */
+  private preferredPort(): number {
+    const text = this.env.POSTGRES_PORT;
+    if (text === undefined || text === '') return DEFAULT_PORT;
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new TaskError('PG_PORT_INVALID', `POSTGRES_PORT=${JSON.stringify(text)} is not a port number (1-65535).`, { hint: 'Fix it in .env or the environment, or remove it to use 54329.' });
+    }
+    return port;
+  }
+
   /** engine.json is written only after initdb succeeded: without it, the cluster is (re)created. */
   private async createdState(cluster: Cluster): Promise<EngineState> {
     const existing = readState(this.layout);
@@ -136,7 +147,7 @@ export class EmbeddedEngine extends BaseEngine {
         hint: `Restore engine.json, or remove ${this.layout.dir} to start over (this deletes the local data).`,
       });
     }
-    const state = { port: DEFAULT_PORT, user: SUPERUSER, password: randomBytes(18).toString('base64url') };
+    const state = { port: this.preferredPort(), user: SUPERUSER, password: randomBytes(18).toString('base64url') };
     await initCluster(cluster, state.password);
     await writeState(this.layout, state);
     return state;
