@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import test from 'ava';
 import { makeWorkspace, type TestWorkspace } from './support/workspace.ts';
 
@@ -55,6 +57,42 @@ test.serial('malformed CSV row: file and line named, previous table intact', asy
     t.regex(r.stderr, /\[SEED_MALFORMED\] seeds\/regions\.csv:6: malformed CSV row/);
     const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
     t.is(rows[0].n, 4);
+  });
+});
+
+test.serial('invalid UTF-8 in a CSV is refused with file:line, not loaded as U+FFFD; previous table intact', async (t) => {
+  const file = join(ws.root, 'seeds/regions.csv');
+  const before = readFileSync(file);
+  writeFileSync(file, Buffer.concat([before, Buffer.from('5,'), Buffer.from([0x4c, 0x6f, 0x6d, 0xe9, 0x0a])]));
+  try {
+    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[SEED_ENCODING\] seeds\/regions\.csv:6: the file is not valid UTF-8/);
+    const rows = await ws.query('tenant_a', "select count(*)::int as n, count(*) filter (where region_name like '%\uFFFD%')::int as bad from regions");
+    t.deepEqual(rows[0], { n: 4, bad: 0 });
+  } finally {
+    writeFileSync(file, before);
+  }
+});
+
+test.serial('two long header names equal in their first 63 bytes are refused with their names', async (t) => {
+  const long = 'x'.repeat(63);
+  await ws.edit('seeds/regions.csv', (csv) => csv.replace(/^([^\n]*)/, `$1,${long}_a,${long}_b`).split('\n').map((l, i) => (i === 0 || !l ? l : `${l},1,2`)).join('\n'), async () => {
+    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1, r.stdout);
+    t.regex(r.stderr, new RegExp(`\\[SEED_HEADER\\] seeds/regions\\.csv:1: column names may have at most 63 bytes .*too long: "${long}_a", "${long}_b"`));
+    t.notRegex(r.stderr, /unexpected error/);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
+    t.is(rows[0].n, 4);
+  });
+});
+
+test.serial('blank lines at the end of a CSV are no rows: it loads', async (t) => {
+  await ws.edit('seeds/regions.csv', (csv) => `${csv}\n\n`, async () => {
+    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 0, r.stderr);
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n, count(*) filter (where region_id is null)::int as empty from regions');
+    t.deepEqual(rows[0], { n: 4, empty: 0 });
   });
 });
 

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { TaskError } from '@mt/cli';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { relationName, render } from './render.ts';
+import { readSeedText } from './seeds.ts';
 import { genericTestSql, genericTestsFromYaml } from './yaml-tests.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
@@ -90,7 +91,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   for (const f of filesUnder(root, relative(root, join(tenant.dir, 'seeds')), '.csv')) seedFiles.set(basename(f, '.csv'), f);
   for (const [name, file] of [...seedFiles].sort()) {
     assertNodeName(name, file);
-    const csv = readFileSync(join(root, file), 'utf8');
+    const csv = readSeedText(join(root, file), file);
     const columnTypes = settings.seedColumnTypes[name] ?? {};
     add({ id: `seed.${name}`, kind: 'seed', name, file, csv, config: { column_types: columnTypes }, dependsOn: [], checksum: sha256(csv + JSON.stringify(columnTypes)) });
   }

@@ -10,9 +10,10 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
-import { acquireDatabaseLock, finishRun, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
+import { acquireDatabaseLock, finishRun, markInterruptedRuns, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
 import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
+import { connectionLost } from '@mt/sql';
 
 export type Phase = 'seed' | 'run' | 'snapshot' | 'test';
 const PHASE_KIND: Record<Phase, NodeKind> = { seed: 'seed', run: 'model', snapshot: 'snapshot', test: 'test' };
@@ -23,6 +24,8 @@ export interface DatabaseAccess {
   ensureDatabase(name: string): Promise<unknown>;
   /** A connected client; connection failures are reported as TaskErrors with the next step. */
   connect(database: string): Promise<pg.Client>;
+  /** Where the server is, for messages (no password). */
+  describe(): string;
 }
 
 export interface PipelineOptions {
@@ -71,6 +74,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const results: NodeResult[] = [];
   try {
     await acquireDatabaseLock(client, options.tenant.database, options.tenant.name);
+    // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
+    await markInterruptedRuns(client);
     const state = await loadState(client);
     const runId = randomUUID();
     await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
@@ -85,8 +90,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
     await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
     return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
+  } catch (err) {
+    throw connectionLost(err, options.db.describe()) ?? err;
   } finally {
-    await client.end();
+    await client.end().catch(() => {});
   }
 }
 
@@ -173,6 +180,9 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     ctx.current.set(node.id, fingerprint);
     return { ...base, status: 'built', rows, ms };
   } catch (err) {
+    // A dead connection ends the run at once: every later node would fail the same way.
+    const lost = connectionLost(err, ctx.options.db.describe());
+    if (lost) throw lost;
     await client.query('rollback').catch(() => {});
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -25,6 +26,32 @@ function inferType(values: string[]): string {
   return detectors.find(([, ok]) => present.every(ok))?.[0] ?? 'text';
 }
 
+/**
+ * A seed file as text. Invalid UTF-8 is refused with its line: decoding it leniently would load
+ * U+FFFD in place of the bytes, silently.
+ */
+export function readSeedText(path: string, file: string): string {
+  const bytes = readFileSync(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      const chunk = bytes.subarray(start, end < 0 ? bytes.length : end);
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(chunk);
+      } catch {
+        break;
+      }
+      start = end < 0 ? bytes.length : end + 1;
+    }
+    throw new TaskError('SEED_ENCODING', `${file}:${line}: the file is not valid UTF-8 (a byte sequence on this line is not a character).`, {
+      hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8). The previous table was left as it was.',
+    });
+  }
+}
+
 /** Parses the CSV to check its shape and decide column types; bad rows fail with file:line. */
 export function seedColumns(node: PipelineNode): Array<{ name: string; type: string }> {
   let records: string[][];
@@ -41,6 +68,13 @@ export function seedColumns(node: PipelineNode): Array<{ name: string; type: str
   const dupes = header.filter((h, i) => header.indexOf(h) !== i);
   if (dupes.length || header.some((h) => !h.trim())) {
     throw new TaskError('SEED_HEADER', `${node.file}:1: column names must be present and unique (problem: ${dupes.join(', ') || 'an empty name'}).`);
+  }
+  // PostgreSQL cuts names at 63 bytes: two long names could become one column.
+  const long = header.filter((h) => Buffer.byteLength(h) > 63);
+  if (long.length) {
+    throw new TaskError('SEED_HEADER', `${node.file}:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: ${long.map((h) => JSON.stringify(h)).join(', ')}.`, {
+      hint: 'Shorten them in the header row. The previous table was left as it was.',
+    });
   }
   const configured = node.config.column_types ?? {};
   for (const name of Object.keys(configured)) {
@@ -74,7 +108,8 @@ export async function loadSeed(client: pg.Client, schema: string, node: Pipeline
 async function copyCsv(client: pg.Client, target: string, columns: string[], node: PipelineNode): Promise<number> {
   const copy = client.query(copyFrom(`copy ${target} (${columns.map(quoteIdent).join(', ')}) from stdin with (format csv, header true)`));
   try {
-    await pipeline(Readable.from([Buffer.from(node.csv!.replace(/^\uFEFF/, ''))]), copy);
+    // Blank lines at the end are no rows (the parser skips them; COPY would read a row of nulls).
+    await pipeline(Readable.from([Buffer.from(node.csv!.replace(/^\uFEFF/, '').replace(/(\r?\n)+$/, '\n'))]), copy);
   } catch (e) {
     const err = e as { message: string; where?: string };
     // where: 'COPY customers__tmp, line 3, column customer_id: "abc"'

@@ -77,6 +77,12 @@ export async function recordRun(client: pg.Client, run: { runId: string; tenant:
   ]);
 }
 
+/** Runs that never finished (their process died): called while holding the run lock, so none is live. */
+export async function markInterruptedRuns(client: pg.Client): Promise<void> {
+  await client.query(DDL);
+  await client.query(`update ${META_SCHEMA}.runs set status = 'interrupted', finished_at = coalesce(finished_at, now()) where status is null`);
+}
+
 export async function finishRun(client: pg.Client, runId: string, status: string, built: number) {
   await client.query(`update ${META_SCHEMA}.runs set finished_at = now(), status = $2, nodes_built = $3 where run_id = $1`, [runId, status, built]);
 }
