@@ -21,8 +21,16 @@ database=$(sed -nE "s/^${phase}=([a-z][a-z0-9_]*)$/\1/p" "$here/phases.env")
 port=${AURORA_PORT:-5432}
 
 echo "[INFO] phase=$phase database=$database endpoint=$AURORA_ENDPOINT:$port file=$file"
-secret_dir=$(mktemp -d)
+# The password file lives in memory when the bastion has /dev/shm, and goes on exit and on INT, TERM
+# and HUP (a cancelled or timed-out SSM command). Nothing survives SIGKILL's: so the leftovers of an
+# earlier killed run are removed first.
+tmp_base=/dev/shm; [ -d "$tmp_base" ] && [ -w "$tmp_base" ] || tmp_base=${TMPDIR:-/tmp}
+find "$tmp_base" -maxdepth 1 -name 'mt-pgpass.*' -user "$(id -u)" -mmin +1 -exec rm -rf {} + 2>/dev/null || true
+secret_dir=$(mktemp -d "$tmp_base/mt-pgpass.XXXXXX")
 trap 'rm -rf "$secret_dir"' EXIT
+trap 'rm -rf "$secret_dir"; exit 129' HUP
+trap 'rm -rf "$secret_dir"; exit 130' INT
+trap 'rm -rf "$secret_dir"; exit 143' TERM
 secret=$(aws secretsmanager get-secret-value --secret-id "$AURORA_SECRET_ID" --query SecretString --output text)
 # username and password from the secret's JSON (python3, or jq where python is missing)
 if command -v python3 >/dev/null 2>&1; then

@@ -4,9 +4,9 @@
  * reads the secret with the aws CLI stand-in and runs real psql against the test PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -142,6 +142,50 @@ test.serial('a failing SQL file: the remote exit code and psql error are surface
     t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:1: ERROR: +column "emial" of relation "users" does not exist/);
   } finally {
     rmSync(join(ws.root, 'sql/aurora/data/zz-bad.sql'));
+    await emu.stop();
+  }
+});
+
+test.serial('a symbolic link in a transferred folder is refused with its path; nothing is sent', async (t) => {
+  const link = join(ws.root, 'scripts/leak.txt');
+  symlinkSync('/etc/hostname', link);
+  const emu = await emulator();
+  try {
+    const r = await phase(emu, 'schema');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[BUNDLE_SYMLINK\] The files sent to the bastion may not be symbolic links .*: scripts\/leak\.txt\./);
+    t.false(emu.requests.some((q) => q.action === 'SendCommand'), 'nothing reached the bastion');
+  } finally {
+    rmSync(link);
+    await emu.stop();
+  }
+});
+
+test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its process group) leaves no password file', async (t) => {
+  ws.write('sql/aurora/data/zz-slow.sql', 'SELECT pg_sleep(8);\n');
+  const emu = await emulator();
+  try {
+    const running = phase(emu, 'data');
+    let psql: number | undefined;
+    for (let i = 0; i < 300 && !psql; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const { stdout } = await promisify(execFile)('pgrep', ['-f', 'pg_sleep|zz-slow.sql']).catch(() => ({ stdout: '' }));
+      for (const pid of stdout.split('\n').filter(Boolean).map(Number)) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (cmd[0].endsWith('psql') && cmd.includes('sql/aurora/data/zz-slow.sql')) psql = pid;
+      }
+    }
+    t.truthy(psql, 'psql ran on the bastion');
+    const passfile = readFileSync(`/proc/${psql}/environ`, 'utf8').split('\0').find((v) => v.startsWith('PGPASSFILE='))!.slice('PGPASSFILE='.length);
+    t.true(existsSync(passfile), 'the password file exists while psql runs');
+    const pgid = Number(readFileSync(`/proc/${psql}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+    process.kill(-pgid, 'SIGTERM');
+    const r = await running;
+    t.is(r.code, 1);
+    t.false(existsSync(passfile), `${passfile} was removed`);
+    t.false(existsSync(dirname(passfile)), 'and its folder');
+  } finally {
+    rmSync(join(ws.root, 'sql/aurora/data/zz-slow.sql'));
     await emu.stop();
   }
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { create } from 'tar';
@@ -15,6 +15,17 @@ export interface Bundle {
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** A symlink would ship its target's content (anything on this machine): refused, with its path. */
+function refuseSymlinks(root: string, files: string[]): string[] {
+  const links = files.filter((f) => lstatSync(f).isSymbolicLink());
+  if (links.length) {
+    throw new TaskError('BUNDLE_SYMLINK', `The files sent to the bastion may not be symbolic links (they would send whatever they point to): ${links.map((f) => relative(root, f)).join(', ')}.`, {
+      hint: 'Replace each link by the file itself, or remove it.',
+    });
+  }
+  return files;
 }
 
 /**
@@ -48,10 +59,11 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
     for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
       const abs = join(root, dir);
       if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.directories names "${dir}", which is not a folder of the workspace.`);
-      for (const file of walk(abs)) put(relative(root, file), { file });
+      for (const file of refuseSymlinks(root, walk(abs))) put(relative(root, file), { file });
     }
     for (const file of files) {
       if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.files names "${file}", which does not exist.`);
+      refuseSymlinks(root, [join(root, file)]);
       put(file, { file: join(root, file) });
     }
     put('phases.env', { text: config.phaseOrder.map((p) => `${p}=${config.phases[p].connectionDb}\n`).join('') });
