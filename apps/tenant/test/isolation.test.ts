@@ -93,3 +93,24 @@ test('the server\'s own databases are refused as tenant databases: postgres, tem
     await ws.cleanup();
   }
 });
+
+test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIMEOUT, doing nothing', async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const holder = new pg.Client({ ...testEngine().clientConfig(ws.databases.tenant_a), application_name: 'a paused run' });
+  try {
+    const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+    t.is(first.code, 0, first.stderr);
+    await holder.connect();
+    await holder.query('select pg_advisory_lock(hashtext($1))', [`pipeline:${ws.databases.tenant_a}`]);
+    const { rows: [me] } = await holder.query('select pg_backend_pid() as pid');
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], { RUN_LOCK_TIMEOUT: '2' });
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`waiting for another run on ${ws.databases.tenant_a} \\(tenant_a\\) to finish: a paused run \\(server pid ${me.pid}, connected since [0-9-]+ [0-9:]+\\) \\(gives up after 2 s`));
+    t.regex(r.stderr, new RegExp(`\\[RUN_LOCK_TIMEOUT\\] Waited 2 s for another run on ${ws.databases.tenant_a}, held by a paused run \\(server pid ${me.pid}`));
+    const [runs] = await ws.query('tenant_a', 'select count(*)::int as n from pipeline_meta.runs');
+    t.is(runs.n, 1, 'the run that gave up recorded nothing');
+  } finally {
+    await holder.end().catch(() => {});
+    await ws.cleanup();
+  }
+});

@@ -73,7 +73,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const client = await openTenantDatabase(options.db, options.tenant);
   const results: NodeResult[] = [];
   try {
-    await acquireDatabaseLock(client, options.tenant.database, options.tenant.name);
+    await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
     // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
     await markInterruptedRuns(client);
     const state = await loadState(client);

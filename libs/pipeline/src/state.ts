@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { log } from '@mt/cli';
+import { log, TaskError } from '@mt/cli';
 
 /**
  * Run state lives in each tenant database (schema pipeline_meta), so it travels with the data:
@@ -38,17 +38,55 @@ create table if not exists ${META_SCHEMA}.runs (
   nodes_built integer
 );`;
 
+/** How long a run waits for the one holding its database (RUN_LOCK_TIMEOUT, seconds; default 10 min). */
+function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const text = env.RUN_LOCK_TIMEOUT;
+  if (text === undefined || text === '') return 600;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new TaskError('RUN_LOCK_TIMEOUT_INVALID', `RUN_LOCK_TIMEOUT=${JSON.stringify(text)} is not a number of seconds.`, { hint: 'Set it to e.g. 600, or remove it (default: 10 minutes).' });
+  }
+  return seconds;
+}
+
 /**
  * Serialises runs on one database: a second run waits for the first (and then finds its work done)
  * instead of both swapping the same tables. Keyed on the database (advisory locks live in the database
  * the client is connected to), whatever tenant names it. Session-level: released if the process dies.
+ * A waiting run names the holder and gives up after RUN_LOCK_TIMEOUT seconds.
  */
-export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string): Promise<void> {
+export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const key = `pipeline:${database}`;
+  const timeout = lockTimeoutSeconds(env);
+  await client.query(`select set_config('application_name', $1, false)`, [`task runner: ${tenant}, process ${process.pid}`]);
   const { rows } = await client.query('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
   if (rows[0].ok) return;
-  log(`waiting for another run on ${database} (${tenant}) to finish…`);
-  await client.query('select pg_advisory_lock(hashtext($1))', [key]);
+  const holder = await lockHolder(client, key);
+  log(`waiting for another run on ${database} (${tenant}) to finish: ${holder} (gives up after ${timeout} s, RUN_LOCK_TIMEOUT)…`);
+  try {
+    await client.query(`select set_config('lock_timeout', $1, false)`, [`${Math.round(timeout * 1000)}ms`]);
+    await client.query('select pg_advisory_lock(hashtext($1))', [key]);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '55P03') throw err;
+    throw new TaskError('RUN_LOCK_TIMEOUT', `Waited ${timeout} s for another run on ${database}, held by ${await lockHolder(client, key)}; this run did nothing.`, {
+      hint: 'Let it finish, or stop it (a process paused with Ctrl-Z holds the lock until it resumes or ends); RUN_LOCK_TIMEOUT sets how long to wait.',
+    });
+  } finally {
+    await client.query(`select set_config('lock_timeout', '0', false)`).catch(() => {});
+  }
+}
+
+/** Who holds the run lock: the holder's application name (ours says which process) and since when. */
+async function lockHolder(client: pg.Client, key: string): Promise<string> {
+  const { rows } = await client.query(
+    `select a.pid, a.application_name, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') as since
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+        and ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint`,
+    [key],
+  );
+  const h = rows[0];
+  return h ? `${h.application_name || 'a session'} (server pid ${h.pid}, connected since ${h.since})` : 'a run that has just finished';
 }
 
 export async function loadState(client: pg.Client): Promise<Map<string, StoredNode>> {
