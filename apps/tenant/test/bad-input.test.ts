@@ -124,6 +124,25 @@ test.serial('SQL error in a model: file:line:col with a caret, previous relation
   });
 });
 
+test.serial('a model with a second statement is refused with its line; the second statement never runs', async (t) => {
+  const attacks = [
+    (sql: string) => `${sql.trimEnd()};\ncreate table public.pwned as select 1 as x`,
+    // Closing the wrapper's parenthesis, as an injection would: `… ) as q; create …; select * from (select 1`
+    (sql: string) => `${sql.trimEnd()}\n) as q; create table public.pwned as select 1 as x; select * from (select 1 as y`,
+  ];
+  for (const attack of attacks) {
+    await ws.edit('sql/models/marts/agg_monthly_sales.sql', attack, async () => {
+      const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a', '--full-refresh']);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /\[MULTIPLE_STATEMENTS\] sql\/models\/marts\/agg_monthly_sales\.sql:\d+: a second statement \("create table public\.pwned …"\): a model is exactly one query/);
+      const [pwned] = await ws.query('tenant_a', "select count(*)::int as n from pg_tables where tablename = 'pwned'");
+      t.is(pwned.n, 0, 'the second statement did not run');
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
+      t.is(rows[0].n, 1, 'the previous relation is intact');
+    });
+  }
+});
+
 test.serial('ref to a missing model names the file and the missing name', async (t) => {
   await ws.edit('sql/models/marts/agg_daily_sales.sql', (sql) => sql.replace("ref('fct_orders')", "ref('fct_order')"), async () => {
     const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { runNodeSql } from './sql-errors.ts';
+import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
 export interface TestOutcome {
@@ -13,7 +13,7 @@ const SAMPLE = 10;
 /** A test fails when its query returns rows; one query returns the count and the first rows. */
 export async function runDataTest(client: pg.Client, node: PipelineNode, compiledFile?: string): Promise<TestOutcome> {
   const result = await runNodeSql(
-    (text) => client.query({ text, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } }),
+    (text) => client.query({ ...extended(text), rowMode: 'array', types: { getTypeParser: () => (v: string) => v } }),
     node,
     { prefix: 'select count(*) over () as __failures, t.* from (\n', sql: node.sql!, suffix: `\n) as t limit ${SAMPLE}`, compiledFile },
   );

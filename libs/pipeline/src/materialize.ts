@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { quoteIdent, relationName } from './render.ts';
 import { dropRelation, relationKind, swapIn } from './relations.ts';
-import { runNodeSql } from './sql-errors.ts';
+import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
 export interface ModelBuild {
@@ -15,7 +15,7 @@ export interface ModelBuild {
 /** Builds one model inside the caller's transaction; returns the rows written (undefined for views). */
 export async function buildModel(client: pg.Client, node: PipelineNode, build: ModelBuild): Promise<number | undefined> {
   const { schema } = build;
-  const exec = (text: string) => client.query(text);
+  const exec = (text: string) => client.query(extended(text));
   const run = (prefix: string, sql: string, suffix = '') => runNodeSql(exec, node, { prefix, sql, suffix, compiledFile: build.compiledFile });
   await client.query(`create schema if not exists ${quoteIdent(schema)}`);
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
 import { relationKind } from './relations.ts';
-import { runNodeSql } from './sql-errors.ts';
+import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
 const META_COLUMNS = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'];
@@ -21,7 +21,7 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
   const target = relationName(schema, node.name);
   const src = quoteIdent(`${node.name}__source`);
   await client.query(`create schema if not exists ${quoteIdent(schema)}`);
-  await runNodeSql((t) => client.query(t), node, { prefix: `create temporary table ${src} on commit drop as (\n`, sql: node.sql!, suffix: '\n)', compiledFile });
+  await runNodeSql((t) => client.query(extended(t)), node, { prefix: `create temporary table ${src} on commit drop as (\n`, sql: node.sql!, suffix: '\n)', compiledFile });
 
   const { rows: colRows } = await client.query(
     `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,

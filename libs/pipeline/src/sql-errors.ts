@@ -1,6 +1,10 @@
+import type pg from 'pg';
 import { TaskError } from '@mt/cli';
-import { locateSqlError } from '@mt/sql';
+import { locateSqlError, splitStatements } from '@mt/sql';
 import type { PipelineNode } from './types.ts';
+
+/** A query sent with the extended protocol (Parse/Bind/Execute): the server refuses a second statement. */
+export const extended = (text: string): pg.QueryConfig => ({ text, queryMode: 'extended' }) as pg.QueryConfig;
 
 /**
  * Runs SQL that embeds a node's compiled SQL between a prefix and a suffix (`create table x as (`…`)`),
@@ -12,11 +16,30 @@ export async function runNodeSql<T>(
   node: PipelineNode,
   parts: { prefix: string; sql: string; suffix?: string; compiledFile?: string },
 ): Promise<T> {
+  assertOneStatement(node, parts);
   try {
     return await exec(parts.prefix + parts.sql + (parts.suffix ?? ''));
   } catch (err) {
     throw nodeSqlError(err, node, parts);
   }
+}
+
+/**
+ * A model, snapshot or test is one query, as in dbt: `select 1; copy … to program …` would otherwise
+ * run a second statement of the author's choosing inside ours. Found with the psql-compatible
+ * splitter, so the message names the line; the callers also send with the extended protocol, which
+ * refuses several statements whatever the splitter thinks.
+ */
+function assertOneStatement(node: PipelineNode, parts: { sql: string; compiledFile?: string }): void {
+  const statements = splitStatements(parts.sql).filter((s) => s.sql.trim());
+  if (statements.length < 2) return;
+  const second = statements[1];
+  const sameLines = (node.template ?? '').split('\n').length === parts.sql.split('\n').length;
+  const file = sameLines || !parts.compiledFile ? node.file : parts.compiledFile;
+  const start = second.sql.trim().split(/\s+/).slice(0, 3).join(' ');
+  throw new TaskError('MULTIPLE_STATEMENTS', `${file}:${second.line}: a second statement ("${start} …"): a ${node.kind} is exactly one query, nothing after a ";".`, {
+    hint: 'Remove the ";" and what follows. Statements of their own belong in an Aurora phase or a hook, not in a model. Nothing was run.',
+  });
 }
 
 export function nodeSqlError(err: unknown, node: PipelineNode, parts: { prefix: string; sql: string; compiledFile?: string }): unknown {
