@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
@@ -88,4 +88,23 @@ test('analysis on an unreachable database says so and suggests make up', async (
   const r = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'basic'], { PG_MODE: 'external', PGHOST: '127.0.0.1', PGPORT: String(port) });
   t.is(r.code, 1);
   t.regex(r.stderr, /\[DB_UNREACHABLE\][\s\S]*make up/);
+});
+
+test.serial('an analysis cannot write: a commit section is refused with its line, a writing CTE fails read-only; no row lost', async (t) => {
+  const count = async () => (await ws.query('tenant_a', 'select count(*)::int as n from customers'))[0].n;
+  const before = await count();
+  ws.write('sql/analyses/evil.sql', '-- section: one\nselect 1 as one;\ncommit;\ndelete from customers;\n');
+  try {
+    const r = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'evil']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[ANALYSIS_NOT_A_QUERY\] sql\/analyses\/evil\.sql:3: "commit …" is not a query/);
+    t.notRegex(r.stdout, /one/, 'not even the first section ran');
+    ws.write('sql/analyses/evil.sql', '-- section: sneaky\nwith gone as (delete from customers returning *) select count(*) from gone;\n');
+    const cte = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'evil']);
+    t.is(cte.code, 1);
+    t.regex(cte.stderr, /\[SQL_ERROR\] sql\/analyses\/evil\.sql:2: ERROR: +cannot execute \w+ in a read-only transaction/);
+    t.is(await count(), before);
+  } finally {
+    rmSync(join(ws.root, 'sql/analyses/evil.sql'), { force: true });
+  }
 });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TaskError } from '@mt/cli';
-import { runScript } from '@mt/sql';
+import { runScript, splitStatements } from '@mt/sql';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { loadProject, renderNode } from './project.ts';
 import type { AnalysisResult, AnalysisSection } from './analysis-output.ts';
@@ -28,6 +28,24 @@ export function assertAnalysis(root: string, name: string): void {
 
 const slugify = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
 
+const QUERY = /^(select|with|values|table)\b/i;
+const LEADING_COMMENTS = /^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * Every section is a query. The read-only transaction alone is not enough: a `commit` section would
+ * end it and let the next section write. Checked before connecting, so nothing runs.
+ */
+function assertQueriesOnly(text: string, file: string): void {
+  for (const statement of splitStatements(text, { file })) {
+    const body = statement.sql.replace(LEADING_COMMENTS, '');
+    if (!body || QUERY.test(body)) continue;
+    const start = body.split(/\s+/).slice(0, 3).join(' ');
+    throw new TaskError('ANALYSIS_NOT_A_QUERY', `${file}:${statement.line}: "${start} …" is not a query: each section of an analysis is one SELECT (or WITH, VALUES, TABLE), nothing that changes data or ends the read-only transaction.`, {
+      hint: 'Remove that statement; nothing of the analysis was run.',
+    });
+  }
+}
+
 /**
  * Runs one analysis for one tenant: the file is rendered like a model (ref, var, tenant, …) and run like
  * a psql script; each statement — titled by a `-- section: <title>` comment before it — becomes a
@@ -40,6 +58,7 @@ export async function runAnalysis(options: { root: string; tenant: Tenant; db: D
   const file = `${ANALYSES_DIR}/${name}.sql`;
   const node: PipelineNode = { id: `analysis.${name}`, kind: 'analysis', name, file, template: readFileSync(join(root, file), 'utf8'), config: {}, dependsOn: [], checksum: '' };
   const text = renderNode(project, node, false).sql;
+  assertQueriesOnly(text, file);
 
   await db.ensureUp();
   const client = await db.connect(tenant.database);
