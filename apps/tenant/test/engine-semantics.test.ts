@@ -39,6 +39,28 @@ test.serial('incremental: delete+insert on unique_key for the new slice, full re
   t.deepEqual(after, [{ n: 6, lo: 'third', hi: 'third' }]);
 });
 
+test.serial('incremental, a new column: on_schema_change fail (default) stops with a hint and changes nothing; append_new_columns adds it', async (t) => {
+  const model = ws.read('sql/models/marts/inc_orders.sql');
+  const before = await ws.query('tenant_a', 'select count(*)::int as n from inc_orders');
+  try {
+    ws.write('sql/models/marts/inc_orders.sql', model.replace('as batch', "as batch, 'x' as note"));
+    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /\[SCHEMA_CHANGED\] sql\/models\/marts\/inc_orders\.sql: the columns of the incremental model changed since its table was built \(new note\); on_schema_change is "fail"/);
+    t.regex(r.stderr, /--select inc_orders --full-refresh/);
+    t.notRegex(r.stderr, /unexpected error/);
+    t.deepEqual(await ws.query('tenant_a', 'select count(*)::int as n from inc_orders'), before);
+    ws.write('sql/models/marts/inc_orders.sql', model.replace("unique_key='order_id'", "unique_key='order_id', on_schema_change='append_new_columns'").replace('as batch', "as batch, 'x' as note"));
+    const results = await run();
+    t.is(statusOf(results, 'inc_orders')?.status, 'built');
+    const rows = await ws.query('tenant_a', 'select count(*)::int as n, count(note)::int as noted from inc_orders');
+    t.deepEqual(rows, [{ n: before[0].n, noted: 1 }], 'the column exists; only the new slice has values');
+  } finally {
+    ws.write('sql/models/marts/inc_orders.sql', model);
+    await run(['--full-refresh']);
+  }
+});
+
 test.serial('a view whose columns change is swapped in and the views on it are rebuilt in the same run', async (t) => {
   ws.write('sql/models/staging/stg_region_names.sql', "select region_id, country, region_name from {{ ref('stg_regions') }}\n");
   const results = await run();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
 import { dropRelation, relationKind, swapIn } from './relations.ts';
 import { extended, runNodeSql } from './sql-errors.ts';
@@ -49,7 +50,10 @@ export async function buildModel(client: pg.Client, node: PipelineNode, build: M
   return result.rowCount ?? undefined;
 }
 
-/** incremental: new rows are computed into a temp table, then delete+insert on unique_key (or append). */
+/**
+ * incremental: new rows are computed into a temp table, then delete+insert on unique_key (or append).
+ * When the query's columns no longer match the table's, on_schema_change decides, as in dbt.
+ */
 async function appendIncrement(
   client: pg.Client,
   node: PipelineNode,
@@ -59,8 +63,19 @@ async function appendIncrement(
   const target = relationName(build.schema, node.name);
   const staged = quoteIdent(`${node.name}__increment`);
   await run(`create temporary table ${staged} on commit drop as (\n`, build.sql, '\n)');
-  const { rows } = await client.query(`select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`, [staged]);
-  const columns = rows.map((r) => quoteIdent(r.attname)).join(', ');
+  const [now, before] = await Promise.all([columnsOf(client, staged), columnsOf(client, target)]);
+  const added = [...now.keys()].filter((c) => !before.has(c));
+  const gone = [...before.keys()].filter((c) => !now.has(c));
+  const policy = node.config.on_schema_change ?? 'fail';
+  if ((added.length || gone.length) && policy === 'fail') {
+    const change = [added.length && `new ${added.join(', ')}`, gone.length && `gone ${gone.join(', ')}`].filter(Boolean).join('; ');
+    throw new TaskError('SCHEMA_CHANGED', `${node.file}: the columns of the incremental model changed since its table was built (${change}); on_schema_change is "fail", so nothing was changed.`, {
+      hint: `Rebuild it: ARGS="--select ${node.name} --full-refresh" (make dbt-run), or set config(on_schema_change='append_new_columns') to add new columns to the table.`,
+    });
+  }
+  if (policy === 'append_new_columns') for (const c of added) await client.query(`alter table ${target} add column ${quoteIdent(c)} ${now.get(c)}`);
+  const shared = [...now.keys()].filter((c) => policy === 'append_new_columns' || before.has(c));
+  const columns = shared.map(quoteIdent).join(', ');
   const keys = [node.config.unique_key ?? []].flat().map(String);
   if (keys.length) {
     const match = keys.map((k) => `${target}.${quoteIdent(k)} = ${staged}.${quoteIdent(k)}`).join(' and ');
@@ -68,4 +83,13 @@ async function appendIncrement(
   }
   const inserted = await client.query(`insert into ${target} (${columns}) select ${columns} from ${staged}`);
   return inserted.rowCount ?? 0;
+}
+
+/** A relation's columns in order, with their types as SQL spells them. */
+async function columnsOf(client: pg.Client, relation: string): Promise<Map<string, string>> {
+  const { rows } = await client.query(
+    `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [relation],
+  );
+  return new Map(rows.map((r) => [r.attname, r.type]));
 }

@@ -8,6 +8,8 @@ export type Severity = 'error' | 'warn';
 export interface NodeConfig {
   materialized?: Materialization;
   unique_key?: string | string[];
+  /** Incremental models whose columns changed: fail (default), append_new_columns, ignore. */
+  on_schema_change?: 'fail' | 'append_new_columns' | 'ignore';
   strategy?: 'timestamp' | 'check';
   updated_at?: string;
   check_cols?: string[] | 'all';
