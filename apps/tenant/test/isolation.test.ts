@@ -114,3 +114,28 @@ test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIM
     await ws.cleanup();
   }
 });
+
+test('external mode, a tenant database that exists but belongs to another role: a clear message, nothing created', async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const suffix = ws.databases.tenant_a.slice(0, 9);
+  const [user, owner, password] = [`${suffix}_runner`, `${suffix}_owner`, 'runner-secret-1'];
+  const server = testEngine().clientConfig('postgres');
+  try {
+    await onServer('postgres', `create role ${user} login password '${password}'`);
+    await onServer('postgres', `create role ${owner}`);
+    await onServer('postgres', `create database ${ws.databases.tenant_a} owner ${owner}`);
+    await onServer(ws.databases.tenant_a, 'revoke create on schema public from public');
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], { PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: user, PGPASSWORD: password, PGDATABASE: 'postgres' });
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`\\[DB_PERMISSION\\] PostgreSQL refused user "${user}" in database ${ws.databases.tenant_a} \\(tenant tenant_a\\): permission denied`));
+    t.regex(r.stderr, new RegExp(`hint  That user must own the database or have CREATE on it \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${user}\\)`));
+    t.notRegex(r.stderr, /unexpected error/);
+    t.false(r.stderr.includes(password));
+    const [schemas] = await onServer(ws.databases.tenant_a, "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
+    t.is(schemas.n, 0);
+  } finally {
+    await ws.cleanup();
+    await onServer('postgres', `drop role if exists ${user}`).catch(() => {});
+    await onServer('postgres', `drop role if exists ${owner}`).catch(() => {});
+  }
+});

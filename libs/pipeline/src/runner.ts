@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
-import { color, formatDuration, formatError, textTable } from '@mt/cli';
+import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
 import { selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
 import { loadProject, renderNode, sha256 } from './project.ts';
@@ -55,6 +55,19 @@ export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Pr
 }
 
 /**
+ * The user we connect as may not create in the tenant's database (external mode: a database that
+ * exists already, owned by another role): say so, and what to change.
+ */
+function permissionDenied(err: unknown, tenant: Tenant, client: pg.Client): TaskError | undefined {
+  const e = err as { code?: string; message?: string };
+  if (e?.code !== '42501') return undefined;
+  return new TaskError('DB_PERMISSION', `PostgreSQL refused user "${client.user}" in database ${tenant.database} (tenant ${tenant.name}): ${e.message}.`, {
+    hint: `That user must own the database or have CREATE on it (ALTER DATABASE ${tenant.database} OWNER TO ${client.user}), or give the tenant a database of its own in tenants/${tenant.name}/tenant.json.`,
+    cause: err,
+  });
+}
+
+/**
  * seed → run → snapshot → test for one tenant (any subset, in that order). Unchanged nodes are
  * skipped: a node's fingerprint hashes its own content and its parents' fingerprints, and is kept
  * in the tenant database with the node's last result.
@@ -91,7 +104,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
     return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
   } catch (err) {
-    throw connectionLost(err, options.db.describe()) ?? err;
+    throw connectionLost(err, options.db.describe()) ?? permissionDenied(err, options.tenant, client) ?? err;
   } finally {
     await client.end().catch(() => {});
   }
