@@ -139,3 +139,29 @@ test('external mode, a tenant database that exists but belongs to another role: 
     await onServer('postgres', `drop role if exists ${owner}`).catch(() => {});
   }
 });
+
+test('changes made by hand are noticed: the next run reloads the seed and rebuilds the table; the analysis fingerprint moves', async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  try {
+    const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+    t.is(first.code, 0, first.stderr);
+    const fingerprint = async () => (await ws.task('tenant/src/fingerprint.ts', ['--tenant', 'tenant_a'])).stdout.trim();
+    const before = await fingerprint();
+    const warm = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
+    t.is(JSON.parse(warm.stdout).results.filter((r: any) => r.status === 'built').length, 0, 'a warm run still rebuilds nothing');
+    t.is(await fingerprint(), before, 'and leaves the fingerprint as it was');
+
+    await ws.query('tenant_a', 'delete from customers where customer_id = (select min(customer_id) from customers)');
+    await ws.query('tenant_a', "update dim_customers set customer_segment = 'Tampered'");
+    t.not(await fingerprint(), before, 'a cached analysis cannot replay: its runtime input changed');
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
+    t.is(r.code, 0, r.stderr);
+    const built = JSON.parse(r.stdout).results.filter((x: any) => x.status === 'built').map((x: any) => x.name);
+    t.true(built.includes('customers') && built.includes('dim_customers'), built.join(', '));
+    t.regex(r.stderr, /seeds\/customers\.csv: changed outside the pipeline since the last run; rebuilt/);
+    const [state] = await ws.query('tenant_a', "select (select count(*)::int from customers) as customers, (select count(*)::int from dim_customers where customer_segment = 'Tampered') as tampered");
+    t.deepEqual(state, { customers: 5, tampered: 0 });
+  } finally {
+    await ws.cleanup();
+  }
+});

@@ -10,7 +10,7 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
-import { acquireDatabaseLock, finishRun, markInterruptedRuns, loadState, recordRun, saveNodeState, type StoredNode } from './state.ts';
+import { acquireDatabaseLock, finishRun, markInterruptedRuns, loadState, loadVersions, recordRun, saveDataVersion, saveNodeState, trackTable, type StoredNode } from './state.ts';
 import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
 import { connectionLost } from '@mt/sql';
@@ -92,7 +92,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     const state = await loadState(client);
     const runId = randomUUID();
     await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
-    const ctx: RunContext = { client, project, state, runId, current: new Map(), failed: new Set(), built: new Set(), options };
+    const ctx: RunContext = { client, project, state, versions: await loadVersions(client), runId, current: new Map(), failed: new Set(), built: new Set(), options };
     for (const node of work) {
       const restoring = !isSelected(node) && (await needsRestore(ctx, node));
       if (!isSelected(node) && !restoring) continue;
@@ -114,6 +114,8 @@ interface RunContext {
   client: pg.Client;
   project: Project;
   state: Map<string, StoredNode>;
+  /** Change counters of the relations we built (relation_versions), as the run found them. */
+  versions: Map<string, number>;
   runId: string;
   /** Fingerprints of the nodes this run built or found up to date. */
   current: Map<string, string>;
@@ -168,13 +170,18 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
       return { ...base, status, rows: outcome.failures, ms, detail };
     }
     const stored = ctx.state.get(node.id);
-    const exists = await relationKind(client, schemaOf(ctx, node), node.name);
-    const forced = ctx.options.fullRefresh && node.kind === 'model';
+    const schema = schemaOf(ctx, node);
+    const exists = await relationKind(client, schema, node.name);
+    // Changed outside the pipeline since we left it: rebuilt (a snapshot keeps its history: noted only).
+    const drifted = !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
+    const forced = (ctx.options.fullRefresh && node.kind === 'model') || (drifted && node.kind === 'model');
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
     // matters (a cascade that dropped it shows up as `exists` false).
     const upToDate = isView(node) ? stored?.checksum === node.checksum : stored?.fingerprint === fingerprint;
-    if (!forced && exists && upToDate && stored?.status === 'built') {
+    if (!forced && exists && upToDate && stored?.status === 'built' && (!drifted || node.kind === 'snapshot')) {
       ctx.current.set(node.id, fingerprint);
+      // Tables built before drift tracking existed get their change counter once.
+      if (!isView(node) && exists === 'table' && stored.dataVersion == null) await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));
       return { ...base, status: 'skipped', ms: performance.now() - t0 };
     }
     await client.query('begin');
@@ -186,12 +193,13 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
       const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
       rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
     }
+    const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
     const ms = performance.now() - t0;
-    await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms, runId: ctx.runId });
+    await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms, runId: ctx.runId, dataVersion });
     await client.query('commit');
     ctx.built.add(node.id);
     ctx.current.set(node.id, fingerprint);
-    return { ...base, status: 'built', rows, ms };
+    return { ...base, status: 'built', rows, ms, ...(drifted ? { detail: `${node.file}: changed outside the pipeline since the last run; rebuilt` } : {}) };
   } catch (err) {
     // A dead connection ends the run at once: every later node would fail the same way.
     const lost = connectionLost(err, ctx.options.db.describe());

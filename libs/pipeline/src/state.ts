@@ -13,6 +13,8 @@ export interface StoredNode {
   /** Own content plus every upstream fingerprint: equal means nothing it reads has changed. */
   fingerprint: string;
   status: string;
+  /** The relation's change counter when this run left it (drift: it moved since). */
+  dataVersion: number | null;
 }
 
 const DDL = `
@@ -36,7 +38,20 @@ create table if not exists ${META_SCHEMA}.runs (
   finished_at timestamptz,
   status      text,
   nodes_built integer
-);`;
+);
+alter table ${META_SCHEMA}.node_state add column if not exists data_version bigint;
+-- Changes made outside the pipeline (make db-connect, another tool): every write statement on a
+-- relation we built bumps its counter, so the next run sees the drift and rebuilds.
+create table if not exists ${META_SCHEMA}.relation_versions (
+  relation text primary key,
+  version  bigint not null
+);
+create or replace function ${META_SCHEMA}.bump_version() returns trigger language plpgsql as $$
+begin
+  insert into ${META_SCHEMA}.relation_versions as v (relation, version) values (tg_table_schema || '.' || tg_table_name, 1)
+    on conflict (relation) do update set version = v.version + 1;
+  return null;
+end $$;`;
 
 /** How long a run waits for the one holding its database (RUN_LOCK_TIMEOUT, seconds; default 10 min). */
 function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
@@ -91,21 +106,51 @@ async function lockHolder(client: pg.Client, key: string): Promise<string> {
 
 export async function loadState(client: pg.Client): Promise<Map<string, StoredNode>> {
   await client.query(DDL);
-  const { rows } = await client.query(`select unique_id, checksum, fingerprint, status from ${META_SCHEMA}.node_state`);
-  return new Map(rows.map((r) => [r.unique_id, { checksum: r.checksum, fingerprint: r.fingerprint, status: r.status }]));
+  const { rows } = await client.query(`select unique_id, checksum, fingerprint, status, data_version from ${META_SCHEMA}.node_state`);
+  return new Map(rows.map((r) => [r.unique_id, { checksum: r.checksum, fingerprint: r.fingerprint, status: r.status, dataVersion: r.data_version === null ? null : Number(r.data_version) }]));
 }
+
+/** Every relation's change counter (one query per run). */
+export async function loadVersions(client: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await client.query(`select relation, version from ${META_SCHEMA}.relation_versions`);
+  return new Map(rows.map((r) => [r.relation, Number(r.version)]));
+}
+
+/**
+ * Puts the change counter on a table the pipeline just built (a new table has none) and returns the
+ * counter as the pipeline leaves it. A statement trigger: one row updated per write statement.
+ */
+export async function trackTable(client: pg.Client, schema: string, name: string): Promise<number> {
+  const relation = `${schema}.${name}`;
+  await client.query(
+    `drop trigger if exists pipeline_meta_drift on ${quoteIdentifier(schema)}.${quoteIdentifier(name)}`,
+  );
+  // (not CREATE OR REPLACE TRIGGER: external servers may be older than PostgreSQL 14)
+  await client.query(
+    `create trigger pipeline_meta_drift after insert or update or delete or truncate on ${quoteIdentifier(schema)}.${quoteIdentifier(name)}
+       for each statement execute function ${META_SCHEMA}.bump_version()`,
+  );
+  const { rows } = await client.query(`select version from ${META_SCHEMA}.relation_versions where relation = $1`, [relation]);
+  return rows.length ? Number(rows[0].version) : 0;
+}
+
+export async function saveDataVersion(client: pg.Client, id: string, version: number): Promise<void> {
+  await client.query(`update ${META_SCHEMA}.node_state set data_version = $2 where unique_id = $1`, [id, version]);
+}
+
+const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export async function saveNodeState(
   client: pg.Client,
-  row: { id: string; kind: string; checksum: string; fingerprint: string; status: string; rows?: number; ms: number; runId: string },
+  row: { id: string; kind: string; checksum: string; fingerprint: string; status: string; rows?: number; ms: number; runId: string; dataVersion?: number },
 ): Promise<void> {
   await client.query(
-    `insert into ${META_SCHEMA}.node_state (unique_id, kind, checksum, fingerprint, status, rows_affected, duration_ms, run_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into ${META_SCHEMA}.node_state (unique_id, kind, checksum, fingerprint, status, rows_affected, duration_ms, run_id, data_version)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (unique_id) do update set kind = excluded.kind, checksum = excluded.checksum, fingerprint = excluded.fingerprint,
        status = excluded.status, rows_affected = excluded.rows_affected, duration_ms = excluded.duration_ms,
-       run_id = excluded.run_id, finished_at = now()`,
-    [row.id, row.kind, row.checksum, row.fingerprint, row.status, row.rows ?? null, Math.round(row.ms), row.runId],
+       run_id = excluded.run_id, finished_at = now(), data_version = excluded.data_version`,
+    [row.id, row.kind, row.checksum, row.fingerprint, row.status, row.rows ?? null, Math.round(row.ms), row.runId, row.dataVersion ?? null],
   );
 }
 
@@ -153,11 +198,16 @@ export async function lastRun(client: pg.Client): Promise<LastRun | undefined> {
  */
 export async function buildFingerprint(client: pg.Client): Promise<string> {
   const { rows } = await client.query(`select (select oid from pg_database where datname = current_database())::text as db,
-      to_regclass('${META_SCHEMA}.node_state') is not null as has_state`);
+      to_regclass('${META_SCHEMA}.node_state') is not null as has_state,
+      to_regclass('${META_SCHEMA}.relation_versions') is not null as has_versions`);
   if (!rows[0].has_state) return `db:${rows[0].db};never-built`;
+  // The change counters too: a row changed by hand gives another fingerprint, so no cached analysis replays.
+  const versions = rows[0].has_versions
+    ? `(select md5(coalesce(string_agg(relation || '=' || version, ',' order by relation), '')) from ${META_SCHEMA}.relation_versions)`
+    : `''`;
   const { rows: state } = await client.query(
-    `select md5(coalesce(string_agg(unique_id || '=' || fingerprint, ',' order by unique_id), '')) as h
+    `select md5(coalesce(string_agg(unique_id || '=' || fingerprint, ',' order by unique_id), '')) as h, ${versions} as v
      from ${META_SCHEMA}.node_state where kind <> 'test' and status = 'built'`,
   );
-  return `db:${rows[0].db};state:${state[0].h}`;
+  return `db:${rows[0].db};state:${state[0].h};data:${state[0].v}`;
 }
