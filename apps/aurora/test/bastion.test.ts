@@ -29,7 +29,7 @@ async function emulator(extra: Partial<EmulatorOptions> = {}): Promise<Emulator>
   });
 }
 const phase = (emu: Emulator, name: string, ...args: string[]) => ws.task('aurora/src/phase.ts', ['--phase', name, '--environment', 'dev', ...args], emu.env());
-const chunkCommands = (emu: Emulator) => emu.commands.filter((c) => c.script.includes('>> ') && c.script.includes('incoming.b64')).length;
+const chunkCommands = (emu: Emulator) => emu.commands.filter((c) => c.script.includes('>> ') && /incoming\.[0-9a-f]+\.[0-9a-f]+\.b64/.test(c.script)).length;
 
 test.before(async () => {
   ws = await makeWorkspace({ tenants: ['tenant_a', 'tenant_b', 'tenant_c'] });
@@ -118,7 +118,7 @@ test.serial('a workspace path with $(…), backticks and quotes reaches the bast
 
 test.serial('a corrupted chunk fails the checksum: nothing is unpacked or executed', async (t) => {
   ws.write('sql/aurora/data/zz-extra.sql', "-- a new file, so the bundle changes\nSELECT 1;\n");
-  const emu = await emulator({ tamper: (cmds) => cmds.map((c) => (c.includes('incoming.b64') && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) });
+  const emu = await emulator({ tamper: (cmds) => cmds.map((c) => (/incoming\.[0-9a-f.]+\.b64/.test(c) && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) });
   try {
     const before = existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql'));
     const r = await phase(emu, 'data');
@@ -186,6 +186,20 @@ test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its proc
     t.false(existsSync(dirname(passfile)), 'and its folder');
   } finally {
     rmSync(join(ws.root, 'sql/aurora/data/zz-slow.sql'));
+    await emu.stop();
+  }
+});
+
+test.serial('two phases at once after a bundle change: one waits for the other on the bastion, both succeed', async (t) => {
+  ws.write('sql/aurora/data/zz-both.sql', 'SELECT pg_sleep(1);\n');
+  const emu = await emulator();
+  try {
+    const [a, b] = await Promise.all([phase(emu, 'data'), phase(emu, 'data')]);
+    t.is(a.code, 0, a.stderr);
+    t.is(b.code, 0, b.stderr);
+    t.regex(a.stderr + b.stderr + a.stdout + b.stdout, /another phase is using this workspace; waiting for it to finish/);
+  } finally {
+    rmSync(join(ws.root, 'sql/aurora/data/zz-both.sql'));
     await emu.stop();
   }
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TaskError } from '@mt/cli';
 import { renderPhase } from '@mt/aurora';
 import type { AuroraConfig, AuroraEnvironment, Tenant } from '@mt/tenant-config';
@@ -34,6 +35,16 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const HEADER = ['#!/bin/bash', 'set -euo pipefail', 'umask 077'];
 
 /**
+ * One phase at a time per bastion workspace: swapping in a new bundle and running a phase take an
+ * exclusive flock on <workspace>/.lock, so two terminals never run in a folder being replaced.
+ */
+const lockWorkspace = (ws: string) => [
+  `mkdir -p ${shellQuote(ws)}`,
+  `exec 9>${shellQuote(`${ws}/.lock`)}`,
+  'if ! flock -n 9; then echo "[INFO] another phase is using this workspace; waiting for it to finish…" >&2; flock 9; fi',
+];
+
+/**
  * A phase through the bastion: endpoint from CloudFormation; the bundle sent in chunks unless the
  * bastion already has it (same sha256); then, in the private workspace, scripts/sql-execute.sh runs
  * each file with psql. Only the secret's id travels: the bastion reads the password itself.
@@ -49,6 +60,7 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const report: RemotePhaseReport = { bundleSent: false, bundleBytes: 0, ssmCalls: 0, bytesSent: 0 };
     // config.json bastion.autoTransfer.enabled: false means the bastion is provisioned by other means.
     const skipCopy = options.skipCopy || !options.config.bastion.autoTransfer.enabled;
+    let sentSha: string | undefined;
     if (skipCopy) {
       const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then printf '[WARNING] Workspace directory %s does not exist on Bastion Host\\n' ${shellQuote(current)} >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
       if (check.exitCode !== 0) {
@@ -58,6 +70,7 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     } else {
       const bundle = await buildBundle(options.root, options.config, options.tenants);
       report.bundleBytes = bundle.data.length;
+      sentSha = bundle.sha256;
       const remote = await bastion.run([...HEADER, `cat ${shellQuote(`${current}/.bundle-sha256`)} 2>/dev/null || true`]);
       if (remote.stdout.trim() === bundle.sha256) log(`  bundle ${bundle.sha256.slice(0, 12)} already on the bastion: not sent`);
       else {
@@ -72,7 +85,10 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const files = options.files ?? all;
     const result = await bastion.run([
       ...HEADER,
+      ...lockWorkspace(ws),
       `cd ${shellQuote(current)}`,
+      // Another run may have swapped in another bundle between our transfer and this command.
+      ...(sentSha ? [`if [ "$(cat .bundle-sha256)" != ${shellQuote(sentSha)} ]; then echo "[ERROR] the workspace now holds another bundle (a run from elsewhere sent it meanwhile): nothing was run" >&2; exit 6; fi`] : []),
       `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${shellQuote(String(port))} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
       ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
     ]);
@@ -88,7 +104,9 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
 /** Chunks appended to a staging file, then one command checks the sha256 and swaps the workspace in. */
 async function sendBundle(bastion: Bastion, ws: string, data: Buffer, sha256: string): Promise<void> {
   const b64 = data.toString('base64');
-  const staging = `${ws}/incoming.b64`;
+  // A staging file per transfer: two terminals sending at once never append to each other's.
+  const name = `incoming.${sha256.slice(0, 12)}.${randomBytes(4).toString('hex')}`;
+  const staging = `${ws}/${name}.b64`;
   for (let i = 0; i < b64.length; i += CHUNK_BYTES) {
     const prepare = i === 0 ? [`mkdir -p ${shellQuote(ws)}`, `chmod 700 ${shellQuote(ws)}`, `rm -f ${shellQuote(staging)}`] : [];
     const r = await bastion.run([...HEADER, ...prepare, `printf '%s' '${b64.slice(i, i + CHUNK_BYTES)}' >> ${shellQuote(staging)}`]);
@@ -97,13 +115,14 @@ async function sendBundle(bastion: Bastion, ws: string, data: Buffer, sha256: st
   const q = shellQuote;
   const r = await bastion.run([
     ...HEADER,
+    ...lockWorkspace(ws),
     `cd ${q(ws)}`,
-    'base64 -d incoming.b64 > incoming.tgz',
-    `if ! echo ${q(`${sha256}  incoming.tgz`)} | sha256sum -c --status -; then echo "[ERROR] bundle checksum mismatch: nothing was unpacked" >&2; rm -f incoming.b64 incoming.tgz; exit 4; fi`,
+    `base64 -d ${q(`${name}.b64`)} > ${q(`${name}.tgz`)}`,
+    `if ! echo ${q(`${sha256}  ${name}.tgz`)} | sha256sum -c --status -; then echo "[ERROR] bundle checksum mismatch: nothing was unpacked" >&2; rm -f ${q(`${name}.b64`)} ${q(`${name}.tgz`)}; exit 4; fi`,
     'next=$(mktemp -d "$PWD/ws.XXXXXX")',
-    'tar -xzf incoming.tgz -C "$next" --no-same-owner',
+    `tar -xzf ${q(`${name}.tgz`)} -C "$next" --no-same-owner`,
     `echo ${q(sha256)} > "$next/.bundle-sha256"`,
-    'rm -rf previous; if [ -d current ]; then mv current previous; fi; mv "$next" current; rm -rf previous incoming.b64 incoming.tgz',
+    `rm -rf previous; if [ -d current ]; then mv current previous; fi; mv "$next" current; rm -rf previous ${q(`${name}.b64`)} ${q(`${name}.tgz`)}`,
   ]);
   if (r.exitCode !== 0) throw new TaskError('TRANSFER_FAILED', `The bastion refused the bundle (exit ${r.exitCode}): ${r.stderr.replace(/\nfailed to run commands:.*$/s, '').trim()}`, { hint: 'Run again: a damaged transfer is never unpacked, and the previous workspace is kept.' });
 }

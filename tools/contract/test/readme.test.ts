@@ -302,7 +302,7 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
     emu = await emulator({ throttleEvery: 3, agentDelayMs: 500, invocationNotReadyCalls: 2 });
     writeFileSync(large, `-- padding that does not compress: ${randomBytes(150_000).toString('hex')}\nselect 1 as large_file_ran;\n`);
     await ok(t, 'npx nx run aurora:phase --phase=data --environment=dev', [/large_file_ran/, /bundle [0-9a-f]{12} sent/], { env: emu.env() });
-    const chunks = emu.commands.filter((c) => c.script.includes('incoming.b64')).length;
+    const chunks = emu.commands.filter((c) => c.script.includes('>> ') && /incoming\.[0-9a-f.]+\.b64/.test(c.script)).length;
     t.true(chunks >= 4, `the bundle went in ${chunks} chunks`);
     const throttled = emu.requests.filter((r) => r.service === 'ssm').length;
     t.true(throttled >= 9, 'throttled requests were retried');
