@@ -21,10 +21,15 @@ const MANIFEST = '.manifest.json';
 // Any npm install rewrites this file: the bundled node_modules code is covered by its mtime.
 const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
 
+/** @param {string} file */
 const sha1 = (file) => createHash('sha1').update(readFileSync(file)).digest('hex');
+/** @param {string} app */
 const outDirOf = (app) => join(ROOT, 'dist', 'tasks', app);
 
-/** The task scripts of apps/<app>/src: the .ts files that start with a shebang. */
+/**
+ * The task scripts of apps/<app>/src: the .ts files that start with a shebang.
+ * @param {string} app
+ */
 function entryPoints(app) {
   const srcDir = join(ROOT, 'apps', app, 'src');
   return readdirSync(srcDir)
@@ -33,7 +38,11 @@ function entryPoints(app) {
     .map((f) => join('apps', app, 'src', f));
 }
 
-/** What decides a bundle: its entry points, each project source it holds, the installed packages. */
+/**
+ * What decides a bundle: its entry points, each project source it holds, the installed packages.
+ * @param {string} app
+ * @param {string[]} sources
+ */
 function fingerprint(app, sources) {
   let installed = '';
   try {
@@ -47,6 +56,7 @@ function fingerprint(app, sources) {
   };
 }
 
+/** @param {string} app */
 function isFresh(app) {
   let manifest;
   try {
@@ -57,7 +67,10 @@ function isFresh(app) {
   return JSON.stringify(fingerprint(app, Object.keys(manifest.sources))) === JSON.stringify(manifest);
 }
 
-/** Builds into a private folder, then renames each file into place (maps first, manifest last). */
+/**
+ * Builds into a private folder, then renames each file into place (maps first, manifest last).
+ * @param {string} app
+ */
 async function build(app) {
   const { build: esbuild } = await import('esbuild');
   const outdir = outDirOf(app);

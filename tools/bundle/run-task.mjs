@@ -64,12 +64,12 @@ function argsFromMake(env = process.env) {
   if (!env.MT_ARGS?.trim()) return [];
   const target = env.NX_TASK_TARGET_TARGET;
   const wanted = (env.MT_ARGS_FOR ?? '').split(/\s+/).filter(Boolean);
-  const matches = (pattern) => (pattern.endsWith('*') ? target?.startsWith(pattern.slice(0, -1)) : target === pattern);
+  const matches = (/** @type {string} */ pattern) => (pattern.endsWith('*') ? target?.startsWith(pattern.slice(0, -1)) : target === pattern);
   if (!target || !wanted.some(matches)) return [];
   try {
     return splitWords(env.MT_ARGS);
   } catch (err) {
-    console.error(`error [BAD_ARGS] ARGS cannot be split into words: ${err.message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`);
+    console.error(`error [BAD_ARGS] ARGS cannot be split into words: ${/** @type {Error} */ (err).message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`);
     process.exit(2);
   }
 }
