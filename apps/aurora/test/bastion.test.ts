@@ -29,6 +29,17 @@ async function emulator(extra: Partial<EmulatorOptions> = {}): Promise<Emulator>
   });
 }
 const phase = (emu: Emulator, name: string, ...args: string[]) => ws.task('aurora/src/phase.ts', ['--phase', name, '--environment', 'dev', ...args], emu.env());
+/** Runs `fn` with an extra phase file in the workspace and a fresh emulator; both go afterwards. */
+async function withPhaseFile(file: string, sql: string, extra: Partial<EmulatorOptions>, fn: (emu: Emulator) => Promise<void>): Promise<void> {
+  ws.write(file, sql);
+  const emu = await emulator(extra);
+  try {
+    await fn(emu);
+  } finally {
+    rmSync(join(ws.root, file));
+    await emu.stop();
+  }
+}
 const chunkCommands = (emu: Emulator) => emu.commands.filter((c) => c.script.includes('>> ') && /incoming\.[0-9a-f]+\.[0-9a-f]+\.b64/.test(c.script)).length;
 
 test.before(async () => {
@@ -117,9 +128,7 @@ test.serial('a workspace path with $(…), backticks and quotes reaches the bast
 });
 
 test.serial('a corrupted chunk fails the checksum: nothing is unpacked or executed', async (t) => {
-  ws.write('sql/aurora/data/zz-extra.sql', "-- a new file, so the bundle changes\nSELECT 1;\n");
-  const emu = await emulator({ tamper: (cmds) => cmds.map((c) => (/incoming\.[0-9a-f.]+\.b64/.test(c) && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) });
-  try {
+  await withPhaseFile('sql/aurora/data/zz-extra.sql', "-- a new file, so the bundle changes\nSELECT 1;\n", { tamper: (cmds) => cmds.map((c) => (/incoming\.[0-9a-f.]+\.b64/.test(c) && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) }, async (emu) => {
     const before = existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql'));
     const r = await phase(emu, 'data');
     t.is(r.code, 1);
@@ -127,23 +136,15 @@ test.serial('a corrupted chunk fails the checksum: nothing is unpacked or execut
     t.false(before);
     t.false(existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql')));
     t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
-  } finally {
-    rmSync(join(ws.root, 'sql/aurora/data/zz-extra.sql'));
-    await emu.stop();
-  }
+  });
 });
 
 test.serial('a failing SQL file: the remote exit code and psql error are surfaced', async (t) => {
-  ws.write('sql/aurora/data/zz-bad.sql', 'INSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n');
-  const emu = await emulator();
-  try {
+  await withPhaseFile('sql/aurora/data/zz-bad.sql', 'INSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n', {}, async (emu) => {
     const r = await phase(emu, 'data');
     t.is(r.code, 1);
     t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:1: ERROR: +column "emial" of relation "users" does not exist/);
-  } finally {
-    rmSync(join(ws.root, 'sql/aurora/data/zz-bad.sql'));
-    await emu.stop();
-  }
+  });
 });
 
 test.serial('a symbolic link in a transferred folder is refused with its path; nothing is sent', async (t) => {
@@ -162,9 +163,7 @@ test.serial('a symbolic link in a transferred folder is refused with its path; n
 });
 
 test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its process group) leaves no password file', async (t) => {
-  ws.write('sql/aurora/data/zz-slow.sql', 'SELECT pg_sleep(8);\n');
-  const emu = await emulator();
-  try {
+  await withPhaseFile('sql/aurora/data/zz-slow.sql', 'SELECT pg_sleep(8);\n', {}, async (emu) => {
     const running = phase(emu, 'data');
     let psql: number | undefined;
     for (let i = 0; i < 300 && !psql; i++) {
@@ -184,24 +183,16 @@ test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its proc
     t.is(r.code, 1);
     t.false(existsSync(passfile), `${passfile} was removed`);
     t.false(existsSync(dirname(passfile)), 'and its folder');
-  } finally {
-    rmSync(join(ws.root, 'sql/aurora/data/zz-slow.sql'));
-    await emu.stop();
-  }
+  });
 });
 
 test.serial('two phases at once after a bundle change: one waits for the other on the bastion, both succeed', async (t) => {
-  ws.write('sql/aurora/data/zz-both.sql', 'SELECT pg_sleep(1);\n');
-  const emu = await emulator();
-  try {
+  await withPhaseFile('sql/aurora/data/zz-both.sql', 'SELECT pg_sleep(1);\n', {}, async (emu) => {
     const [a, b] = await Promise.all([phase(emu, 'data'), phase(emu, 'data')]);
     t.is(a.code, 0, a.stderr);
     t.is(b.code, 0, b.stderr);
     t.regex(a.stderr + b.stderr + a.stdout + b.stdout, /another phase is using this workspace; waiting for it to finish/);
-  } finally {
-    rmSync(join(ws.root, 'sql/aurora/data/zz-both.sql'));
-    await emu.stop();
-  }
+  });
 });
 
 test.serial('a bundle larger than one command goes in chunks under the 64 KB limit', async (t) => {

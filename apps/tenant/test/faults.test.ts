@@ -6,25 +6,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import pg from 'pg';
 import { resolveEngine } from '@mt/postgres';
 import { cleanup, tempDir } from '../../../libs/postgres/test/helpers.ts';
-import { makeWorkspace, REPO, type TestWorkspace } from './support/workspace.ts';
+import { makeWorkspace, queryOn, REPO, type TestWorkspace } from './support/workspace.ts';
 
 let ws: TestWorkspace;
 let dataDir: string;
 const engine = () => resolveEngine({ rootDir: REPO, dataDir, env: { PATH: process.env.PATH } });
 const task = (script: string, args: string[]) => ws.task(`tenant/src/${script}.ts`, args, { PG_DATA_DIR: dataDir });
 
-async function query(database: string, sql: string) {
-  const client = new pg.Client(engine().clientConfig(database));
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+// async: "not created yet" while the server starts is a rejection the polling loop below tolerates
+const query = async (database: string, sql: string) => queryOn(engine().clientConfig(database), sql);
 
 test.before(async () => {
   dataDir = join(await tempDir('faults'), 'pg');

@@ -1,17 +1,6 @@
 import test from 'ava';
 import pg from 'pg';
-import { makeWorkspace, testEngine } from './support/workspace.ts';
-
-/** A query on the shared test server's maintenance or template database. */
-async function onServer(database: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client(testEngine().clientConfig(database));
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { makeWorkspace, queryOn, testEngine } from './support/workspace.ts';
 
 test('two concurrent runs of one tenant: the second waits, both succeed', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
@@ -69,7 +58,7 @@ test("a tenant.json naming another tenant's database is refused for both, naming
       t.is(r.code, 1, r.stdout);
       t.regex(r.stderr, new RegExp(`\\[INVALID_TENANT_CONFIG\\] tenants/${tenant}/tenant\\.json has 1 problem[\\s\\S]*"database" "${shared}" is also the database of ${other} \\(tenants/${other}/tenant\\.json\\): every tenant needs a database of its own`));
     }
-    t.deepEqual(await onServer('postgres', 'select datname from pg_database where datname = $1', [shared]), [], 'the shared database was never created');
+    t.deepEqual(await queryOn('postgres', 'select datname from pg_database where datname = $1', [shared]), [], 'the shared database was never created');
   } finally {
     await ws.cleanup();
   }
@@ -86,7 +75,7 @@ test('the server\'s own databases are refused as tenant databases: postgres, tem
       t.is(r.code, 1, database);
       t.regex(r.stderr, new RegExp(`"database" "${database}" is ${why}, not a tenant's: give the tenant a database of its own, e\\.g\\. "tenant_a_db"`), database);
     }
-    const [poisoned] = await onServer('template1', "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
+    const [poisoned] = await queryOn('template1', "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
     t.is(poisoned.n, 0, 'template1 holds no tables of ours');
   } finally {
     ws.write('tenants/tenant_a/tenant.json', original);
@@ -121,22 +110,22 @@ test('external mode, a tenant database that exists but belongs to another role: 
   const [user, owner, password] = [`${suffix}_runner`, `${suffix}_owner`, 'runner-secret-1'];
   const server = testEngine().clientConfig('postgres');
   try {
-    await onServer('postgres', `create role ${user} login password '${password}'`);
-    await onServer('postgres', `create role ${owner}`);
-    await onServer('postgres', `create database ${ws.databases.tenant_a} owner ${owner}`);
-    await onServer(ws.databases.tenant_a, 'revoke create on schema public from public');
+    await queryOn('postgres', `create role ${user} login password '${password}'`);
+    await queryOn('postgres', `create role ${owner}`);
+    await queryOn('postgres', `create database ${ws.databases.tenant_a} owner ${owner}`);
+    await queryOn(ws.databases.tenant_a, 'revoke create on schema public from public');
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], { PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: user, PGPASSWORD: password, PGDATABASE: 'postgres' });
     t.is(r.code, 1);
     t.regex(r.stderr, new RegExp(`\\[DB_PERMISSION\\] PostgreSQL refused user "${user}" in database ${ws.databases.tenant_a} \\(tenant tenant_a\\): permission denied`));
     t.regex(r.stderr, new RegExp(`hint  That user must own the database or have CREATE on it \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${user}\\)`));
     t.notRegex(r.stderr, /unexpected error/);
     t.false(r.stderr.includes(password));
-    const [schemas] = await onServer(ws.databases.tenant_a, "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
+    const [schemas] = await queryOn(ws.databases.tenant_a, "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
     t.is(schemas.n, 0);
   } finally {
     await ws.cleanup();
-    await onServer('postgres', `drop role if exists ${user}`).catch(() => {});
-    await onServer('postgres', `drop role if exists ${owner}`).catch(() => {});
+    await queryOn('postgres', `drop role if exists ${user}`).catch(() => {});
+    await queryOn('postgres', `drop role if exists ${owner}`).catch(() => {});
   }
 });
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
-import { dropRelation, relationKind, swapIn } from './relations.ts';
+import { columnsOf, dropRelation, relationKind, swapIn } from './relations.ts';
 import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
@@ -85,11 +85,3 @@ async function appendIncrement(
   return inserted.rowCount ?? 0;
 }
 
-/** A relation's columns in order, with their types as SQL spells them. */
-async function columnsOf(client: pg.Client, relation: string): Promise<Map<string, string>> {
-  const { rows } = await client.query(
-    `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
-    [relation],
-  );
-  return new Map(rows.map((r) => [r.attname, r.type]));
-}

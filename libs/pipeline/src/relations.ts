@@ -13,6 +13,15 @@ export async function relationKind(client: pg.Client, schema: string, name: stri
   return kind === 'v' ? 'view' : kind === 'r' || kind === 'p' ? 'table' : undefined;
 }
 
+/** A relation's columns in order, with their types as SQL spells them (`relation` as SQL names it). */
+export async function columnsOf(client: pg.Client, relation: string): Promise<Map<string, string>> {
+  const { rows } = await client.query(
+    `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [relation],
+  );
+  return new Map(rows.map((r) => [r.attname, r.type]));
+}
+
 /** Whether two relations have the same column names and types, in order. */
 export async function sameColumns(client: pg.Client, schema: string, a: string, b: string): Promise<boolean> {
   const sql = `select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum) as cols

@@ -87,9 +87,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const results: NodeResult[] = [];
   try {
     await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
+    const state = await loadState(client);
     // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
     await markInterruptedRuns(client);
-    const state = await loadState(client);
     const runId = randomUUID();
     await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
     const ctx: RunContext = { client, project, state, versions: await loadVersions(client), runId, current: new Map(), failed: new Set(), built: new Set(), options };
@@ -172,13 +172,14 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     const stored = ctx.state.get(node.id);
     const schema = schemaOf(ctx, node);
     const exists = await relationKind(client, schema, node.name);
-    // Changed outside the pipeline since we left it: rebuilt (a snapshot keeps its history: noted only).
-    const drifted = !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
-    const forced = (ctx.options.fullRefresh && node.kind === 'model') || (drifted && node.kind === 'model');
+    // Changed outside the pipeline since we left it: rebuilt, a model in full (a snapshot keeps its
+    // history: its counter only moves the analyses' fingerprint).
+    const drifted = node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
+    const forced = (ctx.options.fullRefresh || drifted) && node.kind === 'model';
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
     // matters (a cascade that dropped it shows up as `exists` false).
     const upToDate = isView(node) ? stored?.checksum === node.checksum : stored?.fingerprint === fingerprint;
-    if (!forced && exists && upToDate && stored?.status === 'built' && (!drifted || node.kind === 'snapshot')) {
+    if (!forced && !drifted && exists && upToDate && stored?.status === 'built') {
       ctx.current.set(node.id, fingerprint);
       // Tables built before drift tracking existed get their change counter once.
       if (!isView(node) && exists === 'table' && stored.dataVersion == null) await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));

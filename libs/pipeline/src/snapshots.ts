@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
-import { relationKind } from './relations.ts';
+import { columnsOf, relationKind } from './relations.ts';
 import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
@@ -23,11 +23,8 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
   await client.query(`create schema if not exists ${quoteIdent(schema)}`);
   await runNodeSql((t) => client.query(extended(t)), node, { prefix: `create temporary table ${src} on commit drop as (\n`, sql: node.sql!, suffix: '\n)', compiledFile });
 
-  const { rows: colRows } = await client.query(
-    `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
-    [src],
-  );
-  const columns = colRows.map((r) => r.attname as string);
+  const sourceColumns = await columnsOf(client, src);
+  const columns = [...sourceColumns.keys()];
   for (const k of [...keys, ...(cfg.updated_at ? [cfg.updated_at] : [])]) {
     if (!columns.includes(k)) throw new TaskError('INVALID_SNAPSHOT', `${node.file}: column "${k}" named in config() is not in the snapshot query (columns: ${columns.join(', ')}).`);
   }
@@ -51,9 +48,8 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
     return (await client.query(insertNew(''))).rowCount ?? 0;
   }
   // Columns new in the source are added to the history (older versions hold null there).
-  const { rows: existing } = await client.query(`select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [target]);
-  const have = new Set(existing.map((r) => r.attname));
-  for (const c of colRows.filter((r) => !have.has(r.attname))) await client.query(`alter table ${target} add column ${quoteIdent(c.attname)} ${c.type}`);
+  const have = await columnsOf(client, target);
+  for (const [name, type] of sourceColumns) if (!have.has(name)) await client.query(`alter table ${target} add column ${quoteIdent(name)} ${type}`);
 
   const closed = await client.query(
     `update ${target} t set dbt_valid_to = ${changeTime} from ${src} s where ${keyMatch} and t.dbt_valid_to is null and ${changed}`,

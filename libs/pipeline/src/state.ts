@@ -46,12 +46,17 @@ create table if not exists ${META_SCHEMA}.relation_versions (
   relation text primary key,
   version  bigint not null
 );
-create or replace function ${META_SCHEMA}.bump_version() returns trigger language plpgsql as $$
-begin
-  insert into ${META_SCHEMA}.relation_versions as v (relation, version) values (tg_table_schema || '.' || tg_table_name, 1)
-    on conflict (relation) do update set version = v.version + 1;
-  return null;
-end $$;`;
+-- Created once (CREATE OR REPLACE would rewrite the catalog on every run); a new body needs a new name.
+do $do$ begin
+  if to_regprocedure('${META_SCHEMA}.bump_version()') is null then
+    create function ${META_SCHEMA}.bump_version() returns trigger language plpgsql as $$
+    begin
+      insert into ${META_SCHEMA}.relation_versions as v (relation, version) values (tg_table_schema || '.' || tg_table_name, 1)
+        on conflict (relation) do update set version = v.version + 1;
+      return null;
+    end $$;
+  end if;
+end $do$;`;
 
 /** How long a run waits for the one holding its database (RUN_LOCK_TIMEOUT, seconds; default 10 min). */
 function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
@@ -73,8 +78,11 @@ function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
 export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const key = `pipeline:${database}`;
   const timeout = lockTimeoutSeconds(env);
-  await client.query(`select set_config('application_name', $1, false)`, [`task runner: ${tenant}, process ${process.pid}`]);
-  const { rows } = await client.query('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
+  // Named, so a run waiting for this one can say whose run it is.
+  const { rows } = await client.query(`select set_config('application_name', $2, false), pg_try_advisory_lock(hashtext($1)) as ok`, [
+    key,
+    `task runner: ${tenant}, process ${process.pid}`,
+  ]);
   if (rows[0].ok) return;
   const holder = await lockHolder(client, key);
   log(`waiting for another run on ${database} (${tenant}) to finish: ${holder} (gives up after ${timeout} s, RUN_LOCK_TIMEOUT)…`);
@@ -122,12 +130,13 @@ export async function loadVersions(client: pg.Client): Promise<Map<string, numbe
  */
 export async function trackTable(client: pg.Client, schema: string, name: string): Promise<number> {
   const relation = `${schema}.${name}`;
+  const target = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
   await client.query(
-    `drop trigger if exists pipeline_meta_drift on ${quoteIdentifier(schema)}.${quoteIdentifier(name)}`,
+    `drop trigger if exists pipeline_meta_drift on ${target}`,
   );
   // (not CREATE OR REPLACE TRIGGER: external servers may be older than PostgreSQL 14)
   await client.query(
-    `create trigger pipeline_meta_drift after insert or update or delete or truncate on ${quoteIdentifier(schema)}.${quoteIdentifier(name)}
+    `create trigger pipeline_meta_drift after insert or update or delete or truncate on ${target}
        for each statement execute function ${META_SCHEMA}.bump_version()`,
   );
   const { rows } = await client.query(`select version from ${META_SCHEMA}.relation_versions where relation = $1`, [relation]);
@@ -138,7 +147,6 @@ export async function saveDataVersion(client: pg.Client, id: string, version: nu
   await client.query(`update ${META_SCHEMA}.node_state set data_version = $2 where unique_id = $1`, [id, version]);
 }
 
-const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export async function saveNodeState(
   client: pg.Client,
@@ -160,9 +168,11 @@ export async function recordRun(client: pg.Client, run: { runId: string; tenant:
   ]);
 }
 
-/** Runs that never finished (their process died): called while holding the run lock, so none is live. */
+/**
+ * Runs that never finished (their process died): called while holding the run lock, so none is live;
+ * after loadState, which creates the tables.
+ */
 export async function markInterruptedRuns(client: pg.Client): Promise<void> {
-  await client.query(DDL);
   await client.query(`update ${META_SCHEMA}.runs set status = 'interrupted', finished_at = coalesce(finished_at, now()) where status is null`);
 }
 

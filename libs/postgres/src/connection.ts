@@ -47,4 +47,3 @@ function connectionError(err: unknown, config: ClientConfig, mode: EngineMode, h
   }
   return new TaskError('DB_CONNECT', `Cannot connect to PostgreSQL at ${where} (${mode} mode): ${reason}.`, options);
 }
-

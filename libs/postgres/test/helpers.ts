@@ -16,8 +16,8 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 /** Embedded engine on `dir`, with an environment that cannot leak the developer's PG* settings. */
-export function embedded(dir: string): Engine {
-  return resolveEngine({ rootDir, dataDir: dir, env: { PATH: process.env.PATH } });
+export function embedded(dir: string, env: Record<string, string> = {}): Engine {
+  return resolveEngine({ rootDir, dataDir: dir, env: { PATH: process.env.PATH, ...env } });
 }
 
 export async function cleanup(engine: Engine, dir: string): Promise<void> {

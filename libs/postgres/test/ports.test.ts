@@ -2,12 +2,11 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
-import { resolveEngine } from '@mt/postgres';
-import { cleanup, closedPort, occupy, rootDir, tempDir } from './helpers.ts';
+import { cleanup, closedPort, embedded, occupy, tempDir } from './helpers.ts';
 
 const dir = await tempDir('ports');
 const preferred = await closedPort();
-const engine = resolveEngine({ rootDir, dataDir: dir, env: { PATH: process.env.PATH, POSTGRES_PORT: String(preferred) } });
+const engine = embedded(dir, { POSTGRES_PORT: String(preferred) });
 const blockers: Server[] = [];
 test.after.always(async () => {
   await cleanup(engine, dir);

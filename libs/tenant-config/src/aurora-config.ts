@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
-import { listTenantNames } from './tenant.ts';
+import { declaredDatabases } from './tenant.ts';
 
 /** Where a remote environment's Aurora cluster and bastion are (config.json "environments"). */
 export interface AuroraEnvironment {
@@ -31,17 +31,6 @@ export interface AuroraConfig {
 /** The order phases run in (config.json may list them in any order). */
 export const PHASE_ORDER = ['database', 'schema', 'data', 'verification'];
 
-/** Tenant databases as their tenant.json files name them (invalid files are reported elsewhere). */
-function loadAllTenantsLeniently(root: string): Array<{ name: string; database: unknown }> {
-  return listTenantNames(root).map((name) => {
-    try {
-      return { name, database: JSON.parse(readFileSync(join(root, 'tenants', name, 'tenant.json'), 'utf8'))?.database };
-    } catch {
-      return { name, database: undefined };
-    }
-  });
-}
-
 export function loadAuroraConfig(root: string): AuroraConfig {
   const file = join(root, 'config.json');
   if (!existsSync(file)) throw new TaskError('NO_CONFIG', 'config.json is missing at the workspace root.', { hint: 'Restore it from git: it names the Aurora phases and what is sent to the bastion.' });
@@ -52,7 +41,7 @@ export function loadAuroraConfig(root: string): AuroraConfig {
     throw new TaskError('INVALID_CONFIG', `config.json is not valid JSON: ${(e as Error).message}.`);
   }
   const problems: string[] = [];
-  const tenantDatabases = new Map(loadAllTenantsLeniently(root).map((t) => [t.database, t.name]));
+  const tenantDatabases = new Map(declaredDatabases(root).map((t) => [t.database, t.name]));
   const phases: AuroraConfig['phases'] = {};
   const rawPhases = raw?.aurora?.phases;
   if (!rawPhases || typeof rawPhases !== 'object') problems.push('"aurora.phases" must be an object of phases');

@@ -31,8 +31,15 @@ export function listTenantNames(root: string): string[] {
     .sort();
 }
 
+/** What a tenant's database is checked against: the reserved databases and every tenant's own. */
+interface DatabaseClaims {
+  reserved: Map<string, string>;
+  declared: Array<{ name: string; database: unknown }>;
+}
+const databaseClaims = (root: string): DatabaseClaims => ({ reserved: reservedDatabases(root), declared: declaredDatabases(root) });
+
 /** Loads and validates one tenant; every problem in the file is reported at once. */
-export function loadTenant(root: string, name: string): Tenant {
+export function loadTenant(root: string, name: string, claims: DatabaseClaims = databaseClaims(root)): Tenant {
   assertTenantName(name);
   const dir = join(tenantsDir(root), name);
   const file = join(dir, 'tenant.json');
@@ -52,7 +59,7 @@ export function loadTenant(root: string, name: string): Tenant {
       hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
     });
   }
-  return validateTenant(raw, { root, name, dir, file: relative(root, file) });
+  return validateTenant(raw, { name, dir, file: relative(root, file) }, claims);
 }
 
 /**
@@ -73,9 +80,9 @@ function reservedDatabases(root: string): Map<string, string> {
   return reserved;
 }
 
-/** The other tenants that name `database` in their tenant.json (read as they are, even if invalid). */
-function otherTenantsWith(root: string, name: string, database: string): string[] {
-  return listTenantNames(root).filter((other) => other !== name && readJson(join(tenantsDir(root), other, 'tenant.json'))?.database === database);
+/** Every tenant's database as its tenant.json names it (read as it is, even when invalid). */
+export function declaredDatabases(root: string): Array<{ name: string; database: unknown }> {
+  return listTenantNames(root).map((name) => ({ name, database: readJson(join(tenantsDir(root), name, 'tenant.json'))?.database }));
 }
 
 function readJson(file: string): any {
@@ -86,7 +93,7 @@ function readJson(file: string): any {
   }
 }
 
-function validateTenant(raw: unknown, where: { root: string; name: string; dir: string; file: string }): Tenant {
+function validateTenant(raw: unknown, where: { name: string; dir: string; file: string }, claims: DatabaseClaims): Tenant {
   const problems: string[] = [];
   const obj = (raw ?? {}) as Record<string, any>;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push('the file must hold a JSON object');
@@ -95,9 +102,9 @@ function validateTenant(raw: unknown, where: { root: string; name: string; dir: 
   check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
   check(isValidIdentifier(obj.database), `"database" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.database)}`);
   if (isValidIdentifier(obj.database)) {
-    const why = reservedDatabases(where.root).get(obj.database);
+    const why = claims.reserved.get(obj.database);
     check(!why, `"database" "${obj.database}" is ${why}, not a tenant's: give the tenant a database of its own, e.g. "${where.name}_db"`);
-    const sharing = otherTenantsWith(where.root, where.name, obj.database);
+    const sharing = claims.declared.filter((t) => t.name !== where.name && t.database === obj.database).map((t) => t.name);
     check(!sharing.length, `"database" "${obj.database}" is also the database of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs a database of its own, or their data would mix`);
   }
   check(isValidIdentifier(obj.aurora?.schema), `"aurora.schema" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.aurora?.schema)}`);
@@ -129,7 +136,8 @@ function validateTenant(raw: unknown, where: { root: string; name: string; dir: 
 }
 
 export function loadAllTenants(root: string): Tenant[] {
-  return listTenantNames(root).map((n) => loadTenant(root, n));
+  const claims = databaseClaims(root);
+  return claims.declared.map((t) => loadTenant(root, t.name, claims));
 }
 
 /**

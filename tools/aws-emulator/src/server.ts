@@ -68,11 +68,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       sendJsonError(res, new ServiceError('UnknownOperationException', 'Not a request for SSM, CloudFormation or Secrets Manager'), requestId, 'message');
       return;
     }
-    requests.push({ service: route.service, action: route.action, body, headers });
+    const recorded: RecordedRequest = { service: route.service, action: route.action, body, headers };
+    requests.push(recorded);
     const call: Call = { region: signedRegion(headers.authorization) ?? region, requestId };
     try {
       if (options.denyAccess) throw accessDenied(route, call.region);
-      if (route.service === 'ssm' && options.throttleEvery && ++ssmRequests % options.throttleEvery === 0) throw new ServiceError('ThrottlingException', 'Rate exceeded');
+      if (route.service === 'ssm' && options.throttleEvery && ++ssmRequests % options.throttleEvery === 0) {
+        recorded.throttled = true;
+        throw new ServiceError('ThrottlingException', 'Rate exceeded');
+      }
       if (route.service === 'cloudformation') {
         sendXml(res, 200, cloudFormation.handle(route.action, new URLSearchParams(body), call), requestId);
       } else {

@@ -46,6 +46,8 @@ export interface RecordedRequest {
   /** The raw request body, exactly as received (tests assert that no secret ever travels). */
   body: string;
   headers: Record<string, string>;
+  /** Answered ThrottlingException (options.throttleEvery) instead of being handled. */
+  throttled?: boolean;
 }
 
 export type CommandStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DescribeInstanceInformationCommand, type DescribeInstanceInformationCommandInput, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, type DescribeInstanceInformationCommandInput, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import test from 'ava';
 import { SEND_COMMAND_MAX_BYTES, STDERR_LIMIT, STDOUT_LIMIT } from '../src/index.ts';
 import { harness, INSTANCE, rejection, run, waitForInvocation } from './helpers.ts';
@@ -218,4 +218,27 @@ test('DescribeInstanceInformation lists known instances, filtered by id or tag',
   t.true(info?.LastPingDateTime instanceof Date);
   const error = await rejection(t, ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'Colour', Values: ['blue'] }] })));
   t.is(error.name, 'InvalidFilterKey');
+});
+
+test('throttleEvery: every n-th SSM request answers ThrottlingException (HTTP 400), which the SDK retries', async (t) => {
+  const { emu, ssm } = await harness(t, { throttleEvery: 2 });
+  const noRetry = new SSMClient({ endpoint: emu.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  t.teardown(() => noRetry.destroy());
+  await noRetry.send(send(['true']));
+  const error = await rejection(t, noRetry.send(send(['true'])));
+  t.is(error.name, 'ThrottlingException');
+  t.is(error.$metadata?.httpStatusCode, 400);
+  t.deepEqual(emu.requests.map((r) => Boolean(r.throttled)), [false, true]);
+  // The default client retries it: the command goes through.
+  t.is((await ssm.send(send(['true']))).Command?.Status, 'Pending');
+});
+
+test('agentDelayMs: the command stays Pending until the agent picks it up', async (t) => {
+  const { emu, ssm } = await harness(t, { agentDelayMs: 800, invocationNotReadyCalls: 0 });
+  const sent = await ssm.send(send(['echo late']));
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(emu.commands[0].status, 'Pending');
+  const { invocation } = await waitForInvocation(ssm, sent.Command?.CommandId as string);
+  t.is(invocation.Status, 'Success');
+  t.is(invocation.StandardOutputContent, 'late\n');
 });

@@ -82,6 +82,8 @@ test.serial('the environment and tenant targets', async (t) => {
   await ok(t, 'make dbt-debug', [/tenant\s+tenant_a \(Tenant A\)/, /connection ok/]);
   await ok(t, 'make dbt-run TENANT=tenant_a ARGS="--select stg_customers+ --full-refresh"', [/stg_customers\s+built/, /dim_customers\s+built/]);
   await ok(t, 'scripts/run_tenant.sh tenant_a', [/tenant_a: OK/]);
+  // Options after the tenant reach the task as typed (through make's ARGS), quotes and all.
+  await ok(t, "scripts/run_tenant.sh tenant_b --select 'stg_customers+' --full-refresh", [/stg_customers\s+built/, /dim_customers\s+built/]);
   await ok(t, 'npx nx run tenant_a:tenant-run', [/tenant_a: OK/]);
   await ok(t, 'npx nx run tenant_b:run --select +dim_customers', [/dim_customers/]);
   await ok(t, 'npx nx run tenant_b:debug', [/tenant\s+tenant_b \(Tenant B\)/]);
@@ -304,8 +306,8 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
     await ok(t, 'npx nx run aurora:phase --phase=data --environment=dev', [/large_file_ran/, /bundle [0-9a-f]{12} sent/], { env: emu.env() });
     const chunks = emu.commands.filter((c) => c.script.includes('>> ') && /incoming\.[0-9a-f.]+\.b64/.test(c.script)).length;
     t.true(chunks >= 4, `the bundle went in ${chunks} chunks`);
-    const throttled = emu.requests.filter((r) => r.service === 'ssm').length;
-    t.true(throttled >= 9, 'throttled requests were retried');
+    const throttled = emu.requests.filter((r) => r.throttled).length;
+    t.true(throttled >= 3, `${throttled} SSM requests were throttled and retried by the SDK`);
   } finally {
     await emu?.stop();
     rmSync(large, { force: true });

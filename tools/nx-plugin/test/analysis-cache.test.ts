@@ -9,8 +9,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import test from 'ava';
-import pg from 'pg';
-import { REPO, TEST_DATA_DIR, testEngine } from '../../../apps/tenant/test/support/workspace.ts';
+import { queryOn, REPO, TEST_DATA_DIR, testEngine } from '../../../apps/tenant/test/support/workspace.ts';
 
 const exec = promisify(execFile);
 const TENANTS = ['tenant_a', 'tenant_b', 'tenant_c'];
@@ -31,15 +30,7 @@ const executed = (out: string) => [...out.matchAll(/^> nx run (\S+?)(  \[(local 
 const cached = (out: string) => [...out.matchAll(/^> nx run (\S+?)  \[(local cache|existing outputs match the cache, left as is)\]\s*$/gm)].map((m) => m[1]).sort();
 const analysisTasks = (tasks: string[]) => tasks.filter((t) => t.includes(':analysis-'));
 
-async function sql(tenant: string, text: string) {
-  const client = new pg.Client(testEngine().clientConfig(tenant === 'postgres' ? 'postgres' : databases[tenant]));
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = (tenant: string, text: string) => queryOn(tenant === 'postgres' ? 'postgres' : databases[tenant], text);
 
 test.before(async () => {
   await testEngine().ensureUp();

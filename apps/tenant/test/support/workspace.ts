@@ -12,15 +12,20 @@ import { REPO, TEST_DATA_DIR, testEngine } from '../../../../libs/postgres/test/
 
 export { REPO, TEST_DATA_DIR, testEngine };
 
-/** Drops a database of the shared test server (test clean-up). */
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client(testEngine().clientConfig('postgres'));
+/** One query on one database of a server (the shared test server unless another config is given). */
+export async function queryOn<T extends pg.QueryResultRow = any>(database: string | pg.ClientConfig, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(typeof database === 'string' ? testEngine().clientConfig(database) : database);
   await client.connect();
   try {
-    await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
+    return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
+}
+
+/** Drops a database of the shared test server (test clean-up). */
+export async function dropDatabase(name: string): Promise<void> {
+  await queryOn('postgres', `drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
 }
 
 export interface TestWorkspace {
@@ -79,15 +84,7 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
           done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
         );
       }),
-    async query(tenant, sql, params) {
-      const client = new pg.Client(engine.clientConfig(databases[tenant]));
-      await client.connect();
-      try {
-        return (await client.query(sql, params as unknown[])).rows;
-      } finally {
-        await client.end();
-      }
-    },
+    query: (tenant, sql, params) => queryOn(engine.clientConfig(databases[tenant]), sql, params),
     async cleanup() {
       for (const db of Object.values(databases)) await dropDatabase(db);
       rmSync(root, { recursive: true, force: true });

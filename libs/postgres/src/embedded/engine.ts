@@ -121,8 +121,8 @@ export class EmbeddedEngine extends BaseEngine {
     if (user) {
       const version = binariesVersion(packaged);
       ({ layout: this.layout, bins } = relocate(this.layout, relocatedBinaries(this.layout, packaged, version), version, user));
-      await assertReachable(dirname(bins.postgres), user, 'the PostgreSQL binaries');
-      await assertReachable(dirname(this.layout.data), user, 'the data directory');
+      assertReachable(dirname(bins.postgres), user, 'the PostgreSQL binaries');
+      assertReachable(dirname(this.layout.data), user, 'the data directory');
     }
     return { bins, layout: this.layout, user, env: this.env };
   }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { log } from '@mt/cli';
 import type { Binaries } from './binaries.ts';
 import type { Layout } from './files.ts';
-import type { ServerUser } from './server-user.ts';
+import { firstUnreachable, type ServerUser } from './server-user.ts';
 
 /**
  * Root with the workspace in a private home (/root is 0700, the usual case in a container): the
@@ -48,20 +48,7 @@ export function relocatedBinaries(layout: Layout, bins: Binaries, version: strin
   return { initdb: join(bin, basename(bins.initdb)), pg_ctl: join(bin, basename(bins.pg_ctl)), postgres: join(bin, basename(bins.postgres)) };
 }
 
-/** True when `user` may enter every directory from / down to `dir`. */
-export function reachable(dir: string, user: ServerUser): boolean {
-  for (let current = dir; ; current = dirname(current)) {
-    let info;
-    try {
-      info = statSync(current);
-    } catch {
-      return true; // not created yet: its parent decides
-    }
-    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
-    if (!(info.mode & bit)) return false;
-    if (dirname(current) === current) return true;
-  }
-}
+const reachable = (dir: string, user: ServerUser) => !firstUnreachable(dir, user);
 
 /**
  * Moves what the server user cannot reach into the private folder (binaries: a copy of the package's

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname, parse } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { run, RunFailure } from '../run.ts';
@@ -45,20 +45,30 @@ export async function serverUser(): Promise<ServerUser | undefined> {
 }
 
 /**
- * Checks that `user` may enter every directory from / down to `dir` (spawned processes get only
- * the primary group, so owner/group/other mode bits decide). A repository under /root, or a
- * mkdtemp directory (0700), is the usual culprit; naming the directory saves a puzzling log.
+ * The first directory from `dir` up to / that `user` may not enter (spawned processes get only the
+ * primary group, so owner/group/other mode bits decide), with its mode; undefined when all can be
+ * entered. Directories not created yet are skipped: their parents decide.
  */
-export async function assertReachable(dir: string, user: ServerUser, what: string): Promise<void> {
+export function firstUnreachable(dir: string, user: ServerUser): { dir: string; mode: number } | undefined {
   for (let current = dir; ; current = dirname(current)) {
-    const info = await stat(current);
-    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
-    if (!(info.mode & bit)) {
-      const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new TaskError('PG_PATH_NOT_TRAVERSABLE', `The embedded PostgreSQL runs as user "${user.name}" (it refuses to run as root), but that user cannot enter ${current} (mode ${mode}), on the way to ${what} ${dir}.`, {
-        hint: `Allow it with \`chmod o+x ${current}\`, or move ${what} below a directory that user can reach (PG_DATA_DIR sets the data directory).`,
-      });
+    const info = statSync(current, { throwIfNoEntry: false });
+    if (info) {
+      const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
+      if (!(info.mode & bit)) return { dir: current, mode: info.mode & 0o777 };
     }
-    if (current === parse(current).root) return;
+    if (current === parse(current).root) return undefined;
   }
+}
+
+/**
+ * Checks that `user` may enter every directory down to `dir`. A repository under /root, or a mkdtemp
+ * directory (0700), is the usual culprit; naming the directory saves a puzzling log.
+ */
+export function assertReachable(dir: string, user: ServerUser, what: string): void {
+  const blocked = firstUnreachable(dir, user);
+  if (!blocked) return;
+  const mode = blocked.mode.toString(8).padStart(4, '0');
+  throw new TaskError('PG_PATH_NOT_TRAVERSABLE', `The embedded PostgreSQL runs as user "${user.name}" (it refuses to run as root), but that user cannot enter ${blocked.dir} (mode ${mode}), on the way to ${what} ${dir}.`, {
+    hint: `Allow it with \`chmod o+x ${blocked.dir}\`, or move ${what} below a directory that user can reach (PG_DATA_DIR sets the data directory).`,
+  });
 }
