@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { color, log, runMain, textTable } from '@mt/cli';
+import { color, isTaskError, log, runMain, textTable } from '@mt/cli';
 import { lastRun } from '@mt/pipeline';
 import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
@@ -20,7 +20,15 @@ await runMain(async () => {
       rows.push([tenant.name, tenant.database, 'missing', '', '']);
       continue;
     }
-    const client = await engine.connect(tenant.database);
+    // As the tenant's reader: the status never needs the admin, and never sets a tenant up.
+    const client = await engine.connectTenant(tenant, 'reader', { provision: false }).catch((err) => {
+      if (isTaskError(err) && err.code === 'TENANT_NOT_SET_UP') return undefined;
+      throw err;
+    });
+    if (!client) {
+      rows.push([tenant.name, tenant.database, 'no roles yet', '', '']);
+      continue;
+    }
     try {
       const run = await lastRun(client);
       rows.push([tenant.name, tenant.database, run ? run.status ?? 'running' : 'never built', run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '', run ? String(run.relations) : '']);

@@ -6,14 +6,13 @@ import type { TenantContext } from './context.ts';
 export async function printDebug(ctx: TenantContext): Promise<void> {
   const { tenant, engine } = ctx;
   const client = await openTenantDatabase(engine, tenant);
-  const cfg = engine.clientConfig(tenant.database);
   try {
     const { rows } = await client.query(`select current_setting('server_version') as version, current_user as "user", current_database() as db`);
     const lines: Array<[string, string]> = [
       ['tenant', `${tenant.name} (${tenant.displayName})`],
       ['database', `${rows[0].db} as ${rows[0].user}`],
       ['server', `PostgreSQL ${rows[0].version} — ${engine.describe()}`],
-      ['connection', `postgresql://${cfg.user}:${cfg.password ? '****' : ''}@${cfg.host}:${cfg.port}/${cfg.database}`],
+      ['connection', `postgresql://${client.user}:${client.password ? '****' : ''}@${client.host}:${client.port}/${client.database}`],
       ['data lake', tenant.s3Location()],
       ['aurora schema', tenant.aurora.schema],
     ];

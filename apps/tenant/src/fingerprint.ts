@@ -14,7 +14,7 @@ try {
   const root = findWorkspaceRoot();
   const env = loadEnv(root);
   const tenant = loadTenant(root, tenantName);
-  const client = await resolveEngine({ rootDir: root, env }).connect(tenant.database);
+  const client = await resolveEngine({ rootDir: root, env }).connectTenant(tenant, 'reader', { provision: false });
   try {
     console.log(await buildFingerprint(client));
   } finally {

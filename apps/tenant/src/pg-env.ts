@@ -3,23 +3,29 @@ import { TaskError } from '@mt/cli';
 import { $, which } from 'zx';
 import type { TenantContext } from './context.ts';
 
-/** libpq variables for psql and shells: the password travels in the environment, never in argv. */
-export function libpqEnv(cfg: pg.ClientConfig): Record<string, string> {
-  const env: Record<string, string> = {
-    PGHOST: String(cfg.host ?? 'localhost'),
-    PGPORT: String(cfg.port ?? 5432),
-    PGUSER: String(cfg.user ?? ''),
-    PGDATABASE: String(cfg.database ?? ''),
-  };
-  if (typeof cfg.password === 'string') env.PGPASSWORD = cfg.password;
-  return env;
+/** The tenant's database as its owner role (started, created and set up when needed), for psql and shells. */
+export interface TenantSession {
+  /** libpq variables: the password travels in the environment, never in argv. */
+  env: Record<string, string>;
+  /** The server's major version (psql's backslash commands depend on it). */
+  serverMajor: number;
 }
 
-/** The tenant's database, started and created when needed, as libpq variables. */
-export async function tenantLibpqEnv({ engine, tenant }: TenantContext): Promise<Record<string, string>> {
+export async function tenantSession({ engine, tenant }: TenantContext): Promise<TenantSession> {
   await engine.ensureUp();
-  await engine.ensureDatabase(tenant.database);
-  return libpqEnv(engine.clientConfig(tenant.database));
+  const client = await engine.connectTenant(tenant, 'owner');
+  try {
+    const { rows } = await client.query<{ v: string }>(`select current_setting('server_version_num') as v`);
+    return { env: libpqEnv(client), serverMajor: Math.floor(Number(rows[0].v) / 10000) };
+  } finally {
+    await client.end();
+  }
+}
+
+function libpqEnv(client: pg.Client): Record<string, string> {
+  const env: Record<string, string> = { PGHOST: client.host, PGPORT: String(client.port), PGUSER: client.user ?? '', PGDATABASE: client.database ?? '' };
+  if (typeof client.password === 'string') env.PGPASSWORD = client.password;
+  return env;
 }
 
 export async function findPsql(): Promise<string> {
@@ -37,16 +43,9 @@ export async function findPsql(): Promise<string> {
  * newer server has changed (Debian 12's psql 15 fails on `\l` against PostgreSQL 18). Returns a
  * warning to print, or undefined when psql is as new as the server.
  */
-export async function psqlVersionWarning(psql: string, ctx: TenantContext): Promise<string | undefined> {
+export async function psqlVersionWarning(psql: string, server: number): Promise<string | undefined> {
   const out = await $({ nothrow: true, quiet: true })`${psql} --version`;
   const client = Number(/\b(\d+)(?:\.\d+)?/.exec(out.stdout)?.[1]);
-  const db = await ctx.engine.connect(ctx.tenant.database);
-  let server: number;
-  try {
-    server = Math.floor(Number((await db.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0].v) / 10000);
-  } finally {
-    await db.end();
-  }
   if (!client || client >= server) return undefined;
   return (
     `warning: psql ${client} is older than the server (PostgreSQL ${server}): SQL works, but backslash commands that read ` +

@@ -85,10 +85,11 @@ test('the server\'s own databases are refused as tenant databases: postgres, tem
 
 test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIMEOUT, doing nothing', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
-  const holder = new pg.Client({ ...testEngine().clientConfig(ws.databases.tenant_a), application_name: 'a paused run' });
+  let holder: pg.Client | undefined;
   try {
     const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
     t.is(first.code, 0, first.stderr);
+    holder = new pg.Client({ ...ws.configAs('tenant_a', 'owner'), application_name: 'a paused run' });
     await holder.connect();
     await holder.query('select pg_advisory_lock(hashtext($1))', [`pipeline:${ws.databases.tenant_a}`]);
     const { rows: [me] } = await holder.query('select pg_backend_pid() as pid');
@@ -99,7 +100,7 @@ test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIM
     const [runs] = await ws.query('tenant_a', 'select count(*)::int as n from pipeline_meta.runs');
     t.is(runs.n, 1, 'the run that gave up recorded nothing');
   } finally {
-    await holder.end().catch(() => {});
+    await holder?.end().catch(() => {});
     await ws.cleanup();
   }
 });

@@ -40,6 +40,36 @@ test('an invalid tenant.json lists every problem at once', (t) => {
   }
 });
 
+test('tenant roles: <tenant>_owner and <tenant>_reader by default; shared, reserved, equal or too long names are refused', (t) => {
+  const tenant = (name: string, roles?: unknown) => JSON.stringify({ name, database: `${name}_db`, aurora: { schema: name }, dataLake: { bucket: 'some-bucket', prefix: 'data' }, roles });
+  const long = `t${'x'.repeat(57)}`;
+  const root = tenantsRoot({
+    acme: tenant('acme'),
+    beta: tenant('beta', { owner: 'beta_rw', reader: 'beta_ro' }),
+    gamma: tenant('gamma', { owner: 'acme_owner', reader: 'gamma_ro' }),
+    delta: tenant('delta', { owner: 'postgres', reader: 'pg_monitor', admin: 'x' }),
+    eps: tenant('eps', { owner: 'eps_one', reader: 'eps_one' }),
+    [long]: tenant(long),
+  });
+  try {
+    t.deepEqual(loadTenant(root, 'beta').roles, { owner: 'beta_rw', reader: 'beta_ro' });
+    const problems = (name: string) => t.throws(() => loadTenant(root, name), { instanceOf: TaskError })!.message;
+    t.regex(problems('acme'), /role "acme_owner" is also a role of gamma \(tenants\/gamma\/tenant\.json\): every tenant needs roles of its own/);
+    t.regex(problems('gamma'), /role "acme_owner" is also a role of acme \(tenants\/acme\/tenant\.json\)/);
+    const delta = problems('delta');
+    t.regex(delta, /has 1 problem/);
+    t.regex(delta, /"roles" must be an object with "owner" and\/or "reader"/);
+    t.regex(problems('eps'), /"roles\.owner" and "roles\.reader" must differ/);
+    t.regex(problems(long), new RegExp(`the default reader role "${long}_reader" is longer than 63 characters: name the roles in "roles"`));
+    writeFileSync(join(root, 'tenants', 'delta', 'tenant.json'), tenant('delta', { owner: 'postgres', reader: 'pg_monitor' }));
+    const reserved = problems('delta');
+    t.regex(reserved, /"roles\.owner" "postgres" is a name the server keeps for itself/);
+    t.regex(reserved, /"roles\.reader" "pg_monitor" is a name the server keeps for itself/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('broken JSON names the file', (t) => {
   const root = tenantsRoot({ tenant_x: '{ "name": "tenant_x", }' });
   try {
@@ -63,10 +93,12 @@ test('TENANT_NAME from .env picks the tenant; debug masks the password', async (
     const r = await ws.task('tenant/src/debug.ts');
     t.is(r.code, 0, r.stderr);
     t.regex(r.stderr, /tenant\s+tenant_b/);
-    t.regex(r.stderr, /postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\//);
-    const { password } = testEngine().clientConfig('postgres');
-    t.truthy(password);
-    t.false(r.stderr.includes(String(password)) || r.stdout.includes(String(password)));
+    t.regex(r.stderr, new RegExp(`database +${ws.databases.tenant_b} as ${ws.roles.tenant_b.owner}\n`));
+    t.regex(r.stderr, new RegExp(`postgresql://${ws.roles.tenant_b.owner}:\\*\\*\\*\\*@127\\.0\\.0\\.1:\\d+/`));
+    for (const password of [testEngine().clientConfig('postgres').password, ws.configAs('tenant_b', 'owner').password]) {
+      t.truthy(password);
+      t.false(r.stderr.includes(String(password)) || r.stdout.includes(String(password)));
+    }
   } finally {
     await ws.cleanup();
   }

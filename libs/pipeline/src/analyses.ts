@@ -49,7 +49,8 @@ function assertQueriesOnly(text: string, file: string): void {
 /**
  * Runs one analysis for one tenant: the file is rendered like a model (ref, var, tenant, …) and run like
  * a psql script; each statement — titled by a `-- section: <title>` comment before it — becomes a
- * result section. Runs in a read-only transaction: an analysis can never change the data.
+ * result section. Runs as the tenant's reader role (SELECT only) in a read-only transaction: an analysis
+ * can never change the data.
  */
 export async function runAnalysis(options: { root: string; tenant: Tenant; db: DatabaseAccess; name: string; env?: NodeJS.ProcessEnv }): Promise<AnalysisResult> {
   const { root, tenant, db, name } = options;
@@ -61,7 +62,7 @@ export async function runAnalysis(options: { root: string; tenant: Tenant; db: D
   assertQueriesOnly(text, file);
 
   await db.ensureUp();
-  const client = await db.connect(tenant.database);
+  const client = await db.connectTenant(tenant, 'reader');
   const sections: AnalysisSection[] = [];
   try {
     await client.query('begin transaction read only');

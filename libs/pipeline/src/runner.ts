@@ -21,9 +21,8 @@ const PHASE_KIND: Record<Phase, NodeKind> = { seed: 'seed', run: 'model', snapsh
 /** What the pipeline needs from the database engine (see @mt/postgres). */
 export interface DatabaseAccess {
   ensureUp(): Promise<unknown>;
-  ensureDatabase(name: string): Promise<unknown>;
-  /** A connected client; connection failures are reported as TaskErrors with the next step. */
-  connect(database: string): Promise<pg.Client>;
+  /** A client as one of the tenant's own roles (set up on first use); failures are TaskErrors with the next step. */
+  connectTenant(tenant: Tenant, as: 'owner' | 'reader'): Promise<pg.Client>;
   /** Where the server is, for messages (no password). */
   describe(): string;
 }
@@ -47,11 +46,10 @@ export interface PipelineReport {
   ms: number;
 }
 
-/** Connects to the tenant's own database (created when missing), under the tenant's run lock. */
+/** Connects to the tenant's own database (created when missing) as the tenant's owner role. */
 export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
   await db.ensureUp();
-  await db.ensureDatabase(tenant.database);
-  return db.connect(tenant.database);
+  return db.connectTenant(tenant, 'owner');
 }
 
 /**

@@ -99,17 +99,18 @@ export async function acquireDatabaseLock(client: pg.Client, database: string, t
   }
 }
 
-/** Who holds the run lock: the holder's application name (ours says which process) and since when. */
+/** Who holds the run lock: the holder's application name (ours says which process) and since when (hidden when it is another role's session). */
 async function lockHolder(client: pg.Client, key: string): Promise<string> {
   const { rows } = await client.query(
-    `select a.pid, a.application_name, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') as since
+    `select a.pid, a.usename, a.application_name, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') as since
        from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.objsubid = 1
         and ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint`,
     [key],
   );
   const h = rows[0];
-  return h ? `${h.application_name || 'a session'} (server pid ${h.pid}, connected since ${h.since})` : 'a run that has just finished';
+  if (!h) return 'a run that has just finished';
+  return `${h.application_name || `a session of ${h.usename}`} (server pid ${h.pid}${h.since ? `, connected since ${h.since}` : ''})`;
 }
 
 export async function loadState(client: pg.Client): Promise<Map<string, StoredNode>> {

@@ -15,11 +15,11 @@ export function assertDatabaseName(name: string): void {
 }
 
 /** CREATE DATABASE when missing. A concurrent creator wins the race as 42P04 or 23505: both mean "exists". */
-export async function createDatabaseIfMissing(client: Client, name: string): Promise<'created' | 'exists'> {
+export async function createDatabaseIfMissing(client: Client, name: string, owner?: string): Promise<'created' | 'exists'> {
   const found = await client.query('select 1 from pg_database where datname = $1', [name]);
   if (found.rowCount) return 'exists';
   try {
-    await client.query(`create database ${pg.escapeIdentifier(name)}`);
+    await client.query(`create database ${pg.escapeIdentifier(name)}${owner ? ` owner ${pg.escapeIdentifier(owner)}` : ''}`);
     return 'created';
   } catch (err) {
     const e = err as { code?: string; message?: string };

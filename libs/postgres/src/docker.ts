@@ -43,6 +43,7 @@ export class DockerEngine extends BaseEngine {
     auth: 'Check POSTGRES_USER/POSTGRES_PASSWORD: the volume keeps the password of its first start (`docker compose down -v` resets it and deletes the data).',
   };
   private readonly composeFile: string;
+  readonly rolesFile: string;
   private readonly settings: { host: string; port: number; user: string; password: string; database: string };
 
   // The compose file reads the same POSTGRES_* variables, so container and client agree.
@@ -60,6 +61,7 @@ export class DockerEngine extends BaseEngine {
       database: env.POSTGRES_DB || 'postgres',
     };
     this.maintenanceDatabase = this.settings.database;
+    this.rolesFile = join(rootDir, '.data', 'roles', `docker-${this.settings.port}.json`);
   }
 
   clientConfig(database: string): ClientConfig {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { TaskError, isTaskError } from '@mt/cli';
 import { BaseEngine } from './base.ts';
@@ -59,11 +60,15 @@ export class ExternalEngine extends BaseEngine {
     auth: 'Check PGUSER/PGPASSWORD or DATABASE_URL.',
   };
   private readonly settings: Settings;
+  readonly rolesFile: string;
 
-  constructor(env: Env) {
+  constructor(rootDir: string, env: Env) {
     super();
     this.settings = settingsFrom(env);
     this.maintenanceDatabase = this.settings.database;
+    // One file per server: the same workspace may point at several over time.
+    const server = `${this.settings.host}-${this.settings.port}`.replace(/[^A-Za-z0-9.-]/g, '_');
+    this.rolesFile = join(rootDir, '.data', 'roles', `external-${server}.json`);
   }
 
   clientConfig(database: string): ClientConfig {

@@ -21,6 +21,7 @@
  *   engine.clientConfig(db) → pg ClientConfig (host, port, user, password, database)
  *   engine.connect(db)     → connected pg Client
  *   engine.ensureDatabase(name) → 'created' | 'exists' (race-safe; name must match ^[a-z][a-z0-9_]{0,62}$)
+ *   engine.connectTenant(tenant, 'owner' | 'reader') → a client as one of the tenant's own roles (roles/)
  *   engine.describe()      one line for humans, password masked
  *
  * Failures are TaskErrors (@mt/cli) without the password: DB_UNREACHABLE, DB_AUTH, DB_NOT_FOUND,
@@ -38,6 +39,7 @@ import { ExternalEngine } from './external.ts';
 import type { Engine, EngineMode, EngineOptions } from './types.ts';
 
 export type { DownResult, Engine, EngineMode, EngineOptions, EngineStatus, Env, UpResult } from './types.ts';
+export type { TenantDatabase, TenantRole } from './roles/types.ts';
 
 const MODES: readonly EngineMode[] = ['embedded', 'docker', 'external'];
 
@@ -51,7 +53,7 @@ export function resolveEngine(options: EngineOptions): Engine {
     case 'docker':
       return new DockerEngine(options.rootDir, env);
     case 'external':
-      return new ExternalEngine(env);
+      return new ExternalEngine(options.rootDir, env);
     default:
       throw new TaskError('PG_MODE_INVALID', `PG_MODE=${JSON.stringify(mode)} is not a database mode (${MODES.join(', ')}).`, {
         hint: 'Fix PG_MODE in .env, or remove it to use the embedded PostgreSQL.',

@@ -1,4 +1,5 @@
 import type { Client, ClientConfig } from 'pg';
+import type { TenantDatabase, TenantRole } from './roles/types.ts';
 
 export type EngineMode = 'embedded' | 'docker' | 'external';
 
@@ -54,6 +55,13 @@ export interface Engine {
   connect(database: string): Promise<Client>;
   /** Creates the database when missing; safe when several processes ask at once. Does not start the server. */
   ensureDatabase(name: string): Promise<'created' | 'exists'>;
+  /**
+   * A client on a tenant's database as its owner or reader role; the first call sets the roles and the
+   * database up with the admin connection. provision: false fails with TENANT_NOT_SET_UP instead.
+   */
+  connectTenant(tenant: TenantDatabase, as: TenantRole, options?: { provision?: boolean }): Promise<Client>;
+  /** Where the tenant roles' generated passwords are kept (0600). */
+  readonly rolesFile: string;
   /** One line for humans, without the password. */
   describe(): string;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
-import { declaredDatabases } from './tenant.ts';
+import { declaredTenants } from './tenant.ts';
 
 /** Where a remote environment's Aurora cluster and bastion are (config.json "environments"). */
 export interface AuroraEnvironment {
@@ -41,7 +41,7 @@ export function loadAuroraConfig(root: string): AuroraConfig {
     throw new TaskError('INVALID_CONFIG', `config.json is not valid JSON: ${(e as Error).message}.`);
   }
   const problems: string[] = [];
-  const tenantDatabases = new Map(declaredDatabases(root).map((t) => [t.database, t.name]));
+  const tenantDatabases = new Map(declaredTenants(root).map((t) => [t.database, t.name]));
   const phases: AuroraConfig['phases'] = {};
   const rawPhases = raw?.aurora?.phases;
   if (!rawPhases || typeof rawPhases !== 'object') problems.push('"aurora.phases" must be an object of phases');

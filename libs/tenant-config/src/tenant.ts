@@ -11,6 +11,8 @@ export interface Tenant {
   aurora: { schema: string };
   dataLake: { bucket: string; prefix: string };
   vars: Record<string, unknown>;
+  /** The tenant's own PostgreSQL roles: owner builds (and owns the database), reader runs the analyses. */
+  roles: { owner: string; reader: string };
   /** Folder of the tenant (for per-tenant seed overrides). */
   dir: string;
   /** `s3://<bucket>/<prefix>/<table>/` — the tenant's data lake location of a table. */
@@ -34,9 +36,9 @@ export function listTenantNames(root: string): string[] {
 /** What a tenant's database is checked against: the reserved databases and every tenant's own. */
 interface DatabaseClaims {
   reserved: Map<string, string>;
-  declared: Array<{ name: string; database: unknown }>;
+  declared: DeclaredTenant[];
 }
-const databaseClaims = (root: string): DatabaseClaims => ({ reserved: reservedDatabases(root), declared: declaredDatabases(root) });
+const databaseClaims = (root: string): DatabaseClaims => ({ reserved: reservedDatabases(root), declared: declaredTenants(root) });
 
 /** Loads and validates one tenant; every problem in the file is reported at once. */
 export function loadTenant(root: string, name: string, claims: DatabaseClaims = databaseClaims(root)): Tenant {
@@ -80,9 +82,24 @@ function reservedDatabases(root: string): Map<string, string> {
   return reserved;
 }
 
-/** Every tenant's database as its tenant.json names it (read as it is, even when invalid). */
-export function declaredDatabases(root: string): Array<{ name: string; database: unknown }> {
-  return listTenantNames(root).map((name) => ({ name, database: readJson(join(tenantsDir(root), name, 'tenant.json'))?.database }));
+/** Every tenant's database and roles as its tenant.json names them (read as they are, even when invalid). */
+export interface DeclaredTenant {
+  name: string;
+  database: unknown;
+  roles: unknown[];
+}
+
+export function declaredTenants(root: string): DeclaredTenant[] {
+  return listTenantNames(root).map((name) => {
+    const raw = readJson(join(tenantsDir(root), name, 'tenant.json'));
+    return { name, database: raw?.database, roles: Object.values(rolesOf(name, raw?.roles)) };
+  });
+}
+
+/** tenant.json "roles" over the defaults <tenant>_owner and <tenant>_reader. */
+function rolesOf(tenant: string, configured: any): Record<'owner' | 'reader', unknown> {
+  const given = typeof configured === 'object' && configured !== null ? configured : {};
+  return { owner: given.owner ?? `${tenant}_owner`, reader: given.reader ?? `${tenant}_reader` };
 }
 
 function readJson(file: string): any {
@@ -97,7 +114,10 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
   const problems: string[] = [];
   const obj = (raw ?? {}) as Record<string, any>;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push('the file must hold a JSON object');
-  const check = (ok: boolean, msg: string) => ok || problems.push(msg);
+  const check = (ok: boolean, msg: string) => {
+    if (!ok) problems.push(msg);
+    return ok;
+  };
 
   check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
   check(isValidIdentifier(obj.database), `"database" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.database)}`);
@@ -113,8 +133,9 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
   check(typeof obj.dataLake?.prefix === 'string' && S3_PREFIX.test(obj.dataLake.prefix),
     `"dataLake.prefix" must be a key prefix without leading or trailing "/", found ${JSON.stringify(obj.dataLake?.prefix)}`);
   check(obj.displayName === undefined || typeof obj.displayName === 'string', '"displayName" must be a string');
+  const roles = checkRoles(obj.roles, where.name, claims, check);
   check(obj.vars === undefined || (typeof obj.vars === 'object' && !Array.isArray(obj.vars)), '"vars" must be an object');
-  const known = new Set(['$schema', 'name', 'displayName', 'database', 'aurora', 'dataLake', 'vars']);
+  const known = new Set(['$schema', 'name', 'displayName', 'database', 'aurora', 'dataLake', 'roles', 'vars']);
   for (const key of Object.keys(obj)) check(known.has(key), `unknown key "${key}" (known: ${[...known].slice(1).join(', ')})`);
 
   if (problems.length) {
@@ -130,9 +151,31 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
     aurora: { schema: obj.aurora.schema },
     dataLake: { bucket, prefix },
     vars: obj.vars ?? {},
+    roles,
     dir: where.dir,
     s3Location: (table?: string) => `s3://${bucket}/${prefix}/${table ? `${table}/` : ''}`,
   };
+}
+
+/**
+ * The roles must be valid names that no other tenant uses (a shared role would reach both databases),
+ * nor the server's own (postgres, pg_*, public).
+ */
+function checkRoles(configured: any, tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
+  const shapeOk = configured === undefined || (typeof configured === 'object' && configured !== null && !Array.isArray(configured) && Object.keys(configured).every((k) => k === 'owner' || k === 'reader'));
+  check(shapeOk, '"roles" must be an object with "owner" and/or "reader" (role names)');
+  const roles = rolesOf(tenant, shapeOk ? configured : undefined);
+  for (const [kind, role] of Object.entries(roles)) {
+    const invalid = configured?.[kind] === undefined
+      ? `the default ${kind} role ${JSON.stringify(role)} is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`
+      : `"roles.${kind}" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(role)}`;
+    if (!check(isValidIdentifier(role), invalid)) continue;
+    check(!/^pg_/.test(role as string) && role !== 'postgres' && role !== 'public', `"roles.${kind}" "${role}" is a name the server keeps for itself: pick another`);
+    const sharing = claims.declared.filter((t) => t.name !== tenant && t.roles.includes(role)).map((t) => t.name);
+    check(!sharing.length, `role "${role}" is also a role of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs roles of its own, or each could reach the other's database`);
+  }
+  check(roles.owner !== roles.reader, '"roles.owner" and "roles.reader" must differ: the reader may only read');
+  return roles as { owner: string; reader: string };
 }
 
 export function loadAllTenants(root: string): Tenant[] {

@@ -32,12 +32,16 @@ export interface TestWorkspace {
   root: string;
   /** tenant name → its (unique) database name */
   databases: Record<string, string>;
+  /** tenant name → its (unique) roles */
+  roles: Record<string, { owner: string; reader: string }>;
   write(path: string, content: string): void;
   read(path: string): string;
   /** Runs `fn` with `path` changed by `change`, then puts the file back as it was. */
   edit<T>(path: string, change: (text: string) => string, fn: () => Promise<T>): Promise<T>;
   /** Runs a task script of apps/ in this workspace; never throws. */
   task(script: string, args?: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Connection settings for a tenant's database as one of its roles (the password from roles.json). */
+  configAs(tenant: string, kind: 'owner' | 'reader'): pg.ClientConfig;
   /** A query on a tenant's database. */
   query<T extends pg.QueryResultRow = any>(tenant: string, sql: string, params?: unknown[]): Promise<T[]>;
   cleanup(): Promise<void>;
@@ -53,11 +57,15 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
   writeFileSync(join(root, 'nx.json'), '{}\n');
   const suffix = randomBytes(4).toString('hex');
   const databases: Record<string, string> = {};
+  const roles: TestWorkspace['roles'] = {};
   for (const tenant of options.tenants ?? ['tenant_a', 'tenant_b']) {
     cpSync(join(REPO, 'tenants', tenant), join(root, 'tenants', tenant), { recursive: true });
     const file = join(root, 'tenants', tenant, 'tenant.json');
     const config = JSON.parse(readFileSync(file, 'utf8'));
     config.database = `t${suffix}_${tenant}`;
+    // Roles are server-wide: each workspace gets its own, so parallel test files never share one.
+    config.roles = { owner: `${config.database}_owner`, reader: `${config.database}_reader` };
+    roles[tenant] = config.roles;
     databases[tenant] = config.database;
     writeFileSync(file, JSON.stringify(config, null, 2));
   }
@@ -67,6 +75,7 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
   return {
     root,
     databases,
+    roles,
     write: (path, content) => writeFileSync(join(root, path), content),
     read: (path) => readFileSync(join(root, path), 'utf8'),
     async edit(path, change, fn) {
@@ -84,9 +93,15 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
           done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
         );
       }),
+    configAs(tenant, kind) {
+      const role = roles[tenant][kind];
+      const { passwords } = JSON.parse(readFileSync(engine.rolesFile, 'utf8'));
+      return { ...engine.clientConfig(databases[tenant]), user: role, password: passwords[role] };
+    },
     query: (tenant, sql, params) => queryOn(engine.clientConfig(databases[tenant]), sql, params),
     async cleanup() {
       for (const db of Object.values(databases)) await dropDatabase(db);
+      for (const role of Object.values(roles).flatMap((r) => [r.owner, r.reader])) await queryOn('postgres', `drop role if exists ${pg.escapeIdentifier(role)}`);
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -10,7 +10,7 @@ import type { DownResult, Env, EngineStatus, UpResult } from '../types.ts';
 import { loadBinaries } from './binaries.ts';
 import { SUPERUSER, initCluster, startCluster, stopCluster, type Cluster } from './cluster.ts';
 import { clearStaleLockFiles, layoutOf, readPostmasterPid, readState, writeState, type EngineState, type Layout, type PostmasterPid } from './files.ts';
-import { withLock } from './lock.ts';
+import { withLock } from '../lock.ts';
 import { DEFAULT_PORT, LOCALHOST, acceptsConnections, freePort, isPortFree } from './ports.ts';
 import { isAlive, isPostmaster } from './proc.ts';
 import { assertReachable, serverUser } from './server-user.ts';
@@ -26,6 +26,7 @@ export class EmbeddedEngine extends BaseEngine {
   protected readonly hints: ConnectionHints;
   /** .data/pg; the server's own files may live in a private folder (relocate.ts). */
   private layout: Layout;
+  readonly rolesFile: string;
 
   constructor(
     private readonly rootDir: string,
@@ -34,6 +35,7 @@ export class EmbeddedEngine extends BaseEngine {
   ) {
     super();
     this.layout = relocatedLayout(layoutOf(dataDir));
+    this.rolesFile = join(dataDir, 'roles.json');
     this.hints = {
       unreachable: 'Run `make up` to start the embedded PostgreSQL.',
       auth: `The password in ${this.layout.state} no longer matches the server's: restore that file, or remove ${dataDir} to start over (this deletes the local data).`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskError } from '@mt/cli';
-import { isAlive } from './proc.ts';
+import { isAlive } from './embedded/proc.ts';
 
 const POLL_MS = 50;
 

@@ -1,0 +1,136 @@
+import pg from 'pg';
+import type { Client } from 'pg';
+import { TaskError } from '@mt/cli';
+import { createDatabaseIfMissing } from '../database.ts';
+import { scramSecret } from './scram.ts';
+import type { TenantDatabase, TenantRole } from './types.ts';
+
+const id = pg.escapeIdentifier;
+const literal = pg.escapeLiteral;
+
+/** Written on every role we create: a role without it is someone else's and is never touched. */
+export const managedComment = (tenant: string, kind: TenantRole) => `${kind} role of tenant ${tenant}, managed by the multi-tenant task runner`;
+
+/**
+ * Sets up a tenant's roles and database as the admin (idempotent): the owner role owns the database
+ * and everything in it, the reader role may connect and SELECT, nobody else may connect. Returns
+ * 'shared' when the admin may not create roles (external servers): the tenant then runs as the admin.
+ */
+export async function provisionTenant(
+  admin: Client,
+  openTenantDatabase: () => Promise<Client>,
+  t: TenantDatabase,
+  passwords: () => Record<TenantRole, string>,
+): Promise<'own' | 'shared'> {
+  const me = (await admin.query<{ name: string; superuser: boolean; createrole: boolean }>(
+    'select rolname as name, rolsuper as superuser, rolcreaterole as createrole from pg_roles where rolname = current_user',
+  )).rows[0];
+  if (!me.superuser && !me.createrole) {
+    await createDatabaseIfMissing(admin, t.database);
+    return 'shared';
+  }
+  const secrets = passwords();
+  for (const kind of ['owner', 'reader'] as const) await ensureRole(admin, t, kind, secrets[kind]);
+  // A CREATEROLE admin acts for the owner through membership (CREATE DATABASE … OWNER, default privileges).
+  if (!me.superuser) await admin.query(`grant ${id(t.roles.owner)} to current_user`);
+  const adopt = await ensureOwnedDatabase(admin, t, me.name);
+  const db = await openTenantDatabase();
+  try {
+    await db.query(grantsSql(t, adopt));
+  } finally {
+    await db.end();
+  }
+  return 'own';
+}
+
+async function ensureRole(admin: Client, t: TenantDatabase, kind: TenantRole, password: string): Promise<void> {
+  const role = t.roles[kind];
+  const marker = managedComment(t.name, kind);
+  const { rows } = await admin.query<{ superuser: boolean; comment: string | null }>(
+    `select rolsuper as superuser, shobj_description(oid, 'pg_authid') as comment from pg_roles where rolname = $1`,
+    [role],
+  );
+  if (rows[0] && (rows[0].superuser || rows[0].comment !== marker)) {
+    const owner = rows[0].comment?.match(/role of tenant (\S+), managed by/)?.[1];
+    throw new TaskError('ROLE_TAKEN', `The ${kind} role "${role}" of tenant ${t.name} already exists on the server and is not this tenant's (${rows[0].superuser ? 'a superuser' : owner ? `it belongs to tenant ${owner}` : 'it was not created by this tool'}): it is left as it is.`, {
+      hint: `Name other roles in tenants/${t.name}/tenant.json ("roles": {"owner": "…", "reader": "…"}), or drop that role if it is a leftover.`,
+    });
+  }
+  const secret = literal(scramSecret(password));
+  let exists = Boolean(rows[0]);
+  if (!exists) {
+    try {
+      await admin.query(`create role ${id(role)} login password ${secret}`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42710') throw err; // created meanwhile by another workspace
+      exists = true;
+    }
+  }
+  // The stored password wins: a role whose password was changed, or lost with engine data, works again.
+  if (exists) await admin.query(`alter role ${id(role)} login password ${secret}`);
+  await admin.query(`comment on role ${id(role)} is ${literal(marker)}`);
+  if (kind === 'reader') await admin.query(`alter role ${id(role)} set default_transaction_read_only = on`);
+}
+
+/** Returns true when the database was the admin's (built before tenant roles) and is handed to the owner. */
+async function ensureOwnedDatabase(admin: Client, t: TenantDatabase, adminName: string): Promise<boolean> {
+  const ownerOf = async () =>
+    (await admin.query<{ owner: string }>('select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [t.database])).rows[0]?.owner;
+  const owner = (await ownerOf()) ?? ((await createDatabaseIfMissing(admin, t.database, t.roles.owner)) && (await ownerOf()));
+  if (owner === t.roles.owner) return false;
+  if (owner === adminName) {
+    await admin.query(`alter database ${id(t.database)} owner to ${id(t.roles.owner)}`);
+    return true;
+  }
+  throw new TaskError('DB_OWNED_ELSEWHERE', `Database ${t.database} of tenant ${t.name} belongs to role "${owner}", not to the tenant's role "${t.roles.owner}": it is left as it is.`, {
+    hint: `If it holds this tenant's data, hand it over (ALTER DATABASE ${t.database} OWNER TO ${t.roles.owner}, as an admin) and run again; otherwise give the tenant a database of its own in tenants/${t.name}/tenant.json.`,
+  });
+}
+
+/**
+ * Run in the tenant database as the admin. Nobody but the tenant's roles may connect; the reader gets
+ * SELECT on every table, now and later (default privileges); `adopt` hands the admin's objects over.
+ */
+function grantsSql(t: TenantDatabase, adopt: boolean): string {
+  const [db, owner, reader] = [id(t.database), id(t.roles.owner), id(t.roles.reader)];
+  const userSchema = `n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`;
+  return `
+revoke all on database ${db} from public;
+grant connect on database ${db} to ${reader};
+${adopt ? adoptSql(literal(t.roles.owner), userSchema) : ''}
+do $$ begin
+  if exists (select from pg_namespace where nspname = 'public') then revoke create on schema public from public; end if;
+end $$;
+alter default privileges for role ${owner} grant usage on schemas to ${reader};
+alter default privileges for role ${owner} grant select on tables to ${reader};
+do $$ declare s text; begin
+  for s in select n.nspname from pg_namespace n where ${userSchema} loop
+    execute format('grant usage on schema %I to %I', s, ${literal(t.roles.reader)});
+    execute format('grant select on all tables in schema %I to %I', s, ${literal(t.roles.reader)});
+  end loop;
+end $$;`;
+}
+
+/** ALTER … OWNER for every schema, relation, routine and type the admin owns (sequences of a column follow their table). */
+function adoptSql(owner: string, userSchema: string): string {
+  return `
+do $$ declare r record; me oid := (select oid from pg_roles where rolname = current_user); begin
+  for r in select n.nspname from pg_namespace n where n.nspowner = me and ${userSchema} loop
+    execute format('alter schema %I owner to %I', r.nspname, ${owner});
+  end loop;
+  for r in select c.oid::regclass as rel, case c.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'S' then 'sequence' when 'f' then 'foreign table' else 'table' end as kind
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where c.relowner = me and ${userSchema} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+             and not (c.relkind = 'S' and exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))) loop
+    execute format('alter %s %s owner to %I', r.kind, r.rel, ${owner});
+  end loop;
+  for r in select p.oid::regprocedure as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.proowner = me and ${userSchema} loop
+    execute format('alter routine %s owner to %I', r.fn, ${owner});
+  end loop;
+  for r in select t.oid::regtype as ty, t.typtype from pg_type t join pg_namespace n on n.oid = t.typnamespace
+           where t.typowner = me and ${userSchema}
+             and (t.typtype in ('e', 'd', 'r') or (t.typtype = 'c' and (select relkind from pg_class where oid = t.typrelid) = 'c')) loop
+    execute format('alter %s %s owner to %I', case r.typtype when 'd' then 'domain' else 'type' end, r.ty, ${owner});
+  end loop;
+end $$;`;
+}
