@@ -112,6 +112,7 @@ test('external mode, a tenant database that exists but belongs to another role: 
   const server = testEngine().clientConfig('postgres');
   try {
     await queryOn('postgres', `create role ${user} login password '${password}'`);
+    await queryOn('postgres', `grant connect on database postgres to ${user}`);
     await queryOn('postgres', `create role ${owner}`);
     await queryOn('postgres', `create database ${ws.databases.tenant_a} owner ${owner}`);
     await queryOn(ws.databases.tenant_a, 'revoke create on schema public from public');

@@ -51,6 +51,7 @@ test("each tenant has roles of its own that own its database; tenant_a's roles c
       t.is(await tryConnect(intoB), `42501: permission denied for database "${ws.databases.tenant_b}"`, kind);
       t.is(await tryConnect({ ...ws.configAs('tenant_b', kind), database: ws.databases.tenant_a }), `42501: permission denied for database "${ws.databases.tenant_a}"`, kind);
       t.is(await tryConnect(ws.configAs('tenant_a', kind)), 'connected', kind);
+      t.is(await tryConnect({ ...ws.configAs('tenant_a', kind), database: 'postgres' }), '42501: permission denied for database "postgres"', kind);
     }
 
     // The passwords: generated, kept 0600, never printed, never in the server's log.
@@ -192,6 +193,8 @@ test('external mode: a CREATEROLE user gets the tenant its roles; a user without
   try {
     await queryOn('postgres', `create role ${admin} login createrole createdb password 'external-secret-1'`);
     await queryOn('postgres', `create role ${plain} login createdb password 'external-secret-1'`);
+    // The embedded server closes its own databases to PUBLIC; an external server's DBA grants what is needed.
+    await queryOn('postgres', `grant connect on database postgres to ${admin}, ${plain}`);
 
     const a = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], external(admin));
     t.is(a.code, 0, a.stderr);

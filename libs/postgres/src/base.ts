@@ -21,6 +21,8 @@ export abstract class BaseEngine implements Engine {
   protected abstract readonly hints: ConnectionHints;
   /** roles.json: the tenant roles' passwords on this server (0600, beside the admin's credentials). */
   abstract readonly rolesFile: string;
+  /** Embedded and docker: the server is ours, so provisioning may close the admin's databases to PUBLIC. */
+  protected abstract readonly ownServer: boolean;
 
   abstract up(): Promise<UpResult>;
   abstract down(): Promise<DownResult>;
@@ -105,7 +107,7 @@ export abstract class BaseEngine implements Engine {
   /** Under the roles.json lock; every step is idempotent, so a second terminal repeats it harmlessly. */
   private async provision(t: TenantDatabase, store: RoleStore): Promise<RoleStore> {
     const how = await this.withMaintenanceClient((admin) =>
-      provisionTenant(admin, () => this.connect(t.database), t, () => passwordsFor(this.rolesFile, store, t.roles)),
+      provisionTenant(admin, () => this.connect(t.database), t, () => passwordsFor(this.rolesFile, store, t.roles), this.ownServer),
     );
     if (how === 'shared') {
       const user = this.clientConfig(t.database).user;

@@ -44,6 +44,7 @@ export class DockerEngine extends BaseEngine {
   };
   private readonly composeFile: string;
   readonly rolesFile: string;
+  protected readonly ownServer = true;
   private readonly settings: { host: string; port: number; user: string; password: string; database: string };
 
   // The compose file reads the same POSTGRES_* variables, so container and client agree.

@@ -61,6 +61,7 @@ export class ExternalEngine extends BaseEngine {
   };
   private readonly settings: Settings;
   readonly rolesFile: string;
+  protected readonly ownServer = false;
 
   constructor(rootDir: string, env: Env) {
     super();

@@ -131,9 +131,11 @@ test.serial('database and development commands', async (t) => {
   t.timeout(120_000);
   await ok(t, `make db-connect TENANT=tenant_b ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_b/, /\(\d+ rows?\)/]);
   await ok(t, 'make db-connect', [/ answer \n--------\n     42\n/], { stdin: 'select 42 as answer;\n' });
-  await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db/], { stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE"\nexit\n' });
+  await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db user=tenant_b_owner/], { stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE user=$PGUSER"\nexit\n' });
   await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_a/]);
-  await ok(t, 'make db-connect TENANT=tenant_a', [/ current_database \n------------------\n tenant_a_db\n/], { stdin: 'select current_database();\n' });
+  await ok(t, 'make db-connect TENANT=tenant_a', [/\n tenant_a_db +\| tenant_a_owner\n/], { stdin: 'select current_database(), current_user;\n' });
+  // The tenant's own role may not even connect to another tenant's database.
+  await refused(t, `make db-connect TENANT=tenant_a ARGS="--sql '\\\\connect tenant_b_db'"`, [/permission denied for database "tenant_b_db"/]);
   await ok(t, 'make down', [/stopped/]);
   await ok(t, 'make up', [/started/]);
   await ok(t, 'make typecheck');

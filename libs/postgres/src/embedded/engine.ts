@@ -27,6 +27,7 @@ export class EmbeddedEngine extends BaseEngine {
   /** .data/pg; the server's own files may live in a private folder (relocate.ts). */
   private layout: Layout;
   readonly rolesFile: string;
+  protected readonly ownServer = true;
 
   constructor(
     private readonly rootDir: string,

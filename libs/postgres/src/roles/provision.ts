@@ -15,12 +15,14 @@ export const managedComment = (tenant: string, kind: TenantRole) => `${kind} rol
  * Sets up a tenant's roles and database as the admin (idempotent): the owner role owns the database
  * and everything in it, the reader role may connect and SELECT, nobody else may connect. Returns
  * 'shared' when the admin may not create roles (external servers): the tenant then runs as the admin.
+ * `ownServer` (embedded, docker): the admin's own databases are closed to PUBLIC as well.
  */
 export async function provisionTenant(
   admin: Client,
   openTenantDatabase: () => Promise<Client>,
   t: TenantDatabase,
   passwords: () => Record<TenantRole, string>,
+  ownServer: boolean,
 ): Promise<'own' | 'shared'> {
   const me = (await admin.query<{ name: string; superuser: boolean; createrole: boolean }>(
     'select rolname as name, rolsuper as superuser, rolcreaterole as createrole from pg_roles where rolname = current_user',
@@ -34,6 +36,8 @@ export async function provisionTenant(
   // A CREATEROLE admin acts for the owner through membership (CREATE DATABASE … OWNER, default privileges).
   if (!me.superuser) await admin.query(`grant ${id(t.roles.owner)} to current_user`);
   const adopt = await ensureOwnedDatabase(admin, t, me.name);
+  // On a server we run, no database of the admin's (earlier tenants', the Aurora phases', postgres) stays open to every role.
+  if (ownServer) await admin.query(CLOSE_ADMIN_DATABASES);
   const db = await openTenantDatabase();
   try {
     await db.query(grantsSql(t, adopt));
@@ -71,6 +75,13 @@ async function ensureRole(admin: Client, t: TenantDatabase, kind: TenantRole, pa
   await admin.query(`comment on role ${id(role)} is ${literal(marker)}`);
   if (kind === 'reader') await admin.query(`alter role ${id(role)} set default_transaction_read_only = on`);
 }
+
+const CLOSE_ADMIN_DATABASES = `
+do $$ declare d text; begin
+  for d in select datname from pg_database where not datistemplate and datdba = (select oid from pg_roles where rolname = current_user) loop
+    execute format('revoke connect, temporary on database %I from public', d);
+  end loop;
+end $$;`;
 
 /** Returns true when the database was the admin's (built before tenant roles) and is handed to the owner. */
 async function ensureOwnedDatabase(admin: Client, t: TenantDatabase, adminName: string): Promise<boolean> {
