@@ -2,8 +2,8 @@
  * A role per tenant (issue #8): the owner role builds and owns the tenant's database, the reader role
  * runs the analyses, nobody else may connect, and nothing a model or an analysis holds runs as superuser.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import test from 'ava';
 import pg from 'pg';
 import { makeWorkspace, queryOn, testEngine, type TestWorkspace } from './support/workspace.ts';
@@ -179,6 +179,7 @@ test("a role that exists and is not the tenant's is left alone: ROLE_TAKEN, noth
     t.regex(r.stderr, /hint {2}Name other roles in tenants\/tenant_a\/tenant\.json \("roles": \{"owner": "…", "reader": "…"\}\)/);
     t.deepEqual(await queryOn('postgres', 'select rolpassword from pg_authid where rolname = $1', [owner]), [before], 'its password is unchanged');
     t.deepEqual(await queryOn('postgres', 'select datname from pg_database where datname = $1', [ws.databases.tenant_a]), []);
+    t.deepEqual(await queryOn('postgres', 'select rolname from pg_roles where rolname = $1', [ws.roles.tenant_a.reader]), [], 'the reader was not created either');
   } finally {
     await ws.cleanup();
   }
@@ -213,5 +214,46 @@ test('external mode: a CREATEROLE user gets the tenant its roles; a user without
   } finally {
     await ws.cleanup();
     for (const role of [admin, plain]) await queryOn('postgres', `drop role if exists ${role}`).catch(() => {});
+  }
+});
+
+test("a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHERE with the statement that hands it over", async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const stranger = `${ws.databases.tenant_a}_stranger`;
+  try {
+    await queryOn('postgres', `create role ${stranger}`);
+    await queryOn('postgres', `create database ${ws.databases.tenant_a} owner ${stranger}`);
+    await queryOn(ws.databases.tenant_a, `create table public.kept (x int); insert into public.kept values (1); alter table public.kept owner to ${stranger}`);
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`\\[DB_OWNED_ELSEWHERE\\] Database ${ws.databases.tenant_a} of tenant tenant_a belongs to role "${stranger}", not to the tenant's role "${ws.roles.tenant_a.owner}": it is left as it is\\.`));
+    t.regex(r.stderr, new RegExp(`hint  If it holds this tenant's data, hand it over \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${ws.roles.tenant_a.owner}, as an admin\\)`));
+    const [db] = await queryOn('postgres', `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`, [ws.databases.tenant_a]);
+    t.deepEqual(db, { owner: stranger, public_connect: true }, 'nothing about it changed');
+    t.deepEqual(await queryOn('postgres', 'select rolname from pg_roles where rolname = any($1)', [Object.values(ws.roles.tenant_a)]), [], 'no role was created');
+    t.deepEqual(await ws.query('tenant_a', "select x, (select count(*)::int from pg_namespace where nspname = 'pipeline_meta') as meta from public.kept"), [{ x: 1, meta: 0 }]);
+  } finally {
+    await ws.cleanup();
+    await queryOn('postgres', `drop role if exists ${stranger}`).catch(() => {});
+  }
+});
+
+test('a damaged roles.json stops the command with its path and the way out; nothing is created', async (t) => {
+  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  // External mode with the test server's admin: the roles file is the workspace's own.
+  const server = testEngine().clientConfig('postgres');
+  const env = { PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: String(server.user), PGPASSWORD: String(server.password), PGDATABASE: 'postgres' };
+  const file = join(ws.root, '.data', 'roles', `external-${server.host}-${server.port}.json`);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{"passwords": {');
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], env);
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`\\[ROLES_FILE_CORRUPT\\] ${file.replaceAll('.', '\\.')} is not valid: it needs "passwords" and "databases"\\.`));
+    t.regex(r.stderr, /hint {2}Remove it: the next tenant command gives every tenant role a new password and writes it again\./);
+    t.is(readFileSync(file, 'utf8'), '{"passwords": {', 'the file is left for the user to look at');
+    t.deepEqual(await queryOn('postgres', 'select datname from pg_database where datname = $1', [ws.databases.tenant_a]), []);
+  } finally {
+    await ws.cleanup();
   }
 });

@@ -9,7 +9,7 @@ const id = pg.escapeIdentifier;
 const literal = pg.escapeLiteral;
 
 /** Written on every role we create: a role without it is someone else's and is never touched. */
-export const managedComment = (tenant: string, kind: TenantRole) => `${kind} role of tenant ${tenant}, managed by the multi-tenant task runner`;
+const managedComment = (tenant: string, kind: TenantRole) => `${kind} role of tenant ${tenant}, managed by the multi-tenant task runner`;
 
 /**
  * Sets up a tenant's roles and database as the admin (idempotent): the owner role owns the database
@@ -31,11 +31,23 @@ export async function provisionTenant(
     await createDatabaseIfMissing(admin, t.database);
     return 'shared';
   }
+  // Everything that would stop us is found before anything is created.
+  const found = await checkRoles(admin, t);
+  const databaseOwner = await ownerOf(admin, t.database);
+  if (databaseOwner && databaseOwner !== t.roles.owner && databaseOwner !== me.name) throw ownedElsewhere(t, databaseOwner);
+
   const secrets = passwords();
-  for (const kind of ['owner', 'reader'] as const) await ensureRole(admin, t, kind, secrets[kind]);
+  for (const kind of ['owner', 'reader'] as const) await setRole(admin, t, kind, secrets[kind], found.has(kind));
   // A CREATEROLE admin acts for the owner through membership (CREATE DATABASE … OWNER, default privileges).
   if (!me.superuser) await admin.query(`grant ${id(t.roles.owner)} to current_user`);
-  const adopt = await ensureOwnedDatabase(admin, t, me.name);
+  // A database of the admin's was built by an earlier version: it and everything in it go to the owner.
+  const adopt = databaseOwner === me.name;
+  if (adopt) await admin.query(`alter database ${id(t.database)} owner to ${id(t.roles.owner)}`);
+  if (!databaseOwner) {
+    await createDatabaseIfMissing(admin, t.database, t.roles.owner);
+    const owner = await ownerOf(admin, t.database); // another workspace may have won the race
+    if (owner !== t.roles.owner) throw ownedElsewhere(t, owner ?? '(dropped)');
+  }
   // On a server we run, no database of the admin's (earlier tenants', the Aurora phases', postgres) stays open to every role.
   if (ownServer) await admin.query(CLOSE_ADMIN_DATABASES);
   const db = await openTenantDatabase();
@@ -47,33 +59,52 @@ export async function provisionTenant(
   return 'own';
 }
 
-async function ensureRole(admin: Client, t: TenantDatabase, kind: TenantRole, password: string): Promise<void> {
-  const role = t.roles[kind];
-  const marker = managedComment(t.name, kind);
-  const { rows } = await admin.query<{ superuser: boolean; comment: string | null }>(
-    `select rolsuper as superuser, shobj_description(oid, 'pg_authid') as comment from pg_roles where rolname = $1`,
-    [role],
-  );
-  if (rows[0] && (rows[0].superuser || rows[0].comment !== marker)) {
-    const owner = rows[0].comment?.match(/role of tenant (\S+), managed by/)?.[1];
-    throw new TaskError('ROLE_TAKEN', `The ${kind} role "${role}" of tenant ${t.name} already exists on the server and is not this tenant's (${rows[0].superuser ? 'a superuser' : owner ? `it belongs to tenant ${owner}` : 'it was not created by this tool'}): it is left as it is.`, {
-      hint: `Name other roles in tenants/${t.name}/tenant.json ("roles": {"owner": "…", "reader": "…"}), or drop that role if it is a leftover.`,
-    });
+/** The tenant's roles that exist already; a role that exists and is not this tenant's stops everything. */
+async function checkRoles(admin: Client, t: TenantDatabase): Promise<Set<TenantRole>> {
+  const found = new Set<TenantRole>();
+  for (const kind of ['owner', 'reader'] as const) {
+    const role = t.roles[kind];
+    const { rows } = await admin.query<{ superuser: boolean; comment: string | null }>(
+      `select rolsuper as superuser, shobj_description(oid, 'pg_authid') as comment from pg_roles where rolname = $1`,
+      [role],
+    );
+    if (!rows[0]) continue;
+    if (rows[0].superuser || rows[0].comment !== managedComment(t.name, kind)) {
+      const tenant = rows[0].comment?.match(/role of tenant (\S+), managed by/)?.[1];
+      const whose = rows[0].superuser ? 'a superuser' : tenant ? `it belongs to tenant ${tenant}` : 'it was not created by this tool';
+      throw new TaskError('ROLE_TAKEN', `The ${kind} role "${role}" of tenant ${t.name} already exists on the server and is not this tenant's (${whose}): it is left as it is.`, {
+        hint: `Name other roles in tenants/${t.name}/tenant.json ("roles": {"owner": "…", "reader": "…"}), or drop that role if it is a leftover.`,
+      });
+    }
+    found.add(kind);
   }
+  return found;
+}
+
+async function setRole(admin: Client, t: TenantDatabase, kind: TenantRole, password: string, exists: boolean): Promise<void> {
+  const role = id(t.roles[kind]);
   const secret = literal(scramSecret(password));
-  let exists = Boolean(rows[0]);
   if (!exists) {
     try {
-      await admin.query(`create role ${id(role)} login password ${secret}`);
+      await admin.query(`create role ${role} login password ${secret}`);
     } catch (err) {
       if ((err as { code?: string }).code !== '42710') throw err; // created meanwhile by another workspace
       exists = true;
     }
   }
   // The stored password wins: a role whose password was changed, or lost with engine data, works again.
-  if (exists) await admin.query(`alter role ${id(role)} login password ${secret}`);
-  await admin.query(`comment on role ${id(role)} is ${literal(marker)}`);
-  if (kind === 'reader') await admin.query(`alter role ${id(role)} set default_transaction_read_only = on`);
+  if (exists) await admin.query(`alter role ${role} login password ${secret}`);
+  await admin.query(`comment on role ${role} is ${literal(managedComment(t.name, kind))}`);
+  if (kind === 'reader') await admin.query(`alter role ${role} set default_transaction_read_only = on`);
+}
+
+const ownerOf = async (admin: Client, database: string) =>
+  (await admin.query<{ owner: string }>('select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [database])).rows[0]?.owner;
+
+function ownedElsewhere(t: TenantDatabase, owner: string): TaskError {
+  return new TaskError('DB_OWNED_ELSEWHERE', `Database ${t.database} of tenant ${t.name} belongs to role "${owner}", not to the tenant's role "${t.roles.owner}": it is left as it is.`, {
+    hint: `If it holds this tenant's data, hand it over (ALTER DATABASE ${t.database} OWNER TO ${t.roles.owner}, as an admin) and run again; otherwise give the tenant a database of its own in tenants/${t.name}/tenant.json.`,
+  });
 }
 
 const CLOSE_ADMIN_DATABASES = `
@@ -82,21 +113,6 @@ do $$ declare d text; begin
     execute format('revoke connect, temporary on database %I from public', d);
   end loop;
 end $$;`;
-
-/** Returns true when the database was the admin's (built before tenant roles) and is handed to the owner. */
-async function ensureOwnedDatabase(admin: Client, t: TenantDatabase, adminName: string): Promise<boolean> {
-  const ownerOf = async () =>
-    (await admin.query<{ owner: string }>('select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [t.database])).rows[0]?.owner;
-  const owner = (await ownerOf()) ?? ((await createDatabaseIfMissing(admin, t.database, t.roles.owner)) && (await ownerOf()));
-  if (owner === t.roles.owner) return false;
-  if (owner === adminName) {
-    await admin.query(`alter database ${id(t.database)} owner to ${id(t.roles.owner)}`);
-    return true;
-  }
-  throw new TaskError('DB_OWNED_ELSEWHERE', `Database ${t.database} of tenant ${t.name} belongs to role "${owner}", not to the tenant's role "${t.roles.owner}": it is left as it is.`, {
-    hint: `If it holds this tenant's data, hand it over (ALTER DATABASE ${t.database} OWNER TO ${t.roles.owner}, as an admin) and run again; otherwise give the tenant a database of its own in tenants/${t.name}/tenant.json.`,
-  });
-}
 
 /**
  * Run in the tenant database as the admin. Nobody but the tenant's roles may connect; the reader gets
