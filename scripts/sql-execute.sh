@@ -70,10 +70,15 @@ if [ -n "$sums" ]; then
   fi
 fi
 
+# A recorded file and its history row (record.sql, the same SQL as a local run) go in one transaction,
+# so a failure leaves neither; a file whose first line is "--! no-transaction" runs first, then is recorded.
+record=(-v file="$file" -v phase="$phase" -v checksum="${checksum:-}" -v rendered="${rendered:-}")
 started=$(date +%s%N)
-run_psql -f "$file"
-if [ -n "$sums" ]; then
-  ms=$(( ($(date +%s%N) - started) / 1000000 ))
-  printf '%s\n' "insert into aurora_setup.applied_files (file, phase, checksum, rendered_checksum, duration_ms) values (:'file', :'phase', :'checksum', :'rendered', :ms) on conflict (file) do update set checksum = excluded.checksum, rendered_checksum = excluded.rendered_checksum, applied_at = now(), duration_ms = excluded.duration_ms;" |
-    run_psql -q -v file="$file" -v phase="$phase" -v checksum="$checksum" -v rendered="$rendered" -v ms="$ms"
+if [ -z "$sums" ]; then
+  run_psql -f "$file"
+elif grep -m 1 -v '^[[:space:]]*$' "$file" | grep -q '^--! no-transaction'; then
+  run_psql -f "$file"
+  run_psql -q "${record[@]}" -v ms=$(( ($(date +%s%N) - started) / 1000000 )) -f "$here/record.sql"
+else
+  run_psql --single-transaction "${record[@]}" -v ms=null -f "$file" -f "$here/record.sql"
 fi

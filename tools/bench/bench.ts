@@ -5,15 +5,13 @@
  * Markdown table, ready for docs/BENCHMARKS.md.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadTenant } from '@mt/tenant-config';
 import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { startEmulator } from '../aws-emulator/src/index.ts';
-import { resolveEngine } from '@mt/postgres';
+import { resolveEngine, withClient } from '@mt/postgres';
 
 const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
@@ -32,14 +30,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const built = (out: string) => Number(/(\d+) built/.exec(out)?.[1] ?? 0);
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function dropTenantDatabase(name: string) {
-  const client = await engine.connect('postgres');
-  try {
-    await client.query(`drop database if exists ${client.escapeIdentifier(loadTenant(root, name).database)} with (force)`);
-  } finally {
-    await client.end();
-  }
-}
+const dropTenantDatabase = (name: string) =>
+  withClient(engine.connect('postgres'), (client) => client.query(`drop database if exists ${client.escapeIdentifier(loadTenant(root, name).database)} with (force)`));
 
 const rows: string[][] = [];
 // First ever run on this machine: no data directory, so initdb + start + database + full build.

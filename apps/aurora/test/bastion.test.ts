@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/aws-emulator/src/index.ts';
-import { dropDatabase, makeWorkspace, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
+import { dropDatabase, makeWorkspace, queryOn, REPO, testEngine, type TestWorkspace } from '../../tenant/test/support/workspace.ts';
 
 let ws: TestWorkspace;
 let bastionDir: string;
@@ -139,11 +139,23 @@ test.serial('a corrupted chunk fails the checksum: nothing is unpacked or execut
   });
 });
 
-test.serial('a failing SQL file: the remote exit code and psql error are surfaced', async (t) => {
-  await withPhaseFile('sql/aurora/data/zz-bad.sql', 'INSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n', {}, async (emu) => {
+test.serial('a failing SQL file: the remote exit code and psql error are surfaced; nothing of the file and no history row stay', async (t) => {
+  const sql = "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (96, 'kept@example.com', 'not kept');\nINSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n";
+  await withPhaseFile('sql/aurora/data/zz-bad.sql', sql, {}, async (emu) => {
     const r = await phase(emu, 'data');
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:1: ERROR: +column "emial" of relation "users" does not exist/);
+    t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:2: ERROR: +column "emial" of relation "users" does not exist/);
+    t.deepEqual(await queryOn(target, 'select count(*)::int as n from tenant_a.users where user_id = 96'), [{ n: 0 }], 'the first statement went with the file');
+    t.deepEqual(await queryOn(target, "select count(*)::int as n from aurora_setup.applied_files where file like '%zz-bad%'"), [{ n: 0 }]);
+  });
+});
+
+test.serial('a --! no-transaction file runs outside a transaction on the bastion too, and is recorded', async (t) => {
+  await withPhaseFile('sql/aurora/data/zz-index.sql', '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_b ON tenant_b.users (email);\n', {}, async (emu) => {
+    const r = await phase(emu, 'data');
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(await queryOn(target, "select count(*)::int as n from pg_indexes where indexname = 'users_email_b'"), [{ n: 1 }]);
+    t.deepEqual(await queryOn(target, "select count(*)::int as n from aurora_setup.applied_files where file like '%zz-index%' and duration_ms >= 0"), [{ n: 1 }]);
   });
 });
 

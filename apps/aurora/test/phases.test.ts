@@ -138,3 +138,30 @@ test.serial('a SQL error stops the phase with file:line:col and a caret (or the 
     rmSync(`${ws.root}/sql/aurora/data/zz-broken.sql`);
   }
 });
+
+test.serial('a file that fails halfway leaves neither its changes nor a history row; a --! no-transaction file runs outside one', async (t) => {
+  const half = 'sql/aurora/data/zz-halfway.sql';
+  ws.write(half, "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (97, 'first@example.com', 'first');\nINSERT INTO tenant_a.users (user_id, email, full_name) VALUES (98, NULL, 'second');\n");
+  try {
+    const r = await phase('data');
+    t.is(r.code, 1);
+    t.regex(r.stderr, /zz-halfway\.sql:2: ERROR: +null value in column "email"/);
+    t.deepEqual(await onTarget('select count(*)::int as n from tenant_a.users where user_id = 97'), [{ n: 0 }], 'the first statement was rolled back');
+    t.deepEqual(await onTarget("select count(*)::int as n from aurora_setup.applied_files where file like '%zz-halfway%'"), [{ n: 0 }]);
+  } finally {
+    rmSync(`${ws.root}/${half}`);
+  }
+  const concurrently = 'sql/aurora/data/zz-index.sql';
+  ws.write(concurrently, '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_full_name ON tenant_a.users (full_name);\n');
+  try {
+    const r = await phase('data');
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /zz-index\.sql: applied \(1 statements/);
+    t.deepEqual(await onTarget("select count(*)::int as n from pg_indexes where indexname = 'users_full_name'"), [{ n: 1 }]);
+    const [row] = await onTarget<{ n: number; ms: number }>("select count(*)::int as n, max(duration_ms) as ms from aurora_setup.applied_files where file like '%zz-index%'");
+    t.is(row.n, 1);
+    t.true(row.ms >= 0);
+  } finally {
+    rmSync(`${ws.root}/${concurrently}`);
+  }
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { color, isTaskError, log, runMain, textTable } from '@mt/cli';
 import { lastRun } from '@mt/pipeline';
+import { withClient } from '@mt/postgres';
 import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
@@ -21,20 +22,12 @@ await runMain(async () => {
       continue;
     }
     // As the tenant's reader: the status never needs the admin, and never sets a tenant up.
-    const client = await engine.connectTenant(tenant, 'reader', { provision: false }).catch((err) => {
-      if (isTaskError(err) && err.code === 'TENANT_NOT_SET_UP') return undefined;
+    const run = await withClient(engine.connectTenant(tenant, 'reader', { provision: false }), lastRun).catch((err) => {
+      if (isTaskError(err) && err.code === 'TENANT_NOT_SET_UP') return 'no roles yet' as const;
       throw err;
     });
-    if (!client) {
-      rows.push([tenant.name, tenant.database, 'no roles yet', '', '']);
-      continue;
-    }
-    try {
-      const run = await lastRun(client);
-      rows.push([tenant.name, tenant.database, run ? run.status ?? 'running' : 'never built', run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '', run ? String(run.relations) : '']);
-    } finally {
-      await client.end();
-    }
+    if (run === 'no roles yet') rows.push([tenant.name, tenant.database, run, '', '']);
+    else rows.push([tenant.name, tenant.database, run ? run.status ?? 'running' : 'never built', run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '', run ? String(run.relations) : '']);
   }
   console.log(textTable(['tenant', 'database', 'last run', 'finished (UTC)', 'relations'], rows, [4]));
 });

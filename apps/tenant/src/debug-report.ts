@@ -1,12 +1,12 @@
 import { color, log } from '@mt/cli';
 import { openTenantDatabase } from '@mt/pipeline';
+import { withClient } from '@mt/postgres';
 import type { TenantContext } from './context.ts';
 
 /** dbt debug's job: show the resolved configuration and prove the connection works. */
 export async function printDebug(ctx: TenantContext): Promise<void> {
   const { tenant, engine } = ctx;
-  const client = await openTenantDatabase(engine, tenant);
-  try {
+  await withClient(openTenantDatabase(engine, tenant), async (client) => {
     const { rows } = await client.query(`select current_setting('server_version') as version, current_user as "user", current_database() as db`);
     const lines: Array<[string, string]> = [
       ['tenant', `${tenant.name} (${tenant.displayName})`],
@@ -18,7 +18,5 @@ export async function printDebug(ctx: TenantContext): Promise<void> {
     ];
     for (const [k, v] of lines) log(`  ${color.dim(k.padEnd(14))}${v}`);
     log(`  ${color.green('connection ok')}`);
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -7,19 +7,14 @@
  */
 import { buildFingerprint } from '@mt/pipeline';
 import { findWorkspaceRoot, loadEnv, loadTenant } from '@mt/tenant-config';
-import { resolveEngine } from '@mt/postgres';
+import { resolveEngine, withClient } from '@mt/postgres';
 
 const tenantName = process.argv[process.argv.indexOf('--tenant') + 1];
 try {
   const root = findWorkspaceRoot();
   const env = loadEnv(root);
   const tenant = loadTenant(root, tenantName);
-  const client = await resolveEngine({ rootDir: root, env }).connectTenant(tenant, 'reader', { provision: false });
-  try {
-    console.log(await buildFingerprint(client));
-  } finally {
-    await client.end();
-  }
+  console.log(await withClient(resolveEngine({ rootDir: root, env }).connectTenant(tenant, 'reader', { provision: false }), buildFingerprint));
 } catch (err) {
   console.log(`unavailable:${(err as { code?: string }).code ?? 'error'}`);
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { $, which } from 'zx';
+import { withClient } from '@mt/postgres';
 import type { TenantContext } from './context.ts';
 
 /** The tenant's database as its owner role (started, created and set up when needed), for psql and shells. */
@@ -13,13 +14,10 @@ export interface TenantSession {
 
 export async function tenantSession({ engine, tenant }: TenantContext): Promise<TenantSession> {
   await engine.ensureUp();
-  const client = await engine.connectTenant(tenant, 'owner');
-  try {
+  return withClient(engine.connectTenant(tenant, 'owner'), async (client) => {
     const { rows } = await client.query<{ v: string }>(`select current_setting('server_version_num') as v`);
     return { env: libpqEnv(client), serverMajor: Math.floor(Number(rows[0].v) / 10000) };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 function libpqEnv(client: pg.Client): Record<string, string> {

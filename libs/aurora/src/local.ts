@@ -5,19 +5,15 @@ import { TaskError, formatDuration, isTaskError } from '@mt/cli';
 import { formatAligned, runScript } from '@mt/sql';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 import { renderPhase, type PhaseFile } from './render.ts';
-
-/** What the local transport needs from the database engine (see @mt/postgres). */
-export interface Database {
-  ensureUp(): Promise<unknown>;
-  connect(database: string): Promise<pg.Client>;
-}
+import { HISTORY, HISTORY_DDL, RECORD_SQL_PG, isRecorded, runsInTransaction } from './history.ts';
+import { withAdvisoryLock, withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
 
 export interface PhaseOptions {
   root: string;
   config: AuroraConfig;
   tenants: Tenant[];
   phase: string;
-  db: Database;
+  db: DatabaseAccess;
   /** Re-apply files whose content changed since they were applied. */
   force?: boolean;
   /** Progress lines (stderr); results (stdout) go to `print`. */
@@ -25,25 +21,12 @@ export interface PhaseOptions {
   print: (text: string) => void;
 }
 
-/**
- * History lives in the target database. The database phase runs before it exists (and is idempotent
- * through \gexec); verification only reads: both simply run every time.
- */
-export const isRecorded = (phase: string) => phase !== 'database' && phase !== 'verification';
-
 export interface FileOutcome {
   file: string;
   status: 'applied' | 'unchanged' | 'ran';
   statements: number;
   ms: number;
 }
-
-export const HISTORY = 'aurora_setup.applied_files';
-/** Also shipped to the bastion (history.sql), whose script keeps the same history. */
-export const HISTORY_DDL = `create schema if not exists aurora_setup;
-create table if not exists ${HISTORY} (
-  file text primary key, phase text not null, checksum text not null, rendered_checksum text not null,
-  applied_at timestamptz not null default now(), duration_ms integer not null)`;
 
 /**
  * Runs one phase against our PostgreSQL, like `psql -v ON_ERROR_STOP=1 -f` per file (runScript).
@@ -56,9 +39,19 @@ export async function runPhaseLocally(options: PhaseOptions): Promise<FileOutcom
   const { root, config, phase, db } = options;
   const database = config.phases[phase].connectionDb;
   const files = renderPhase(root, phase, options.tenants, config.phases.schema?.connectionDb);
-  const recorded = isRecorded(phase);
   await db.ensureUp();
-  const client = await db.connect(database).catch((err) => {
+  return withClient(connectPhaseDatabase(db, database, phase), async (client) => {
+    if (!isRecorded(phase)) return runEach(client, files, options);
+    // One phase at a time per database: two setups cannot interleave their files.
+    return withAdvisoryLock(client, 'aurora-setup', async () => {
+      await client.query(HISTORY_DDL);
+      return applyEach(client, files, options);
+    });
+  });
+}
+
+function connectPhaseDatabase(db: DatabaseAccess, database: string, phase: string): Promise<pg.Client> {
+  return db.connect(database).catch((err) => {
     if (isTaskError(err) && err.code === 'DB_NOT_FOUND' && phase !== 'database') {
       throw new TaskError('DB_NOT_FOUND', `${err.message} The ${phase} phase runs in it, and the database phase creates it.`, {
         hint: 'Run the database phase first: npx nx run aurora:phase --phase=database (or every phase in order: npx nx run aurora:setup).',
@@ -66,43 +59,49 @@ export async function runPhaseLocally(options: PhaseOptions): Promise<FileOutcom
     }
     throw err;
   });
+}
+
+/** The database phase and verification: every file runs, nothing is recorded. */
+async function runEach(client: pg.Client, files: PhaseFile[], options: PhaseOptions): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
-  try {
-    if (recorded) {
-      // One phase at a time per database: two setups cannot interleave their files.
-      await client.query(`select pg_advisory_lock(hashtext('aurora-setup'))`);
-      await client.query(HISTORY_DDL);
+  for (const f of files) {
+    const t0 = performance.now();
+    const statements = await runFile(client, options.root, f, options.phase, options.print);
+    const ms = performance.now() - t0;
+    outcomes.push({ file: f.file, status: 'ran', statements, ms });
+    options.log(`  ${f.file}: ran (${statements} statements, ${formatDuration(ms)})`);
+  }
+  return outcomes;
+}
+
+/** Recorded phases: an applied, unchanged file is skipped; an applied file and its history row go together. */
+async function applyEach(client: pg.Client, files: PhaseFile[], options: PhaseOptions): Promise<FileOutcome[]> {
+  const outcomes: FileOutcome[] = [];
+  for (const f of files) {
+    const t0 = performance.now();
+    const applied = (await client.query(`select checksum, rendered_checksum, applied_at from ${HISTORY} where file = $1`, [f.file])).rows[0];
+    if (applied && applied.checksum === f.checksum && applied.rendered_checksum === f.renderedChecksum) {
+      outcomes.push({ file: f.file, status: 'unchanged', statements: 0, ms: performance.now() - t0 });
+      options.log(`  ${f.file}: already applied, unchanged`);
+      continue;
     }
-    for (const f of files) {
-      const t0 = performance.now();
-      const applied = recorded ? (await client.query(`select checksum, rendered_checksum, applied_at from ${HISTORY} where file = $1`, [f.file])).rows[0] : undefined;
-      if (applied && applied.checksum === f.checksum && applied.rendered_checksum === f.renderedChecksum) {
-        outcomes.push({ file: f.file, status: 'unchanged', statements: 0, ms: performance.now() - t0 });
-        options.log(`  ${f.file}: already applied, unchanged`);
-        continue;
-      }
-      if (applied && applied.checksum !== f.checksum && !options.force) {
-        throw new TaskError('AURORA_FILE_CHANGED', `${f.file} was applied on ${new Date(applied.applied_at).toISOString()} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`, {
-          hint: 'Put new changes in a new file of the phase, or re-apply this one with --force (make sure it is safe to run twice).',
-        });
-      }
-      // Same file, other tenants: the phase files are written to be re-run, so new tenants get applied.
-      if (applied && applied.checksum === f.checksum) options.log(`  ${f.file}: the tenant registry changed, applying again`);
-      const statements = await runFile(client, root, f, phase, options.print);
-      const ms = performance.now() - t0;
-      if (recorded) {
-        await client.query(
-          `insert into ${HISTORY} (file, phase, checksum, rendered_checksum, duration_ms) values ($1, $2, $3, $4, $5)
-           on conflict (file) do update set checksum = excluded.checksum, rendered_checksum = excluded.rendered_checksum,
-             applied_at = now(), duration_ms = excluded.duration_ms`,
-          [f.file, phase, f.checksum, f.renderedChecksum, Math.round(ms)],
-        );
-      }
-      outcomes.push({ file: f.file, status: recorded ? 'applied' : 'ran', statements, ms });
-      options.log(`  ${f.file}: ${recorded ? 'applied' : 'ran'} (${statements} statements, ${formatDuration(ms)})`);
+    if (applied && applied.checksum !== f.checksum && !options.force) {
+      throw new TaskError('AURORA_FILE_CHANGED', `${f.file} was applied on ${new Date(applied.applied_at).toISOString()} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`, {
+        hint: 'Put new changes in a new file of the phase, or re-apply this one with --force (make sure it is safe to run twice).',
+      });
     }
-  } finally {
-    await client.end();
+    // Same file, other tenants: the phase files are written to be re-run, so new tenants get applied.
+    if (applied && applied.checksum === f.checksum) options.log(`  ${f.file}: the tenant registry changed, applying again`);
+    // In a transaction the history takes the transaction's age as the duration; outside one, ours.
+    const applyAndRecord = async (elapsed?: () => number) => {
+      const statements = await runFile(client, options.root, f, options.phase, options.print);
+      await client.query(RECORD_SQL_PG, [f.file, options.phase, f.checksum, f.renderedChecksum, elapsed ? Math.round(elapsed()) : null]);
+      return statements;
+    };
+    const statements = runsInTransaction(f.sql) ? await withTransaction(client, () => applyAndRecord()) : await applyAndRecord(() => performance.now() - t0);
+    const ms = performance.now() - t0;
+    outcomes.push({ file: f.file, status: 'applied', statements, ms });
+    options.log(`  ${f.file}: applied (${statements} statements, ${formatDuration(ms)})`);
   }
   return outcomes;
 }

@@ -5,7 +5,7 @@ import { runScript, splitStatements } from '@mt/sql';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { loadProject, renderNode } from './project.ts';
 import type { AnalysisResult, AnalysisSection } from './analysis-output.ts';
-import type { DatabaseAccess } from './runner.ts';
+import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
 import type { PipelineNode } from './types.ts';
 
 export const ANALYSES_DIR = 'sql/analyses';
@@ -62,22 +62,22 @@ export async function runAnalysis(options: { root: string; tenant: Tenant; db: D
   assertQueriesOnly(text, file);
 
   await db.ensureUp();
-  const client = await db.connectTenant(tenant, 'reader');
   const sections: AnalysisSection[] = [];
-  try {
-    await client.query('begin transaction read only');
-    await runScript(client, text, {
-      file,
-      onResult: ({ result, before }) => {
-        const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
-        let slug = slugify(title);
-        while (sections.some((s) => s.slug === slug)) slug += '-2';
-        sections.push({ title, slug, fields: result.fields, rows: result.rows });
-      },
-    });
-  } finally {
-    await client.query('rollback').catch(() => {});
-    await client.end();
-  }
+  await withClient(db.connectTenant(tenant, 'reader'), (client) =>
+    withTransaction(
+      client,
+      () =>
+        runScript(client, text, {
+          file,
+          onResult: ({ result, before }) => {
+            const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
+            let slug = slugify(title);
+            while (sections.some((s) => s.slug === slug)) slug += '-2';
+            sections.push({ title, slug, fields: result.fields, rows: result.rows });
+          },
+        }),
+      { readOnly: true },
+    ),
+  );
   return { analysis: name, tenant: tenant.name, database: tenant.database, sections };
 }

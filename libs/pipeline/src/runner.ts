@@ -14,18 +14,10 @@ import { acquireDatabaseLock, finishRun, markInterruptedRuns, loadState, loadVer
 import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
 import { connectionLost } from '@mt/sql';
+import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
 
 export type Phase = 'seed' | 'run' | 'snapshot' | 'test';
 const PHASE_KIND: Record<Phase, NodeKind> = { seed: 'seed', run: 'model', snapshot: 'snapshot', test: 'test' };
-
-/** What the pipeline needs from the database engine (see @mt/postgres). */
-export interface DatabaseAccess {
-  ensureUp(): Promise<unknown>;
-  /** A client as one of the tenant's own roles (set up on first use); failures are TaskErrors with the next step. */
-  connectTenant(tenant: Tenant, as: 'owner' | 'reader'): Promise<pg.Client>;
-  /** Where the server is, for messages (no password). */
-  describe(): string;
-}
 
 export interface PipelineOptions {
   root: string;
@@ -46,7 +38,7 @@ export interface PipelineReport {
   ms: number;
 }
 
-/** Connects to the tenant's own database (created when missing) as the tenant's owner role. */
+/** Connects to the tenant's own database as its owner role (the server started, the database and roles set up when needed). */
 export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
   await db.ensureUp();
   return db.connectTenant(tenant, 'owner');
@@ -81,31 +73,31 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
   const planned = work.filter(isSelected);
 
-  const client = await openTenantDatabase(options.db, options.tenant);
-  const results: NodeResult[] = [];
-  try {
-    await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
-    const state = await loadState(client);
-    // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
-    await markInterruptedRuns(client);
-    const runId = randomUUID();
-    await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
-    const ctx: RunContext = { client, project, state, versions: await loadVersions(client), runId, current: new Map(), failed: new Set(), built: new Set(), options };
-    for (const node of work) {
-      const restoring = !isSelected(node) && (await needsRestore(ctx, node));
-      if (!isSelected(node) && !restoring) continue;
-      const result = await runNode(ctx, node);
-      results.push(result);
-      options.onResult?.(result, results.length, planned.length);
+  return withClient(openTenantDatabase(options.db, options.tenant), async (client) => {
+    try {
+      // Held until the client ends: a run killed at any point leaves no lock behind.
+      await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
+      const state = await loadState(client);
+      // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
+      await markInterruptedRuns(client);
+      const runId = randomUUID();
+      await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
+      const ctx: RunContext = { client, project, state, versions: await loadVersions(client), runId, current: new Map(), failed: new Set(), built: new Set(), options };
+      const results: NodeResult[] = [];
+      for (const node of work) {
+        const restoring = !isSelected(node) && (await needsRestore(ctx, node));
+        if (!isSelected(node) && !restoring) continue;
+        const result = await runNode(ctx, node);
+        results.push(result);
+        options.onResult?.(result, results.length, planned.length);
+      }
+      const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
+      await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
+      return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
+    } catch (err) {
+      throw connectionLost(err, options.db.describe()) ?? permissionDenied(err, options.tenant, client) ?? err;
     }
-    const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
-    await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
-    return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
-  } catch (err) {
-    throw connectionLost(err, options.db.describe()) ?? permissionDenied(err, options.tenant, client) ?? err;
-  } finally {
-    await client.end().catch(() => {});
-  }
+  });
 }
 
 interface RunContext {
@@ -183,19 +175,21 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
       if (!isView(node) && exists === 'table' && stored.dataVersion == null) await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));
       return { ...base, status: 'skipped', ms: performance.now() - t0 };
     }
-    await client.query('begin');
-    let rows: number | undefined;
-    if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node);
-    else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
-    else {
-      const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
-      const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
-      rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
-    }
-    const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
+    // The relation and its node state change together, or not at all.
+    const rows = await withTransaction(client, async () => {
+      let rows: number | undefined;
+      if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node);
+      else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
+      else {
+        const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
+        const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
+        rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
+      }
+      const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
+      await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms: performance.now() - t0, runId: ctx.runId, dataVersion });
+      return rows;
+    });
     const ms = performance.now() - t0;
-    await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms, runId: ctx.runId, dataVersion });
-    await client.query('commit');
     ctx.built.add(node.id);
     ctx.current.set(node.id, fingerprint);
     return { ...base, status: 'built', rows, ms, ...(drifted ? { detail: `${node.file}: changed outside the pipeline since the last run; rebuilt` } : {}) };
@@ -203,7 +197,6 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     // A dead connection ends the run at once: every later node would fail the same way.
     const lost = connectionLost(err, ctx.options.db.describe());
     if (lost) throw lost;
-    await client.query('rollback').catch(() => {});
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
   }

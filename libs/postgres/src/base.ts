@@ -8,6 +8,7 @@ import { withLock } from './lock.ts';
 import { provisionTenant } from './roles/provision.ts';
 import { PROVISION_VERSION, passwordsFor, readRoleStore, writeRoleStore, type RoleStore } from './roles/store.ts';
 import type { TenantDatabase, TenantRole } from './roles/types.ts';
+import { withClient } from './session.ts';
 import type { DownResult, Engine, EngineMode, EngineStatus, UpResult } from './types.ts';
 
 /** Connection failures that setting the tenant up again cures: a role or database missing, a password reset. */
@@ -78,13 +79,8 @@ export abstract class BaseEngine implements Engine {
     return this.withMaintenanceClient(serverInfo);
   }
 
-  protected async withMaintenanceClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.connect(this.maintenanceDatabase);
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
+  protected withMaintenanceClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return withClient(this.connect(this.maintenanceDatabase), fn);
   }
 
   private tenantConfig(store: RoleStore, t: TenantDatabase, as: TenantRole): ClientConfig | undefined {

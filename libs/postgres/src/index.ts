@@ -24,6 +24,9 @@
  *   engine.connectTenant(tenant, 'owner' | 'reader') → a client as one of the tenant's own roles (roles/)
  *   engine.describe()      one line for humans, password masked
  *
+ * withClient(connecting, fn), withTransaction(client, fn), withAdvisoryLock(client, key, fn): every
+ * connection of the project is held through these, so it is always ended and a failure rolls back.
+ *
  * Failures are TaskErrors (@mt/cli) without the password: DB_UNREACHABLE, DB_AUTH, DB_NOT_FOUND,
  * DB_CONNECT, DB_CONNECT_DENIED, DB_CREATE_FAILED, tenant roles ROLE_TAKEN, DB_OWNED_ELSEWHERE,
  * ROLES_FILE_CORRUPT, TENANT_NOT_SET_UP, INVALID_IDENTIFIER, PG_MODE_INVALID, PG_CONFIG_INVALID, embedded
@@ -41,6 +44,7 @@ import type { Engine, EngineMode, EngineOptions } from './types.ts';
 
 export type { DownResult, Engine, EngineMode, EngineOptions, EngineStatus, Env, UpResult } from './types.ts';
 export type { TenantDatabase, TenantRole } from './roles/types.ts';
+export { withAdvisoryLock, withClient, withTransaction, type DatabaseAccess } from './session.ts';
 
 const MODES: readonly EngineMode[] = ['embedded', 'docker', 'external'];
 

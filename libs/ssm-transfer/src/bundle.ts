@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { create } from 'tar';
 import { TaskError } from '@mt/cli';
-import { AURORA_SQL_DIR, HISTORY_DDL, isRecorded, renderPhase } from '@mt/aurora';
+import { AURORA_SQL_DIR, HISTORY_DDL, RECORD_SQL, isRecorded, renderPhase } from '@mt/aurora';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 
 export interface Bundle {
@@ -55,6 +55,7 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
     // The bastion keeps the same history as a local run: same table, same checksums.
     put('checksums.txt', { text: checksums.join('') });
     put('history.sql', { text: `${HISTORY_DDL};\n` });
+    put('record.sql', { text: `\\set QUIET on\n${RECORD_SQL};\n` }); // no "INSERT 0 1" after each file
     const { directories, files } = config.bastion.autoTransfer;
     for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
       const abs = join(root, dir);

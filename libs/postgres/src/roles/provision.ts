@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Client } from 'pg';
 import { TaskError } from '@mt/cli';
 import { createDatabaseIfMissing } from '../database.ts';
+import { withClient } from '../session.ts';
 import { scramSecret } from './scram.ts';
 import type { TenantDatabase, TenantRole } from './types.ts';
 
@@ -50,12 +51,7 @@ export async function provisionTenant(
   }
   // On a server we run, no database of the admin's (earlier tenants', the Aurora phases', postgres) stays open to every role.
   if (ownServer) await admin.query(CLOSE_ADMIN_DATABASES);
-  const db = await openTenantDatabase();
-  try {
-    await db.query(grantsSql(t, adopt));
-  } finally {
-    await db.end();
-  }
+  await withClient(openTenantDatabase(), (db) => db.query(grantsSql(t, adopt)));
   return 'own';
 }
 
