@@ -105,10 +105,8 @@ function analysisTarget(tenant, name) {
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
-      '{workspaceRoot}/sql/project.yml',
-      '{workspaceRoot}/sql/models/**/*',
-      '{workspaceRoot}/sql/snapshots/**/*',
-      '{workspaceRoot}/seeds/**/*',
+      // nx.json: sql/project.yml, sql/models, sql/snapshots and seeds (not sql/tests: data tests only read).
+      'pipelineFiles',
       '{projectRoot}/**/*',
       ...TASK_SOURCES,
       ...DATABASE_ENV.map((env) => ({ env })),

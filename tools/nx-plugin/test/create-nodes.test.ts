@@ -1,0 +1,241 @@
+/**
+ * The plugin's createNodes called in-process, as Nx calls it, on a temporary workspace folder: which
+ * projects and targets it infers from tenants/<name>/tenant.json, sql/analyses and the names of the
+ * other projects. No nx CLI, no database (nx-workspace.test.ts checks the real workspace through Nx).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import test from 'ava';
+import plugin from '../src/index.js';
+
+const { createNodes, createNodesV2 } = plugin;
+const [pattern, createNodesFunction] = createNodes;
+
+/** This repository's nx.json (ava runs test files from the repository root). */
+const NX_JSON = JSON.parse(readFileSync('nx.json', 'utf8'));
+
+/**
+ * A workspace folder: nx.json, the apps/libs/tools folders whose names a tenant may not take,
+ * sql/analyses/<name>.sql for each analysis, tenants/<name>/tenant.json for each tenant.
+ */
+function makeWorkspace(t: { teardown(fn: () => void): void }, { tenants = ['tenant_a'], analyses = ['basic', 'dashboard', 'products'], files = {} as Record<string, string> } = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'nx-plugin-create-nodes-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  };
+  write('nx.json', JSON.stringify(NX_JSON, null, 2));
+  for (const folder of ['apps/platform', 'apps/aurora', 'apps/tenant', 'libs/postgres', 'libs/pipeline', 'tools/bundle', 'tools/nx-plugin']) mkdirSync(join(root, folder), { recursive: true });
+  for (const name of analyses) write(`sql/analyses/${name}.sql`, `-- section: ${name}\nselect 1\n`);
+  for (const name of tenants) write(`tenants/${name}/tenant.json`, JSON.stringify({ name, database: `${name}_db` }));
+  for (const [path, content] of Object.entries(files)) write(path, content);
+  return root;
+}
+
+/** createNodes as Nx calls it: the matching files (relative to the workspace root) and a context. */
+async function inferProjects(workspaceRoot: string, configFiles: string[]) {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+  try {
+    const results = await createNodesFunction(configFiles, {}, { workspaceRoot, nxJsonConfiguration: NX_JSON });
+    return { results, warnings };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** The single project inferred from one tenant.json. */
+async function tenantProject(workspaceRoot: string, tenant: string) {
+  const { results, warnings } = await inferProjects(workspaceRoot, [`tenants/${tenant}/tenant.json`]);
+  if (warnings.length) throw new Error(`unexpected warnings: ${warnings.join('\n')}`);
+  const project = results[0]?.[1].projects?.[`tenants/${tenant}`];
+  if (!project) throw new Error(`no project for tenants/${tenant}: ${JSON.stringify(results)}`);
+  return project;
+}
+
+const PIPELINE_TARGETS = ['tenant-run', 'debug', 'seed', 'run', 'snapshot', 'test', 'db-connect', 'dev-shell'];
+const TASK_SOURCES = ['{workspaceRoot}/apps/tenant/src/**/*', '{workspaceRoot}/libs/*/src/**/*', '{workspaceRoot}/tools/bundle/bundle.mjs', '{workspaceRoot}/package-lock.json'];
+
+// Serial: the warning capture replaces console.warn for the duration of one call.
+test.serial('the plugin matches tenants/*/tenant.json; createNodes and createNodesV2 are the same', (t) => {
+  t.is(pattern, 'tenants/*/tenant.json');
+  t.is(createNodesV2, createNodes);
+});
+
+test.serial('a tenants/<name>/tenant.json is an application project <name> with the pipeline targets first, in pipeline order', async (t) => {
+  const root = makeWorkspace(t, { tenants: ['tenant_a'] });
+  const { results, warnings } = await inferProjects(root, ['tenants/tenant_a/tenant.json']);
+  t.deepEqual(warnings, []);
+  t.is(results.length, 1);
+  const [file, result] = results[0];
+  t.is(file, 'tenants/tenant_a/tenant.json');
+  t.deepEqual(Object.keys(result.projects ?? {}), ['tenants/tenant_a']);
+  const { targets, ...project } = result.projects!['tenants/tenant_a'];
+  t.deepEqual(project, {
+    name: 'tenant_a',
+    root: 'tenants/tenant_a',
+    projectType: 'application',
+    tags: ['type:tenant'],
+    implicitDependencies: ['tenant-tasks', 'pipeline-sql', 'seeds'],
+  });
+  t.deepEqual(Object.keys(targets ?? {}), [...PIPELINE_TARGETS, 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'report', 'analysis']);
+});
+
+test.serial('a pipeline target runs tenant/<script> through run-task.mjs with --tenant, uncached, after its dependencies', async (t) => {
+  const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_b'] }), 'tenant_b');
+  t.deepEqual(targets!.run, {
+    executor: 'nx:run-commands',
+    options: { command: 'node tools/bundle/run-task.mjs tenant/run --tenant tenant_b', cwd: '{workspaceRoot}' },
+    cache: false,
+    dependsOn: ['seed'],
+    metadata: { description: 'Build the models in DAG order; unchanged models are skipped', technologies: ['postgresql'] },
+  });
+  t.deepEqual(targets!['tenant-run'], {
+    executor: 'nx:run-commands',
+    options: { command: 'node tools/bundle/run-task.mjs tenant/tenant-run --tenant tenant_b', cwd: '{workspaceRoot}' },
+    cache: false,
+    metadata: { description: 'Full tenant build: debug → seed → run → snapshot → test, with a summary', technologies: ['postgresql'] },
+  });
+  for (const name of PIPELINE_TARGETS) {
+    t.is(targets![name].options.command, `node tools/bundle/run-task.mjs tenant/${name} --tenant tenant_b`, name);
+    t.false(targets![name].cache, name);
+  }
+  t.deepEqual(Object.fromEntries(PIPELINE_TARGETS.map((name) => [name, targets![name].dependsOn])), {
+    'tenant-run': undefined,
+    debug: undefined,
+    seed: undefined,
+    run: ['seed'],
+    snapshot: ['run'],
+    test: ['run'],
+    'db-connect': undefined,
+    'dev-shell': undefined,
+  });
+});
+
+test.serial('db-connect and dev-shell are interactive (tty); the other pipeline targets are not', async (t) => {
+  const { targets } = await tenantProject(makeWorkspace(t), 'tenant_a');
+  t.deepEqual(targets!['db-connect'].options, { command: 'node tools/bundle/run-task.mjs tenant/db-connect --tenant tenant_a', cwd: '{workspaceRoot}', tty: true });
+  t.deepEqual(targets!['dev-shell'].options, { command: 'node tools/bundle/run-task.mjs tenant/dev-shell --tenant tenant_a', cwd: '{workspaceRoot}', tty: true });
+  t.deepEqual(PIPELINE_TARGETS.filter((name) => targets![name].options.tty), ['db-connect', 'dev-shell']);
+});
+
+test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folder, the sources, the database env and a runtime fingerprint', async (t) => {
+  const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_c'], analyses: ['products'] }), 'tenant_c');
+  t.deepEqual(targets!['analysis-products'], {
+    executor: 'nx:run-commands',
+    options: { command: 'node tools/bundle/run-task.mjs tenant/analysis --tenant tenant_c --name products', cwd: '{workspaceRoot}' },
+    cache: true,
+    inputs: [
+      '{workspaceRoot}/sql/analyses/products.sql',
+      'pipelineFiles',
+      '{projectRoot}/**/*',
+      ...TASK_SOURCES,
+      { env: 'PG_MODE' },
+      { env: 'PG_DATA_DIR' },
+      { env: 'DATABASE_URL' },
+      { env: 'PGHOST' },
+      { env: 'PGPORT' },
+      { env: 'PGDATABASE' },
+      { env: 'PGUSER' },
+      { env: 'MT_ARGS' },
+      { dependentTasksOutputFiles: 'dist/run-state/**' },
+      { runtime: 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_c' },
+    ],
+    outputs: [
+      '{workspaceRoot}/dist/analysis/tenant_c/products.json',
+      '{workspaceRoot}/dist/analysis/tenant_c/products.md',
+      '{workspaceRoot}/dist/analysis/tenant_c/products.csv',
+      '{workspaceRoot}/dist/analysis/tenant_c/products.*.csv',
+    ],
+    dependsOn: ['tenant-run'],
+    metadata: { description: 'Run sql/analyses/products.sql: psql-style tables, and dist/analysis/tenant_c/products.{json,csv,md}', technologies: ['postgresql'] },
+  });
+});
+
+test.serial('nx.json defines pipelineFiles as what the data is built from: project.yml, models, snapshots and seeds (not the data tests)', (t) => {
+  t.deepEqual(NX_JSON.namedInputs.pipelineFiles, ['{workspaceRoot}/sql/project.yml', '{workspaceRoot}/sql/models/**/*', '{workspaceRoot}/sql/snapshots/**/*', '{workspaceRoot}/seeds/**/*']);
+});
+
+test.serial('analysis targets come from sql/analyses/*.sql in name order; other files and invalid names add none', async (t) => {
+  const root = makeWorkspace(t, {
+    analyses: ['zeta', 'alpha'],
+    files: { 'sql/analyses/README.md': '# analyses\n', 'sql/analyses/Top-Customers.sql': 'select 1\n', 'sql/analyses/notes.sql.bak': 'select 1\n' },
+  });
+  const { targets } = await tenantProject(root, 'tenant_a');
+  t.deepEqual(Object.keys(targets!).filter((name) => name.startsWith('analysis-')), ['analysis-alpha', 'analysis-zeta']);
+  t.deepEqual(targets!.analysis, {
+    executor: 'nx:noop',
+    dependsOn: ['analysis-alpha', 'analysis-zeta'],
+    metadata: { description: 'Every analysis of sql/analyses (alpha, zeta)' },
+  });
+});
+
+test.serial('report: cached on the analysis results and the sources, after analysis-dashboard and analysis-basic', async (t) => {
+  const { targets } = await tenantProject(makeWorkspace(t), 'tenant_a');
+  t.deepEqual(targets!.report, {
+    executor: 'nx:run-commands',
+    options: { command: 'node tools/bundle/run-task.mjs tenant/report --tenant tenant_a', cwd: '{workspaceRoot}' },
+    cache: true,
+    inputs: [{ dependentTasksOutputFiles: '**/*.json' }, ...TASK_SOURCES],
+    outputs: ['{workspaceRoot}/dist/reports/tenant_a'],
+    dependsOn: ['analysis-dashboard', 'analysis-basic'],
+    metadata: { description: 'HTML dashboard with charts: dist/reports/tenant_a/index.html (self-contained)', technologies: ['postgresql'] },
+  });
+});
+
+test.serial('report depends only on the analyses that exist; without sql/analyses there are no analysis targets', async (t) => {
+  const onlyBasic = await tenantProject(makeWorkspace(t, { analyses: ['basic', 'products'] }), 'tenant_a');
+  t.deepEqual(onlyBasic.targets!.report.dependsOn, ['analysis-basic']);
+  const none = await tenantProject(makeWorkspace(t, { analyses: [] }), 'tenant_a');
+  t.deepEqual(Object.keys(none.targets!), [...PIPELINE_TARGETS, 'report', 'analysis']);
+  t.deepEqual(none.targets!.report.dependsOn, []);
+  t.deepEqual(none.targets!.analysis, { executor: 'nx:noop', dependsOn: [], metadata: { description: 'Every analysis of sql/analyses ()' } });
+});
+
+test.serial('every tenant.json given is a project of its own, in the order given', async (t) => {
+  const root = makeWorkspace(t, { tenants: ['tenant_a', 'tenant_b', 'tenant_c'] });
+  const files = ['tenants/tenant_c/tenant.json', 'tenants/tenant_a/tenant.json', 'tenants/tenant_b/tenant.json'];
+  const { results, warnings } = await inferProjects(root, files);
+  t.deepEqual(warnings, []);
+  t.deepEqual(results.map(([file]) => file), files);
+  t.deepEqual(results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)), [['tenant_c'], ['tenant_a'], ['tenant_b']]);
+  t.is(results[0][1].projects!['tenants/tenant_c'].targets!.seed.options.command, 'node tools/bundle/run-task.mjs tenant/seed --tenant tenant_c');
+});
+
+test.serial('a tenant folder named like another project (apps, libs, tools, seeds, workspace) gets no project and a warning naming the reserved names', async (t) => {
+  const root = makeWorkspace(t, { tenants: ['tenant_a', 'postgres', 'platform', 'seeds', 'workspace', 'bundle'] });
+  const { results, warnings } = await inferProjects(root, ['tenants/postgres/tenant.json', 'tenants/tenant_a/tenant.json', 'tenants/platform/tenant.json', 'tenants/seeds/tenant.json', 'tenants/workspace/tenant.json', 'tenants/bundle/tenant.json']);
+  const reserved = 'reserved: aurora, bundle, nx-plugin, pipeline, platform, postgres, seeds, tenant, workspace';
+  t.deepEqual(warnings, ['postgres', 'platform', 'seeds', 'workspace', 'bundle'].map((name) => `tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (${reserved}). Rename the folder, e.g. tenants/tenant_${name}/.`));
+  t.deepEqual(
+    results.map(([file, result]) => [file, Object.keys(result.projects ?? {})]),
+    [
+      ['tenants/postgres/tenant.json', []],
+      ['tenants/tenant_a/tenant.json', ['tenants/tenant_a']],
+      ['tenants/platform/tenant.json', []],
+      ['tenants/seeds/tenant.json', []],
+      ['tenants/workspace/tenant.json', []],
+      ['tenants/bundle/tenant.json', []],
+    ],
+  );
+});
+
+test.serial('a tenant folder whose name is not a valid tenant name gets no project and no warning (the task scripts explain)', async (t) => {
+  const invalid = ['Tenant_A', 'tenant-a', '1tenant', '_tenant', `t${'x'.repeat(63)}`];
+  const root = makeWorkspace(t, { tenants: [...invalid, `t${'x'.repeat(62)}`] });
+  const { results, warnings } = await inferProjects(root, [...invalid, `t${'x'.repeat(62)}`].map((name) => `tenants/${name}/tenant.json`));
+  t.deepEqual(warnings, []);
+  t.deepEqual(
+    results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)),
+    [[], [], [], [], [], [`t${'x'.repeat(62)}`]],
+  );
+});
+
+test.serial('no tenant.json, no project', async (t) => {
+  const { results, warnings } = await inferProjects(makeWorkspace(t, { tenants: [] }), []);
+  t.deepEqual(results, []);
+  t.deepEqual(warnings, []);
+});
