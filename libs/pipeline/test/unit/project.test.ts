@@ -1,0 +1,213 @@
+/**
+ * loadProject / loadSettings / renderNode on a minimal sql/ project written to a temporary folder:
+ * files become nodes, ref() calls become edges, config precedence, per-tenant seeds, and the errors
+ * for broken projects. No database.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { TaskError } from '@mt/cli';
+import { loadProject, loadSettings, renderNode } from '../../src/project.ts';
+import { topologicalOrder } from '../../src/graph.ts';
+import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
+
+const SHOP: Record<string, string> = {
+  'sql/project.yml': `name: shop
+schema: analytics
+snapshot_schema: history
+vars:
+  region: EU
+  currency: EUR
+models:
+  marts:
+    materialized: table
+    finance:
+      materialized: incremental
+seeds:
+  column_types:
+    customers:
+      zip: text
+`,
+  'seeds/customers.csv': 'id,zip\n1,00501\n',
+  'seeds/orders.csv': 'id,customer_id,total\n1,1,10\n',
+  'tenants/tenant_a/seeds/orders.csv': 'id,customer_id,total\n7,1,70\n',
+  'sql/models/staging/stg_orders.sql': "select * from {{ ref('orders') }}\n",
+  'sql/models/marts/fct_orders.sql':
+    "{{ config(materialized='incremental', unique_key='id') }}\nselect o.*, {{ var('region') | literal }} as region, {{ var('currency') | literal }} as currency\nfrom {{ ref('stg_orders') }} o join {{ ref('customers') }} c on c.id = o.customer_id\n",
+  'sql/models/marts/dim_customers.sql': "select * from {{ ref('customers') }}\n",
+  'sql/models/marts/finance/revenue.sql': "select sum(total) as total from {{ ref('fct_orders') }} join {{ source('stripe', 'charges') }} using (id)\n",
+  'sql/models/marts/history_report.sql': "select * from {{ ref('orders_snapshot') }}\n",
+  'sql/models/marts/schema.yml': `models:
+  - name: dim_customers
+    config:
+      materialized: view
+  - name: fct_orders
+    config:
+      materialized: view
+    columns:
+      - name: customer_id
+        tests:
+          - not_null
+          - relationships:
+              to: ref('customers')
+              field: id
+sources:
+  - name: stripe
+    schema: raw_stripe
+    tables:
+      - name: charges
+        identifier: charges_v2
+`,
+  'sql/snapshots/orders_snapshot.sql': "{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('stg_orders') }}\n",
+  'sql/tests/assert_positive_totals.sql': "select * from {{ ref('fct_orders') }} where total < 0\n",
+};
+
+/** SHOP, written once and only read by the tests that load it unchanged. */
+let shop: TempWorkspace;
+test.before(() => {
+  shop = tempWorkspace(SHOP);
+});
+test.after.always(() => shop?.cleanup());
+const loadShop = (vars: Record<string, unknown> = {}) => loadProject(shop.root, fakeTenant(shop.root, 'tenant_a', vars), {});
+
+/** Loads `base` (SHOP by default) with `changes` applied, from a folder removed after the test. */
+function load(t: ExecutionContext, changes: Record<string, string>, base: Record<string, string> = SHOP) {
+  const ws = tempWorkspace({ ...base, ...changes });
+  t.teardown(() => ws.cleanup());
+  return loadProject(ws.root, fakeTenant(ws.root), {});
+}
+/** The smallest project for error cases: one seed and one model. */
+const TINY: Record<string, string> = { 'seeds/orders.csv': 'id\n1\n', 'sql/models/stg_orders.sql': "select * from {{ ref('orders') }}\n" };
+
+test('every seed, model, snapshot and test becomes a node whose parents are its ref() targets, sorted', (t) => {
+  const project = loadShop();
+  const edges = Object.fromEntries([...project.nodes.values()].map((n) => [n.id, n.dependsOn]));
+  t.deepEqual(edges, {
+    'seed.customers': [],
+    'seed.orders': [],
+    'model.dim_customers': ['seed.customers'],
+    'model.fct_orders': ['model.stg_orders', 'seed.customers'],
+    'model.history_report': ['snapshot.orders_snapshot'],
+    'model.revenue': ['model.fct_orders'],
+    'model.stg_orders': ['seed.orders'],
+    'snapshot.orders_snapshot': ['model.stg_orders'],
+    'test.assert_positive_totals': ['model.fct_orders'],
+    'test.not_null_fct_orders_customer_id': ['model.fct_orders'],
+    'test.relationships_fct_orders_customer_id': ['model.fct_orders', 'seed.customers'],
+  });
+  t.deepEqual([...project.byName.keys()].sort(), ['customers', 'dim_customers', 'fct_orders', 'history_report', 'orders', 'orders_snapshot', 'revenue', 'stg_orders']);
+});
+
+test('rendered SQL uses the project schema, the snapshot schema for snapshots, declared source identifiers and vars', (t) => {
+  const { nodes } = loadShop();
+  t.is(nodes.get('model.revenue')?.sql, 'select sum(total) as total from "analytics"."fct_orders" join "raw_stripe"."charges_v2" using (id)\n');
+  t.is(nodes.get('model.history_report')?.sql, 'select * from "history"."orders_snapshot"\n');
+  t.is(nodes.get('model.fct_orders')?.sql, "\nselect o.*, 'EU' as region, 'EUR' as currency\nfrom \"analytics\".\"stg_orders\" o join \"analytics\".\"customers\" c on c.id = o.customer_id\n");
+  t.is(nodes.get('test.not_null_fct_orders_customer_id')?.sql, 'select * from "analytics"."fct_orders" where "customer_id" is null');
+});
+
+test('tenant vars override project vars', (t) => {
+  const { nodes } = loadShop({ region: 'APAC' });
+  t.regex(nodes.get('model.fct_orders')?.sql ?? '', /'APAC' as region, 'EUR' as currency/);
+});
+
+test('materialized: view by default < folder defaults (nested folders too) < YAML config < config() in the file', (t) => {
+  const { nodes } = loadShop();
+  const materialized = (name: string) => nodes.get(`model.${name}`)?.config.materialized;
+  t.is(materialized('stg_orders'), 'view', 'default');
+  t.is(materialized('history_report'), 'table', 'models.marts');
+  t.is(materialized('revenue'), 'incremental', 'models.marts.finance');
+  t.is(materialized('dim_customers'), 'view', 'schema.yml beats the folder');
+  t.is(materialized('fct_orders'), 'incremental', 'config() beats schema.yml');
+  t.deepEqual(nodes.get('snapshot.orders_snapshot')?.config, { unique_key: 'id', strategy: 'check', check_cols: 'all' });
+  t.deepEqual(nodes.get('test.assert_positive_totals')?.config, { severity: 'error' });
+});
+
+test("a tenant's seeds/<name>.csv replaces the shared seed of that name; column_types come from project.yml", (t) => {
+  const { nodes } = loadShop();
+  t.deepEqual([nodes.get('seed.orders')?.file, nodes.get('seed.orders')?.csv], ['tenants/tenant_a/seeds/orders.csv', 'id,customer_id,total\n7,1,70\n']);
+  t.is(nodes.get('seed.customers')?.file, 'seeds/customers.csv');
+  t.deepEqual(nodes.get('seed.customers')?.config, { column_types: { zip: 'text' } });
+});
+
+test('checksums are stable across loads and change only for the nodes whose content changed', (t) => {
+  const a = loadShop();
+  const b = loadShop();
+  const c = loadShop({ region: 'APAC' });
+  const sums = (p: typeof a) => Object.fromEntries([...p.nodes.values()].map((n) => [n.id, n.checksum]));
+  t.deepEqual(sums(a), sums(b));
+  const changed = Object.keys(sums(a)).filter((id) => sums(a)[id] !== sums(c)[id]);
+  t.deepEqual(changed, ['model.fct_orders']);
+  t.regex(sums(a)['model.fct_orders'], /^[0-9a-f]{64}$/);
+});
+
+test('renderNode renders the is_incremental() branch on demand without changing the loaded node', (t) => {
+  const project = load(t, { 'sql/models/marts/finance/revenue.sql': "select 1{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n" });
+  const node = project.nodes.get('model.revenue')!;
+  t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "analytics"."revenue")\n', config: {}, refs: [] });
+  t.is(node.sql, 'select 1\n');
+});
+
+test('a ref() cycle across files fails in topologicalOrder with the files involved', (t) => {
+  const project = load(t, { 'sql/models/staging/stg_orders.sql': "select * from {{ ref('fct_orders') }}\n" });
+  t.throws(() => topologicalOrder(project), {
+    code: 'REF_CYCLE',
+    message: 'ref() cycle: fct_orders -> stg_orders -> fct_orders (sql/models/marts/fct_orders.sql, sql/models/staging/stg_orders.sql).',
+  });
+});
+
+test('ref() to a missing name is UNKNOWN_REF at its line, with the closest names as a suggestion', (t) => {
+  const err = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select 1 as id\nfrom {{ ref('stg_order') }}\n" }, TINY), { instanceOf: TaskError });
+  t.is(err?.code, 'UNKNOWN_REF');
+  t.is(err?.message, `sql/models/dim_customers.sql:2: ref('stg_order') points to nothing: there is no model, seed or snapshot named "stg_order".`);
+  t.is(err?.hint, "Did you mean 'stg_orders'?");
+  const far = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select * from {{ ref('zzzz_unrelated') }}\n" }, TINY), { instanceOf: TaskError });
+  t.is(far?.hint, 'Check the name against the files in sql/models, sql/snapshots and seeds.');
+});
+
+test('two nodes with one name (a seed and a model) are DUPLICATE_NODE naming both files', (t) => {
+  t.throws(() => load(t, { 'sql/models/staging/orders.sql': 'select 1\n' }, TINY), {
+    code: 'DUPLICATE_NODE',
+    message: 'Two nodes are named "orders": seeds/orders.csv and sql/models/staging/orders.sql.',
+  });
+});
+
+test('file names that are not lowercase identifiers are INVALID_NODE_NAME', (t) => {
+  t.throws(() => load(t, { 'sql/models/staging/Stg-Payments.sql': 'select 1\n' }, TINY), {
+    code: 'INVALID_NODE_NAME',
+    message: 'sql/models/staging/Stg-Payments.sql: "Stg-Payments" is not a valid relation name (lowercase letters, digits and _, starting with a letter).',
+  });
+});
+
+test('an unsupported materialization is INVALID_CONFIG', (t) => {
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='ephemeral') }}select 1\n" }, TINY), {
+    code: 'INVALID_CONFIG',
+    message: "sql/models/stg_orders.sql: materialized='ephemeral' is not supported; use view, table or incremental.",
+  });
+});
+
+test('YAML about a model without SQL, an undeclared source and a relationships test to nowhere are refused', (t) => {
+  t.throws(() => load(t, { 'sql/models/extra.yml': 'models:\n  - name: ghost\n' }, TINY), {
+    code: 'UNKNOWN_MODEL',
+    message: 'sql/models/extra.yml: describes model "ghost", but there is no sql/models/**/ghost.sql.',
+  });
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "select * from {{ source('stripe', 'refunds') }}\n" }, TINY), {
+    code: 'UNKNOWN_SOURCE',
+    message: "sql/models/stg_orders.sql: source('stripe', 'refunds') is not declared in any sql/models/**/*.yml \"sources:\" block.",
+  });
+  const yml = 'models:\n  - name: stg_orders\n    columns:\n      - name: customer_id\n        tests:\n          - relationships:\n              to: ref(\'clients\')\n              field: id\n';
+  t.throws(() => load(t, { 'sql/models/staging/schema.yml': yml }, TINY), {
+    code: 'UNKNOWN_REF',
+    message: 'sql/models/staging/schema.yml: relationships test on stg_orders.customer_id points to "clients", which does not exist.',
+  });
+});
+
+test('loadSettings: defaults without project.yml; schema names must be lowercase identifiers; YAML errors carry line:column', (t) => {
+  const empty = tempWorkspace();
+  t.teardown(() => empty.cleanup());
+  t.deepEqual(loadSettings(empty.root), { name: 'project', schema: 'public', snapshotSchema: 'snapshots', folderConfig: {}, seedColumnTypes: {}, vars: {} });
+  t.throws(() => load(t, { 'sql/project.yml': 'schema: Analytics\n' }, TINY), {
+    code: 'INVALID_PROJECT',
+    message: 'sql/project.yml: "schema" must be a lowercase identifier, found "Analytics".',
+  });
+  t.throws(() => load(t, { 'sql/project.yml': 'snapshot_schema: "a;drop"\n' }, TINY), { code: 'INVALID_PROJECT', message: /"snapshot_schema" must be a lowercase identifier, found "a;drop"/ });
+  t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nvars:\n  a: 1\n b: 2\n' }, TINY), { code: 'INVALID_YAML', message: /^sql\/project\.yml:\d+:\d+: / });
+});

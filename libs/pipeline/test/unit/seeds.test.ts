@@ -1,0 +1,105 @@
+/** Seed CSV checks and column type inference (seedColumns, readSeedText): no COPY, no database. */
+import test from 'ava';
+import { TaskError } from '@mt/cli';
+import { readSeedText, seedColumns } from '../../src/seeds.ts';
+import type { PipelineNode } from '../../src/types.ts';
+import { tempWorkspace } from './support/fixtures.ts';
+
+const seed = (csv: string, columnTypes: Record<string, string> = {}): PipelineNode => ({
+  id: 'seed.orders',
+  kind: 'seed',
+  name: 'orders',
+  file: 'seeds/orders.csv',
+  csv,
+  config: { column_types: columnTypes },
+  dependsOn: [],
+  checksum: '',
+});
+/** The inferred type of one column whose values are the given (non-empty) cells. */
+const typeOf = (...values: string[]) => seedColumns(seed(['v', ...values.map((v) => `"${v}"`)].join('\n') + '\n'))[0].type;
+
+test('each column gets the narrowest type all its values fit, in header order', (t) => {
+  const csv = 'id,amount,paid,order_date,created_at,note\n1,12.50,true,2024-01-31,2024-01-31 10:15:00,first\n2,3,FALSE,2024-02-01,2024-02-01T08:00,second\n';
+  t.deepEqual(seedColumns(seed(csv)), [
+    { name: 'id', type: 'integer' },
+    { name: 'amount', type: 'numeric' },
+    { name: 'paid', type: 'boolean' },
+    { name: 'order_date', type: 'date' },
+    { name: 'created_at', type: 'timestamp' },
+    { name: 'note', type: 'text' },
+  ]);
+});
+
+test('integer stops at the int4 range on both sides; bigint takes over beyond it', (t) => {
+  t.is(typeOf('2147483647', '-2147483648'), 'integer');
+  t.is(typeOf('2147483648'), 'bigint');
+  t.is(typeOf('-2147483649'), 'bigint');
+  t.is(typeOf('1', '12345678901'), 'bigint', 'one wide value widens the whole column');
+});
+
+test('numeric accepts decimals written as .5, -.5 and 5. ; exponents, +1 and NaN stay text', (t) => {
+  t.is(typeOf('.5', '-.5', '5.', '10'), 'numeric');
+  t.is(typeOf('1e5'), 'text');
+  t.is(typeOf('+1'), 'text');
+  t.is(typeOf('NaN'), 'text');
+});
+
+test('empty cells are ignored for inference; a column with only empty cells is text', (t) => {
+  t.deepEqual(seedColumns(seed('id,discount,note\n1,,\n2,5,\n3,,\n')), [
+    { name: 'id', type: 'integer' },
+    { name: 'discount', type: 'integer' },
+    { name: 'note', type: 'text' },
+  ]);
+  t.deepEqual(seedColumns(seed('id,shipped\n1,\n2,2024-01-31\n')).map((c) => c.type), ['integer', 'date']);
+});
+
+test('mixed values fall back to the first type they all fit, else text', (t) => {
+  t.is(typeOf('1', '2.5'), 'numeric');
+  t.is(typeOf('1', 'true'), 'text');
+  t.is(typeOf('2024-01-31', 'n/a'), 'text');
+  t.is(typeOf(' 1'), 'text', 'no trimming: padded numbers are text');
+});
+
+test('column_types from project.yml win over inference; a type for a missing column is SEED_CONFIG', (t) => {
+  t.deepEqual(seedColumns(seed('zip,n\n00501,1\n', { zip: 'text' })), [
+    { name: 'zip', type: 'text' },
+    { name: 'n', type: 'integer' },
+  ]);
+  t.throws(() => seedColumns(seed('zip,n\n00501,1\n', { zipcode: 'text' })), {
+    instanceOf: TaskError,
+    code: 'SEED_CONFIG',
+    message: 'sql/project.yml: seeds.column_types.orders.zipcode names a column that seeds/orders.csv does not have (columns: zip, n).',
+  });
+});
+
+test('a UTF-8 BOM and trailing blank lines are not part of the data', (t) => {
+  t.deepEqual(seedColumns(seed('\uFEFFid,name\n1,a\n\n\n')), [
+    { name: 'id', type: 'integer' },
+    { name: 'name', type: 'text' },
+  ]);
+});
+
+test('a row with the wrong number of fields is SEED_MALFORMED at its line', (t) => {
+  const err = t.throws(() => seedColumns(seed('id,name\n1,a\n2,b,extra\n')), { instanceOf: TaskError });
+  t.is(err?.code, 'SEED_MALFORMED');
+  t.regex(err?.message ?? '', /^seeds\/orders\.csv:3: malformed CSV row: /);
+});
+
+test('header problems: empty file, duplicate names, blank names, names over 63 bytes', (t) => {
+  t.throws(() => seedColumns(seed('')), { code: 'SEED_EMPTY', message: 'seeds/orders.csv: the file has no header row.' });
+  t.throws(() => seedColumns(seed('id,name,id\n1,a,2\n')), { code: 'SEED_HEADER', message: 'seeds/orders.csv:1: column names must be present and unique (problem: id).' });
+  t.throws(() => seedColumns(seed('id, \n1,2\n')), { code: 'SEED_HEADER', message: /\(problem: an empty name\)\.$/ });
+  const long = 'é'.repeat(32); // 64 bytes, 32 characters
+  t.throws(() => seedColumns(seed(`id,${long}\n1,2\n`)), { code: 'SEED_HEADER', message: `seeds/orders.csv:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: "${long}".` });
+});
+
+test('readSeedText returns valid UTF-8 as text and names the first line with an invalid byte', (t) => {
+  const ws = tempWorkspace();
+  t.teardown(() => ws.cleanup());
+  const good = ws.write('seeds/ok.csv', 'id,city\n1,Zürich\n');
+  t.is(readSeedText(good, 'seeds/ok.csv'), 'id,city\n1,Zürich\n');
+  const latin1 = ws.write('seeds/bad.csv', Buffer.concat([Buffer.from('id,city\n1,Zurich\n2,Z'), Buffer.from([0xfc]), Buffer.from('rich\n3,Bern\n')]));
+  const err = t.throws(() => readSeedText(latin1, 'seeds/bad.csv'), { instanceOf: TaskError });
+  t.is(err?.code, 'SEED_ENCODING');
+  t.is(err?.message, 'seeds/bad.csv:3: the file is not valid UTF-8 (a byte sequence on this line is not a character).');
+});
