@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TaskError } from '@mt/cli';
-import { assertTenantName, IDENTIFIER_PATTERN, isValidIdentifier } from './names.ts';
+import { assertTenantName, isValidIdentifier } from './names.ts';
+import { tenantSchema, type TenantFile } from './schemas.ts';
+import { schemaProblems } from './validate.ts';
 
 /** One tenant = one folder `tenants/<name>/` with a tenant.json (also one Nx project). */
 export interface Tenant {
@@ -19,8 +21,6 @@ export interface Tenant {
   s3Location(table?: string): string;
 }
 
-const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
 export const tenantsDir = (root: string) => join(root, 'tenants');
 
@@ -111,46 +111,36 @@ function readJson(file: string): any {
 }
 
 function validateTenant(raw: unknown, where: { name: string; dir: string; file: string }, claims: DatabaseClaims): Tenant {
-  const problems: string[] = [];
+  const problems = schemaProblems(tenantSchema, raw);
   const obj = (raw ?? {}) as Record<string, any>;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) problems.push('the file must hold a JSON object');
   const check = (ok: boolean, msg: string) => {
     if (!ok) problems.push(msg);
     return ok;
   };
-
-  check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
-  check(isValidIdentifier(obj.database), `"database" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.database)}`);
+  // What the schema cannot know: the folder, the server's databases and the other tenants.
+  if (typeof obj.name === 'string') check(obj.name === where.name, `"name" must be "${where.name}" (the folder name), found ${JSON.stringify(obj.name)}`);
   if (isValidIdentifier(obj.database)) {
     const why = claims.reserved.get(obj.database);
     check(!why, `"database" "${obj.database}" is ${why}, not a tenant's: give the tenant a database of its own, e.g. "${where.name}_db"`);
     const sharing = claims.declared.filter((t) => t.name !== where.name && t.database === obj.database).map((t) => t.name);
     check(!sharing.length, `"database" "${obj.database}" is also the database of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs a database of its own, or their data would mix`);
   }
-  check(isValidIdentifier(obj.aurora?.schema), `"aurora.schema" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(obj.aurora?.schema)}`);
-  check(typeof obj.dataLake?.bucket === 'string' && S3_BUCKET.test(obj.dataLake.bucket),
-    `"dataLake.bucket" must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), found ${JSON.stringify(obj.dataLake?.bucket)}`);
-  check(typeof obj.dataLake?.prefix === 'string' && S3_PREFIX.test(obj.dataLake.prefix),
-    `"dataLake.prefix" must be a key prefix without leading or trailing "/", found ${JSON.stringify(obj.dataLake?.prefix)}`);
-  check(obj.displayName === undefined || typeof obj.displayName === 'string', '"displayName" must be a string');
   const roles = checkRoles(obj.roles, where.name, claims, check);
-  check(obj.vars === undefined || (typeof obj.vars === 'object' && !Array.isArray(obj.vars)), '"vars" must be an object');
-  const known = new Set(['$schema', 'name', 'displayName', 'database', 'aurora', 'dataLake', 'roles', 'vars']);
-  for (const key of Object.keys(obj)) check(known.has(key), `unknown key "${key}" (known: ${[...known].slice(1).join(', ')})`);
 
   if (problems.length) {
     throw new TaskError('INVALID_TENANT_CONFIG', `${where.file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, {
       hint: 'Compare with tenants/tenant_a/tenant.json.',
     });
   }
-  const { bucket, prefix } = obj.dataLake;
+  const file = raw as TenantFile;
+  const { bucket, prefix } = file.dataLake;
   return {
     name: where.name,
-    displayName: obj.displayName ?? where.name,
-    database: obj.database,
-    aurora: { schema: obj.aurora.schema },
+    displayName: file.displayName ?? where.name,
+    database: file.database,
+    aurora: { schema: file.aurora.schema },
     dataLake: { bucket, prefix },
-    vars: obj.vars ?? {},
+    vars: file.vars ?? {},
     roles,
     dir: where.dir,
     s3Location: (table?: string) => `s3://${bucket}/${prefix}/${table ? `${table}/` : ''}`,
@@ -158,24 +148,24 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
 }
 
 /**
- * The roles must be valid names that no other tenant uses (a shared role would reach both databases),
- * nor the server's own (postgres, pg_*, public).
+ * The roles (tenant.json's, else the defaults) may not be another tenant's (a shared role would
+ * reach both databases) nor the server's own (postgres, pg_*, public); the schema checked their form.
  */
-function checkRoles(configured: any, tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
-  const shapeOk = configured === undefined || (typeof configured === 'object' && configured !== null && !Array.isArray(configured) && Object.keys(configured).every((k) => k === 'owner' || k === 'reader'));
-  check(shapeOk, '"roles" must be an object with "owner" and/or "reader" (role names)');
-  const roles = rolesOf(tenant, shapeOk ? configured : undefined);
-  for (const [kind, role] of Object.entries(roles)) {
-    const invalid = configured?.[kind] === undefined
-      ? `the default ${kind} role ${JSON.stringify(role)} is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`
-      : `"roles.${kind}" must match ${IDENTIFIER_PATTERN.source}, found ${JSON.stringify(role)}`;
-    if (!check(isValidIdentifier(role), invalid)) continue;
-    check(!/^pg_/.test(role as string) && role !== 'postgres' && role !== 'public', `"roles.${kind}" "${role}" is a name the server keeps for itself: pick another`);
+function checkRoles(configured: TenantFile['roles'], tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
+  const roles = rolesOf(tenant, configured) as { owner: string; reader: string };
+  for (const kind of ['owner', 'reader'] as const) {
+    const role = roles[kind];
+    if (!isValidIdentifier(role)) {
+      // A configured name of the wrong form is the schema's problem; a default can only be too long.
+      if (configured?.[kind] === undefined) check(false, `the default ${kind} role "${role}" is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`);
+      continue;
+    }
+    check(!/^pg_/.test(role) && role !== 'postgres' && role !== 'public', `"roles.${kind}" "${role}" is a name the server keeps for itself: pick another`);
     const sharing = claims.declared.filter((t) => t.name !== tenant && t.roles.includes(role)).map((t) => t.name);
     check(!sharing.length, `role "${role}" is also a role of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs roles of its own, or each could reach the other's database`);
   }
   check(roles.owner !== roles.reader, '"roles.owner" and "roles.reader" must differ: the reader may only read');
-  return roles as { owner: string; reader: string };
+  return roles;
 }
 
 export function loadAllTenants(root: string): Tenant[] {
