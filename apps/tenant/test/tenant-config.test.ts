@@ -80,7 +80,7 @@ test('tenant.json: a mistyped key gets the closest known one; a value of the wro
       err!.message,
       'tenants/tenant_x/tenant.json has 5 problem(s):\n' +
         '  - "displayName" must be a string, found 7\n' +
-        '  - "database" must match ^[a-z][a-z0-9_]{0,62}$, found nothing\n' +
+        '  - "database" is missing\n' +
         '  - unknown key "aurora.shema" (did you mean "schema"?) (known: schema)\n' +
         '  - "vars" must be an object, found [1]\n' +
         '  - unknown key "databse" (did you mean "database"?) (known: name, displayName, database, aurora, dataLake, roles, vars)',

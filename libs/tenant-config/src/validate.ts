@@ -1,41 +1,42 @@
-import * as z from 'zod';
+import * as v from 'valibot';
+import { shown } from './schemas.ts';
 import { closestNames } from './suggest.ts';
 
-const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
-const KINDS: Record<string, string> = { object: 'an object', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', record: 'an object' };
+const KINDS: Record<string, string> = { Object: 'an object', Array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
 
-/** Our wording where a schema gives none: what was expected, and what was found. */
-const wording: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' ? `must be ${KINDS[issue.expected] ?? issue.expected}, found ${shown(issue.input)}` : undefined;
+/** Our wording where a schema gives none: what was expected, and what was found (or that a key is missing). */
+const wording = (issue: v.BaseIssue<unknown>) =>
+  issue.input === undefined && issue.expected?.startsWith('"') ? 'is missing' : `must be ${KINDS[issue.expected ?? ''] ?? issue.expected}, found ${shown(issue.input)}`;
 
 /**
  * Every problem of a configuration file, one line each, named by its path (`"aurora.schema" must …,
  * found …`); an unknown key lists the known ones and suggests the closest.
  */
-export function schemaProblems(schema: z.ZodType, raw: unknown): string[] {
-  const result = schema.safeParse(raw, { reportInput: true, error: wording });
+export function schemaProblems(schema: v.GenericSchema, raw: unknown): string[] {
+  const result = v.safeParse(schema, raw, { message: wording });
   if (result.success) return [];
-  return result.error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const known = keysAt(schema, issue.path);
-      return issue.keys.map((key) => {
-        const close = closestNames(key, known);
-        return `unknown key "${[...issue.path, key].join('.')}"${close.length ? ` (did you mean "${close[0]}"?)` : ''} (known: ${known.join(', ')})`;
-      });
+  return result.issues.map((issue) => {
+    const path = (issue.path ?? []).map((item) => String(item.key));
+    if (issue.type === 'strict_object' && issue.expected === 'never') {
+      const key = path.pop()!;
+      const known = keysAt(schema, path);
+      const close = closestNames(key, known);
+      return `unknown key "${[...path, key].join('.')}"${close.length ? ` (did you mean "${close[0]}"?)` : ''} (known: ${known.join(', ')})`;
     }
-    return [issue.path.length ? `"${issue.path.join('.')}" ${issue.message}` : `the file ${issue.message.replace(/^must be/, 'must hold')}`];
+    return path.length ? `"${path.join('.')}" ${issue.message}` : `the file ${issue.message.replace(/^must be/, 'must hold')}`;
   });
 }
 
+type Node = v.GenericSchema & { wrapped?: Node; entries?: Record<string, Node>; value?: Node; pipe?: Node[] };
+
 /** The keys an object of the schema may have at `path` ($schema, the editor's hint, left out). */
-function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
-  let at: z.ZodType | undefined = schema;
-  for (const key of [...path, undefined]) {
-    while (at instanceof z.ZodOptional || at instanceof z.ZodDefault) at = at.unwrap() as z.ZodType;
-    if (key === undefined) break;
-    if (at instanceof z.ZodObject) at = at.shape[key as string];
-    else if (at instanceof z.ZodRecord) at = at.valueType as z.ZodType;
-    else return [];
+function keysAt(schema: v.GenericSchema, path: string[]): string[] {
+  let at: Node | undefined = schema as Node;
+  const unwrap = (n: Node | undefined): Node | undefined => (n?.wrapped ? unwrap(n.wrapped) : n?.pipe ? unwrap(n.pipe[0] === n ? undefined : n.pipe[0]) : n);
+  for (const key of path) {
+    at = unwrap(at);
+    at = at?.entries ? at.entries[key] : at?.value;
   }
-  return at instanceof z.ZodObject ? Object.keys(at.shape).filter((k) => k !== '$schema') : [];
+  at = unwrap(at);
+  return Object.keys(at?.entries ?? {}).filter((k) => k !== '$schema');
 }
