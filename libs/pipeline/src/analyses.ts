@@ -71,8 +71,10 @@ export async function runAnalysis(options: { root: string; tenant: Tenant; db: D
           file,
           onResult: ({ result, before }) => {
             const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
-            let slug = slugify(title);
-            while (sections.some((s) => s.slug === slug)) slug += '-2';
+            // The third "x" is x-3, not x-2-2: numbered from the title's own slug.
+            const base = slugify(title);
+            let slug = base;
+            for (let i = 2; sections.some((s) => s.slug === slug); i++) slug = `${base}-${i}`;
             sections.push({ title, slug, fields: result.fields, rows: result.rows });
           },
         }),

@@ -65,17 +65,35 @@ function jsonValue(value: string | null, typeId: number): unknown {
   return value;
 }
 
+/**
+ * Column names as JSON keys: a query may return two columns of one name (`select a.n, b.n`), and as keys
+ * of one row object the second would overwrite the first. Later ones become `n_2`, `n_3` (past any
+ * name the query itself returns); unique names stay as they are.
+ */
+function distinctNames(names: string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let key = name;
+    for (let i = 2; used.has(key) || (key !== name && names.includes(key)); i++) key = `${name}_${i}`;
+    used.add(key);
+    return key;
+  });
+}
+
 export function toJson(result: AnalysisResult): object {
   return {
     analysis: result.analysis,
     tenant: result.tenant,
     database: result.database,
-    sections: result.sections.map((s) => ({
-      title: s.title,
-      slug: s.slug,
-      columns: s.fields.map((f) => f.name),
-      rows: s.rows.map((row) => Object.fromEntries(row.map((v, i) => [s.fields[i].name, jsonValue(v, s.fields[i].dataTypeID)]))),
-    })),
+    sections: result.sections.map((s) => {
+      const columns = distinctNames(s.fields.map((f) => f.name));
+      return {
+        title: s.title,
+        slug: s.slug,
+        columns,
+        rows: s.rows.map((row) => Object.fromEntries(row.map((v, i) => [columns[i], jsonValue(v, s.fields[i].dataTypeID)]))),
+      };
+    }),
   };
 }
 

@@ -4,9 +4,9 @@ import { basename, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TaskError } from '@mt/cli';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
-import { relationName, render } from './render.ts';
+import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
-import { genericTestSql, genericTestsFromYaml } from './yaml-tests.ts';
+import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
 const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
@@ -75,8 +75,14 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   const nodes = new Map<string, PipelineNode>();
   const byName = new Map<string, PipelineNode>();
   const add = (node: PipelineNode) => {
-    const clash = byName.get(node.name);
-    if (clash && node.kind !== 'test') {
+    // Tests have names of their own (test.<name>): a second one would replace the first, silently.
+    const clash = node.kind === 'test' ? nodes.get(node.id) : byName.get(node.name);
+    if (clash && node.kind === 'test') {
+      throw new TaskError('DUPLICATE_NODE', `Two tests are named "${node.name}": ${clash.file} and ${node.file}.`, {
+        hint: 'Test names are unique in the project, whatever folder of sql/tests they are in: rename one of the files.',
+      });
+    }
+    if (clash) {
       throw new TaskError('DUPLICATE_NODE', `Two nodes are named "${node.name}": ${clash.file} and ${node.file}.`, {
         hint: 'Names are shared by seeds, models and snapshots (they become relation names): rename one of them.',
       });
@@ -118,7 +124,9 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       Object.assign(model.config, entry.config ?? {});
     }
     for (const src of doc.sources ?? []) sources.set(src.name, src);
-    for (const test of genericTestsFromYaml(doc, file)) add(test);
+    // Generic test names are made up, so they are numbered past every test already named (singular
+    // tests, other YAML files) rather than refused, as dbt makes them unique.
+    for (const test of genericTestsFromYaml(doc, file, (name) => nodes.has(`test.${name}`))) add(test);
   }
 
   const project: Project = { root, tenant, settings, env, nodes, byName, sources };
@@ -129,6 +137,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     Object.assign(node.config, rendered.config);
     node.dependsOn = rendered.refs;
     if (node.kind === 'model') validateModelConfig(node);
+    if (node.kind === 'test') validateTestConfig(node);
   }
   for (const node of nodes.values()) {
     if (node.generic) {
@@ -185,8 +194,20 @@ function validateModelConfig(node: PipelineNode) {
   node.config.materialized = m;
 }
 
+/** A singular test's config(severity=…): warn or error in any case, as dbt; anything else would count as error. */
+function validateTestConfig(node: PipelineNode) {
+  const severity = parseSeverity(node.config.severity);
+  if (!severity) {
+    throw new TaskError('INVALID_CONFIG', `${node.file}: severity=${JSON.stringify(node.config.severity)} is not supported; use warn or error.`, {
+      hint: "config(severity='warn') reports failing rows without failing the run; error (the default) fails it.",
+    });
+  }
+  node.config.severity = severity;
+}
+
 function unknownRef(node: PipelineNode, name: string, known: string[]): TaskError {
-  const line = (node.template ?? '').split('\n').findIndex((l) => l.includes(name)) + 1;
+  // The line of the call itself: the name alone also matches longer names and other text.
+  const line = callLine(node.template ?? '', 'ref', name, { packaged: true });
   const distance = (k: string) => editDistance(name, k);
   const best = Math.min(...known.map(distance));
   const close = best <= Math.max(2, name.length / 3) ? known.filter((k) => distance(k) === best) : [];

@@ -26,12 +26,36 @@ export const relationName = (schema: string, name: string) => `${quoteIdent(sche
 let sharedEnv: nunjucks.Environment | undefined;
 function environment(): nunjucks.Environment {
   if (!sharedEnv) {
-    sharedEnv = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    // dev: nunjucks then throws its own error (with lineno, colno and the wrapped cause) instead of a
+    // copy holding only the message text, which lacks the position of errors on line 1.
+    sharedEnv = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false, dev: true });
     // `{{ value | literal }}`: a safely quoted SQL string literal (tenant names, S3 paths, vars).
     sharedEnv.addFilter('literal', (v: unknown) => (v === null || v === undefined ? 'null' : quoteLiteral(String(v))));
     sharedEnv.addFilter('ident', (v: unknown) => quoteIdent(String(v)));
   }
   return sharedEnv;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** 1-based line and column of an offset in a text. */
+function position(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * The line of the first `fn('name'` call written in a template (`fn('package', 'name'` too with
+ * `packaged`; only calls without further arguments with `bare`), for errors raised by the call itself:
+ * nunjucks does not tell a global where it was called from. Jinja comments are skipped; undefined
+ * when the name is computed (`ref(var('x'))`) and so not in the text.
+ */
+export function callLine(template: string, fn: string, name: string, options: { packaged?: boolean; bare?: boolean } = {}): number | undefined {
+  const quoted = `(['"])${escapeRegExp(name)}\\2`;
+  const pattern = new RegExp(`\\b${fn}\\s*\\(\\s*${options.packaged ? `(?:(['"])[^'"]*\\1\\s*,\\s*)?` : '()'}${quoted}${options.bare ? '\\s*\\)' : ''}`);
+  const text = template.replace(/\{#[\s\S]*?#\}/g, (comment) => comment.replace(/[^\n]/g, ' '));
+  const m = pattern.exec(text);
+  return m ? position(text, m.index).line : undefined;
 }
 
 /** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
@@ -56,8 +80,11 @@ export function render(template: string, ctx: RenderContext): string {
       throw e;
     }
   };
-  const missing = (what: string, name: string, hint: string) =>
-    new TaskError('TEMPLATE_ERROR', `${ctx.file}: ${what} "${name}" is not defined.`, { hint });
+  const missing = (what: string, fn: string, name: string, hint: string) => {
+    // The failing call is one without a default: `var('x')`, not `var('x', 0)` elsewhere in the file.
+    const line = callLine(template, fn, name, { bare: true });
+    return new TaskError('TEMPLATE_ERROR', `${ctx.file}${line ? `:${line}` : ''}: ${what} "${name}" is not defined.`, { hint });
+  };
   const t = ctx.tenant;
   const globals = {
     ref: guard((...args: unknown[]) => ctx.ref(String(splitKeywords(args).positional.at(-1)))),
@@ -70,7 +97,7 @@ export function render(template: string, ctx: RenderContext): string {
       const name = String(positional[0]);
       if (name in ctx.vars) return ctx.vars[name];
       if (positional.length > 1) return positional[1];
-      throw missing('var', name, 'Define it under "vars" in sql/project.yml or in the tenant.json "vars", or pass a default: var(\'name\', default).');
+      throw missing('var', 'var', name, 'Define it under "vars" in sql/project.yml or in the tenant.json "vars", or pass a default: var(\'name\', default).');
     }),
     env_var: guard((...args: unknown[]) => {
       const { positional } = splitKeywords(args);
@@ -78,7 +105,7 @@ export function render(template: string, ctx: RenderContext): string {
       const value = ctx.env[name];
       if (value !== undefined) return value;
       if (positional.length > 1) return positional[1];
-      throw missing('environment variable', name, `Set ${name} in the environment or .env, or pass a default: env_var('${name}', 'default').`);
+      throw missing('environment variable', 'env_var', name, `Set ${name} in the environment or .env, or pass a default: env_var('${name}', 'default').`);
     }),
     config: (...args: unknown[]) => {
       Object.assign(ctx.config, splitKeywords(args).keywords);
@@ -104,23 +131,78 @@ export function render(template: string, ctx: RenderContext): string {
 }
 
 /**
- * Renders any SQL template with our Jinja environment (`| literal`, `| ident` filters); syntax
- * errors name the file, line and column.
+ * Renders any SQL template with our Jinja environment (`| literal`, `| ident` filters); errors name
+ * the file, line and column when they can be known.
  */
 export function renderTemplate(template: string, file: string, globals: object): string {
+  // Compiled first, on its own: parse errors and render errors count their positions differently.
+  let compiled: nunjucks.Template;
   try {
-    return new nunjucks.Template(template, environment(), file, true).render(globals);
+    compiled = new nunjucks.Template(template, environment(), file, true);
   } catch (e) {
-    throw templateError(file, e as Error);
+    throw templateError(file, template, e as NunjucksError, 'parse', globals);
+  }
+  try {
+    return compiled.render(globals);
+  } catch (e) {
+    throw templateError(file, template, e as NunjucksError, 'render', globals);
   }
 }
 
-function templateError(file: string, e: Error): TaskError {
-  // nunjucks messages look like "(file) [Line 3, Column 12]\n  unexpected token: }"
-  const m = /\[Line (\d+), Column (\d+)\]\s*([\s\S]*)$/.exec(e.message);
-  const where = m ? `${file}:${m[1]}:${m[2]}` : file;
-  const detail = (m ? m[3] : e.message).replace(/^\s*Error:\s*/, '').trim();
-  return new TaskError('TEMPLATE_ERROR', `${where}: Jinja error: ${detail}`, {
-    hint: 'Check the {{ }} / {% %} syntax near that position.',
-  });
+/** What nunjucks throws in dev mode: its TemplateError, with the error it wrapped as `cause`. */
+type NunjucksError = Error & { lineno?: number; colno?: number; cause?: unknown };
+
+/** Errors of JavaScript itself (a parser crash at the end of the text, a method called on null): their text means nothing to a model author. */
+const INTERNAL = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
+
+/** The last `{{`, `{%` or `{#` of a template when nothing after it closes it. */
+function unclosedTag(template: string): { open: string; close: string; line: number; col: number } | undefined {
+  const at = Math.max(template.lastIndexOf('{{'), template.lastIndexOf('{%'), template.lastIndexOf('{#'));
+  if (at < 0) return undefined;
+  const open = template.slice(at, at + 2);
+  const close = open === '{{' ? '}}' : open === '{%' ? '%}' : '#}';
+  return template.includes(close, at + 2) ? undefined : { open, close, ...position(template, at) };
+}
+
+function templateError(file: string, template: string, e: NunjucksError, phase: 'parse' | 'render', globals: object): TaskError {
+  // The innermost error is what went wrong; the TemplateErrors around it only add "(file) [Line …]".
+  let root: Error = e;
+  while (root.cause instanceof Error) root = root.cause;
+  const text = root.message.replace(/^\([^\n]*\)(?: \[Line \d+(?:, Column \d+)?\])?\n\s*/, '').replace(/^parse\w*: /, '').trim();
+  let where: { line: number; col?: number } | undefined;
+  let detail = text;
+  let hint: string | undefined;
+  const call = /^Unable to call `(.+)`, which is (undefined or falsey|not a function)$/.exec(text);
+  const filter = /^filter not found: (\w+)$/.exec(text);
+  if (phase === 'parse') {
+    // The parser counts from 1; at the end of the text it gives no position, or crashes on the missing token.
+    if (e.lineno) where = { line: e.lineno, col: e.colno };
+    const open = where ? undefined : unclosedTag(template);
+    if (open) {
+      where = open;
+      detail = `"${open.open}" is never closed: the template ends before its "${open.close}".`;
+      hint = `Close it with ${open.close} (and any parenthesis or quote opened inside it).`;
+    } else if (INTERNAL.has(root.name)) {
+      // The parser only crashes when it runs out of tokens.
+      detail = 'unexpected end of the template.';
+    }
+  } else if (call) {
+    // Raised by the call itself, right after nunjucks noted the call's position (counted from 0 at run time).
+    where = { line: (e.lineno ?? 0) + 1, col: (e.colno ?? 0) + 1 };
+    const name = call[1].replace(/\["([^"]*)"\]/g, '.$1');
+    detail = call[2] === 'not a function' ? `${name} is not a function.` : `${name}() is an undefined function or value.`;
+    hint = `Check the name: a template here can use ${Object.keys(globals).join(', ')}.`;
+  } else if (filter) {
+    // Filters do not update nunjucks' position: find the filter in the text.
+    const m = new RegExp(`\\|\\s*${filter[1]}\\b`).exec(template);
+    if (m) where = position(template, m.index);
+    detail = `unknown filter "${filter[1]}".`;
+    hint = 'Use | literal (an SQL string) or | ident (an SQL identifier), or one of the nunjucks built-in filters.';
+  } else if (INTERNAL.has(root.name)) {
+    detail = 'an expression could not be evaluated (a value it uses is missing or of the wrong kind).';
+    hint = 'Check the values used in {{ }} and {% %}: an undefined name is empty, and cannot be called or iterated.';
+  }
+  hint ??= where ? 'Check the {{ }} / {% %} syntax near that position.' : 'Check the {{ }} / {% %} syntax: every {{ needs its }}, every {% if %} or {% for %} its {% endif %} or {% endfor %}.';
+  const at = where ? `:${where.line}${where.col ? `:${where.col}` : ''}` : '';
+  return new TaskError('TEMPLATE_ERROR', `${file}${at}: Jinja error: ${detail}`, { hint, cause: e });
 }

@@ -10,13 +10,34 @@ import { sameColumns, swapIn } from './relations.ts';
 import type { PipelineNode } from './types.ts';
 
 const INT4 = 2147483647n;
+const INT8 = 9223372036854775807n;
+/** `00501`, `-07`: a code, not a number: typed as one it would lose its zeros (`0` and `0.5` are numbers). */
+const leadingZero = (v: string) => /^-?0\d/.test(v);
+const integer = (v: string, max: bigint) => /^-?\d{1,19}$/.test(v) && !leadingZero(v) && BigInt(v) <= max && BigInt(v) >= -max - 1n;
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** `2024-02-30` looks like a date but is none: typed date, the whole seed would fail to load. */
+function calendarDate(year: number, month: number, day: number): boolean {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : DAYS[month - 1]);
+}
+function isDate(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  return !!m && calendarDate(+m[1], +m[2], +m[3]);
+}
+function isTimestamp(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/.exec(v);
+  return !!m && calendarDate(+m[1], +m[2], +m[3]) && +m[4] <= 23 && +m[5] <= 59 && +(m[6] ?? 0) <= 59;
+}
+
 const detectors: Array<[string, (v: string) => boolean]> = [
-  ['integer', (v) => /^-?\d{1,10}$/.test(v) && BigInt(v) <= INT4 && BigInt(v) >= -INT4 - 1n],
-  ['bigint', (v) => /^-?\d{1,19}$/.test(v)],
-  ['numeric', (v) => /^-?(\d+\.?\d*|\.\d+)$/.test(v)],
+  ['integer', (v) => integer(v, INT4)],
+  ['bigint', (v) => integer(v, INT8)],
+  ['numeric', (v) => /^-?(\d+\.?\d*|\.\d+)$/.test(v) && !leadingZero(v)],
   ['boolean', (v) => /^(true|false)$/i.test(v)],
-  ['date', (v) => /^\d{4}-\d{2}-\d{2}$/.test(v)],
-  ['timestamp', (v) => /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)],
+  ['date', isDate],
+  // A date is midnight: a column of dates and timestamps is timestamp (date comes first for dates only).
+  ['timestamp', (v) => isDate(v) || isTimestamp(v)],
 ];
 
 /** The narrowest type every non-empty value of a column fits (text when nothing else does). */

@@ -4,12 +4,30 @@ import type { GenericTest, PipelineNode, Severity } from './types.ts';
 
 const TEST_TYPES = new Set(['not_null', 'unique', 'accepted_values', 'relationships']);
 
+/** `warn` or `error` in any case, as dbt accepts them; undefined for anything else (a number, `fatal`). */
+export function parseSeverity(value: unknown): Severity | undefined {
+  const severity = typeof value === 'string' ? value.toLowerCase() : undefined;
+  return severity === 'warn' || severity === 'error' ? severity : undefined;
+}
+
+/**
+ * A value of accepted_values with quote: false as SQL: booleans and numbers as written, a string only
+ * when it is one bare token (a number, or a word like true or current_date). Anything else could end
+ * the list and add SQL of its own: undefined.
+ */
+export function bareSqlValue(value: unknown): string | undefined {
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value === 'string' && /^(-?(\d+\.?\d*|\.\d+)|[A-Za-z_][A-Za-z0-9_]*)$/.test(value)) return value;
+  return undefined;
+}
+
 /**
  * `columns: [{ name, tests: [...] }]` under each model (dbt's `data_tests:` spelling too) becomes one
  * test node per entry. Entries are a bare name (`unique`) or `{ accepted_values: { values, severity } }`
  * (dbt ≥ 1.10 `arguments:` / `config:` nesting is accepted as well).
  */
-export function genericTestsFromYaml(doc: any, file: string): PipelineNode[] {
+export function genericTestsFromYaml(doc: any, file: string, taken: (name: string) => boolean = () => false): PipelineNode[] {
   const nodes: PipelineNode[] = [];
   for (const model of doc.models ?? []) {
     for (const column of model.columns ?? []) {
@@ -21,27 +39,57 @@ export function genericTestsFromYaml(doc: any, file: string): PipelineNode[] {
           });
         }
         const args = { ...(rawArgs as any), ...((rawArgs as any)?.arguments ?? {}) };
-        const severity: Severity = (args.config?.severity ?? args.severity ?? 'error').toLowerCase();
+        const rawSeverity = args.config?.severity ?? args.severity ?? 'error';
+        const severity = parseSeverity(rawSeverity);
+        if (!severity) {
+          throw new TaskError('INVALID_TEST', `${file}: ${type} on ${model.name}.${column.name} has severity ${JSON.stringify(rawSeverity)}; it must be warn or error.`, {
+            hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
+          });
+        }
         const generic: GenericTest = { type: type as GenericTest['type'], model: model.name, column: column.name };
         if (type === 'accepted_values') {
           if (!Array.isArray(args.values)) throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} needs a "values" list.`);
+          if (!args.values.length) {
+            // `not in ()` is an SQL syntax error, found only when the test runs.
+            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} has an empty "values" list, so no value would be accepted.`, {
+              hint: 'List the accepted values, or remove the test.',
+            });
+          }
           generic.values = args.values;
           generic.quote = args.quote ?? true;
+          const unsafe = generic.quote ? [] : args.values.filter((v: unknown) => bareSqlValue(v) === undefined);
+          if (unsafe.length) {
+            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} has quote: false, but ${unsafe.map((v: unknown) => JSON.stringify(v)).join(', ')} ${unsafe.length === 1 ? 'is' : 'are'} not a number, true/false or a single bare word, so ${unsafe.length === 1 ? 'it' : 'they'} cannot be written into the SQL unquoted.`, {
+              hint: 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.',
+            });
+          }
         }
         if (type === 'relationships') {
           const to = /ref\(\s*['"]([^'"]+)['"]\s*\)/.exec(String(args.to ?? ''))?.[1];
           if (!to || !args.field) throw new TaskError('INVALID_TEST', `${file}: relationships on ${model.name}.${column.name} needs "to: ref('model')" and "field".`);
           Object.assign(generic, { to, field: args.field });
         }
-        // dbt-style names; a second test of the same kind on the same column gets a suffix
+        // dbt-style names; a second test of the same kind on the same column (here or in a name `taken`
+        // elsewhere in the project) gets a suffix
         const base = `${type}_${model.name}_${column.name}`;
         let name = base;
-        for (let i = 2; nodes.some((n) => n.name === name); i++) name = `${base}_${i}`;
+        for (let i = 2; nodes.some((n) => n.name === name) || taken(name); i++) name = `${base}_${i}`;
         nodes.push({ id: `test.${name}`, kind: 'test', name, file, generic, config: { severity }, dependsOn: [], checksum: '' });
       }
     }
   }
   return nodes;
+}
+
+/** Checked when the YAML is read already; checked again here, where it matters, for any other caller. */
+function bareValue(g: GenericTest, value: unknown): string {
+  const sql = bareSqlValue(value);
+  if (sql === undefined) {
+    throw new TaskError('INVALID_TEST', `accepted_values on ${g.model}.${g.column}: ${JSON.stringify(value)} cannot be written into the SQL unquoted (quote: false).`, {
+      hint: 'Remove quote: false to compare as text, or write the value as a number or boolean.',
+    });
+  }
+  return sql;
 }
 
 /** The query of a generic test: it returns the failing rows (none = pass), as in dbt. */
@@ -54,7 +102,7 @@ export function genericTestSql(g: GenericTest, relation: (name: string) => strin
     case 'unique':
       return `select ${col} as unique_field, count(*) as n_records from ${rel} where ${col} is not null group by ${col} having count(*) > 1`;
     case 'accepted_values': {
-      const list = g.values!.map((v) => (g.quote ? quoteLiteral(String(v)) : String(Number(v)))).join(', ');
+      const list = g.values!.map((v) => (g.quote ? quoteLiteral(String(v)) : bareValue(g, v))).join(', ');
       return `select ${col} as value_field, count(*) as n_records from ${rel} group by ${col} having ${col} not in (${list})`;
     }
     case 'relationships': {

@@ -74,3 +74,9 @@ test('runAnalysis: queries run in a read-only transaction as the reader; section
   ]);
   t.deepEqual([result.analysis, result.tenant, result.database, result.sections[0].rows], ['revenue', 'tenant_a', 'tenant_a_db', [['1']]]);
 });
+
+test('a third section with the same title is numbered from the title (x-3), not from the previous slug (x-2-2)', async (t) => {
+  const root = workspace(t, { 'sql/analyses/kpis.sql': '-- section: X\nselect 1;\n-- section: X\nselect 2;\n-- section: X\nselect 3;\n-- section: X 2\nselect 4;\n' });
+  const result = await runAnalysis({ root, tenant: fakeTenant(root), db: fakeDb().db, name: 'kpis', env: {} });
+  t.deepEqual(result.sections.map((s) => s.slug), ['x', 'x-2', 'x-3', 'x-2-2']);
+});

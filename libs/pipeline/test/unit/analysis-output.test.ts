@@ -112,6 +112,15 @@ test('toJson keeps numbers as numbers only when exact, booleans as booleans, and
   });
 });
 
+test('toJson: columns of one name get distinct keys (n, n_2), the same in columns and rows, so no value is lost', (t) => {
+  const json = toJson(result(section('S', 's', [['n', INT4], ['n', INT4], ['label', TEXT]], [['1', '2', 'a']]))) as any;
+  t.deepEqual(json.sections[0].columns, ['n', 'n_2', 'label']);
+  t.deepEqual(json.sections[0].rows, [{ n: 1, n_2: 2, label: 'a' }]);
+  const taken = toJson(result(section('S', 's', [['n', INT4], ['n', INT4], ['n_2', INT4], ['n', INT4]], [['1', '2', '3', '4']]))) as any;
+  t.deepEqual(taken.sections[0].columns, ['n', 'n_3', 'n_2', 'n_4'], 'a name the query returns itself is never reused');
+  t.deepEqual(taken.sections[0].rows, [{ n: 1, n_3: 2, n_2: 3, n_4: 4 }]);
+});
+
 test('writeAnalysisFiles writes <name>.json, .md and .csv; CSV tells NULL from empty text and quotes as RFC 4180', (t) => {
   const ws = tempWorkspace();
   t.teardown(() => ws.cleanup());

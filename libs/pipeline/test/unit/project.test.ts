@@ -163,6 +163,46 @@ test('ref() to a missing name is UNKNOWN_REF at its line, with the closest names
   t.is(far?.hint, 'Check the name against the files in sql/models, sql/snapshots and seeds.');
 });
 
+test('ref() to a missing name reports the line of that ref() call, not the first line where the name appears', (t) => {
+  const err = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select * from {{ ref('orders') }}\n-- {# ref('order') #} in a comment does not count\njoin {{ ref('shop', 'order') }} using (id)\n" }, TINY), {
+    instanceOf: TaskError,
+  });
+  t.is(err?.message, `sql/models/dim_customers.sql:3: ref('order') points to nothing: there is no model, seed or snapshot named "order".`);
+  const multiline = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select 'order' as kind\nfrom {{\n  ref(\n    'order'\n  )\n}}\n" }, TINY), { instanceOf: TaskError });
+  t.regex(multiline?.message ?? '', /^sql\/models\/dim_customers\.sql:3: ref\('order'\)/, 'the line where the call starts');
+  const computed = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "{% set name = 'order' %}\nselect * from {{ ref(name) }}\n" }, TINY), { instanceOf: TaskError });
+  t.regex(computed?.message ?? '', /^sql\/models\/dim_customers\.sql: ref\('order'\)/, 'no line rather than a wrong one when the name is computed');
+});
+
+test('the same generic test in two YAML files, or a generic test named like a singular test, keeps both (numbered past the taken name)', (t) => {
+  const yml = (column: string) => `models:\n  - name: stg_orders\n    columns:\n      - name: ${column}\n        tests:\n          - not_null\n`;
+  const project = load(t, { 'sql/models/a.yml': yml('id'), 'sql/models/b.yml': yml('id'), 'sql/tests/not_null_stg_orders_total.sql': "select 1 from {{ ref('stg_orders') }} where false\n", 'sql/models/c.yml': yml('total') }, TINY);
+  const tests = [...project.nodes.values()].filter((n) => n.kind === 'test').map((n) => [n.name, n.file, n.generic?.column ?? null]);
+  t.deepEqual(tests, [
+    ['not_null_stg_orders_total', 'sql/tests/not_null_stg_orders_total.sql', null],
+    ['not_null_stg_orders_id', 'sql/models/a.yml', 'id'],
+    ['not_null_stg_orders_id_2', 'sql/models/b.yml', 'id'],
+    ['not_null_stg_orders_total_2', 'sql/models/c.yml', 'total'],
+  ]);
+});
+
+test('two singular tests with one name (in different folders of sql/tests) are DUPLICATE_NODE naming both files', (t) => {
+  const err = t.throws(() => load(t, { 'sql/tests/finance/assert_positive.sql': 'select 1 where false\n', 'sql/tests/sales/assert_positive.sql': 'select 2 where false\n' }, TINY), { instanceOf: TaskError });
+  t.is(err?.code, 'DUPLICATE_NODE');
+  t.is(err?.message, 'Two tests are named "assert_positive": sql/tests/finance/assert_positive.sql and sql/tests/sales/assert_positive.sql.');
+  t.is(err?.hint, 'Test names are unique in the project, whatever folder of sql/tests they are in: rename one of the files.');
+});
+
+test("a singular test's config(severity=…) is warn or error in any case; anything else is INVALID_CONFIG", (t) => {
+  const project = load(t, { 'sql/tests/assert_warned.sql': "{{ config(severity='WARN') }}select 1 where false\n" }, TINY);
+  t.deepEqual(project.nodes.get('test.assert_warned')?.config, { severity: 'warn' });
+  t.throws(() => load(t, { 'sql/tests/assert_fatal.sql': "{{ config(severity='fatal') }}select 1 where false\n" }, TINY), {
+    instanceOf: TaskError,
+    code: 'INVALID_CONFIG',
+    message: 'sql/tests/assert_fatal.sql: severity="fatal" is not supported; use warn or error.',
+  });
+});
+
 test('two nodes with one name (a seed and a model) are DUPLICATE_NODE naming both files', (t) => {
   t.throws(() => load(t, { 'sql/models/staging/orders.sql': 'select 1\n' }, TINY), {
     code: 'DUPLICATE_NODE',

@@ -37,6 +37,37 @@ test('integer stops at the int4 range on both sides; bigint takes over beyond it
   t.is(typeOf('1', '12345678901'), 'bigint', 'one wide value widens the whole column');
 });
 
+test("bigint stops at int8's range on both sides; numeric takes over beyond it", (t) => {
+  t.is(typeOf('9223372036854775807', '-9223372036854775808'), 'bigint');
+  t.is(typeOf('9223372036854775808'), 'numeric');
+  t.is(typeOf('-9223372036854775809'), 'numeric');
+  t.is(typeOf('9999999999999999999'), 'numeric', '19 digits, above the maximum');
+  t.is(typeOf('1', '9223372036854775808'), 'numeric', 'one value beyond int8 widens the whole column');
+});
+
+test('numbers written with leading zeros are codes and stay text, so the zeros survive; 0 itself and 0.5 are numbers', (t) => {
+  t.is(typeOf('00501'), 'text');
+  t.is(typeOf('10001', '00501'), 'text', 'one zip code with a leading zero keeps the column text');
+  t.is(typeOf('-07'), 'text');
+  t.is(typeOf('00.5'), 'text');
+  t.is(typeOf('000000000000000000001'), 'text');
+  t.is(typeOf('0', '-0', '10'), 'integer');
+  t.is(typeOf('0.5', '-0.25', '0'), 'numeric');
+});
+
+test('dates must exist on the calendar (leap years included); a column of dates and timestamps is timestamp', (t) => {
+  t.is(typeOf('2024-02-29', '2000-02-29'), 'date');
+  for (const impossible of ['2024-02-30', '2023-02-29', '1900-02-29', '2024-04-31', '2024-13-01', '2024-00-10', '2024-01-00', '0000-01-01']) {
+    t.is(typeOf(impossible), 'text', impossible);
+  }
+  t.is(typeOf('2024-02-30 10:00:00'), 'text', 'the date part of a timestamp too');
+  t.is(typeOf('2024-01-31 24:00'), 'text');
+  t.is(typeOf('2024-01-31 23:60'), 'text');
+  t.is(typeOf('2024-01-31 23:59:59.999'), 'timestamp');
+  t.is(typeOf('2024-01-31', '2024-02-01 08:00:00', '2024-02-02T09:30'), 'timestamp');
+  t.is(typeOf('2024-01-31', '2024-02-30 08:00'), 'text');
+});
+
 test('numeric accepts decimals written as .5, -.5 and 5. ; exponents, +1 and NaN stay text', (t) => {
   t.is(typeOf('.5', '-.5', '5.', '10'), 'numeric');
   t.is(typeOf('1e5'), 'text');

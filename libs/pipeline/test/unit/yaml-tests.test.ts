@@ -29,9 +29,35 @@ test('accepted_values quotes values as SQL literals (quotes doubled), or writes 
   );
 });
 
-test('accepted_values with quote: false cannot inject SQL: a non-number becomes NaN, not text', (t) => {
-  const sql = genericTestSql({ type: 'accepted_values', model: 'orders', column: 'priority', values: ['1) or (true'], quote: false }, rel);
-  t.is(sql, 'select "priority" as value_field, count(*) as n_records from "analytics"."orders" group by "priority" having "priority" not in (NaN)');
+test('accepted_values with quote: false writes booleans as true/false, numbers as numbers and bare words as given', (t) => {
+  t.is(
+    genericTestSql({ type: 'accepted_values', model: 'orders', column: 'paid', values: [true, false], quote: false }, rel),
+    'select "paid" as value_field, count(*) as n_records from "analytics"."orders" group by "paid" having "paid" not in (true, false)',
+  );
+  t.is(
+    genericTestSql({ type: 'accepted_values', model: 'orders', column: 'due', values: ['current_date', -2.5, '-.5', 'TRUE'], quote: false }, rel),
+    'select "due" as value_field, count(*) as n_records from "analytics"."orders" group by "due" having "due" not in (current_date, -2.5, -.5, TRUE)',
+  );
+});
+
+test('accepted_values with quote: false refuses anything but one bare token at load time, naming file, test and value: no SQL through YAML', (t) => {
+  const err = t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [1, '1) or (true', "x'"], quote: false } }]), FILE), { instanceOf: TaskError });
+  t.is(err?.code, 'INVALID_TEST');
+  t.is(err?.message, `${FILE}: accepted_values on orders.status has quote: false, but "1) or (true", "x'" are not a number, true/false or a single bare word, so they cannot be written into the SQL unquoted.`);
+  t.is(err?.hint, 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.');
+  for (const value of ['placed shipped', '1;', null, { a: 1 }, Number.NaN, '']) {
+    t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [value], quote: false } }]), FILE), { code: 'INVALID_TEST' }, JSON.stringify(value));
+  }
+  // The same values are fine quoted, and genericTestSql refuses them unquoted for any other caller.
+  t.is(genericTestsFromYaml(doc([{ accepted_values: { values: ['1) or (true'] } }]), FILE)[0].generic?.values?.[0], '1) or (true');
+  t.throws(() => genericTestSql({ type: 'accepted_values', model: 'orders', column: 'priority', values: ['1) or (true'], quote: false }, rel), { code: 'INVALID_TEST' });
+});
+
+test('accepted_values with an empty values list is refused at load time (it would run `not in ()`)', (t) => {
+  const err = t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [] } }]), FILE), { instanceOf: TaskError });
+  t.is(err?.code, 'INVALID_TEST');
+  t.is(err?.message, `${FILE}: accepted_values on orders.status has an empty "values" list, so no value would be accepted.`);
+  t.is(err?.hint, 'List the accepted values, or remove the test.');
 });
 
 test('relationships returns child values with no parent row, NULL children excluded, both relations resolved', (t) => {
@@ -90,6 +116,27 @@ test('accepted_values: values, quote (default true) and severity, in the flat, a
 test('a second test of the same kind on the same column gets a numbered name', (t) => {
   const nodes = genericTestsFromYaml(doc([{ accepted_values: { values: ['a'] } }, { accepted_values: { values: ['b'] } }, { accepted_values: { values: ['c'] } }]), FILE);
   t.deepEqual(nodes.map((n) => n.name), ['accepted_values_orders_status', 'accepted_values_orders_status_2', 'accepted_values_orders_status_3']);
+});
+
+test('numbering also skips names taken elsewhere in the project (other YAML files, singular tests)', (t) => {
+  const taken = new Set(['not_null_orders_status', 'not_null_orders_status_2']);
+  const nodes = genericTestsFromYaml(doc(['not_null', 'not_null', 'unique']), FILE, (name) => taken.has(name));
+  t.deepEqual(nodes.map((n) => n.id), ['test.not_null_orders_status_3', 'test.not_null_orders_status_4', 'test.unique_orders_status']);
+});
+
+test('severity is warn or error in any case; anything else is refused at load time with the file and the test', (t) => {
+  const severityOf = (severity: unknown) => genericTestsFromYaml(doc([{ not_null: { severity } }]), FILE)[0].config.severity;
+  t.is(severityOf('Warn'), 'warn');
+  t.is(severityOf('ERROR'), 'error');
+  const err = t.throws(() => genericTestsFromYaml(doc([{ not_null: { severity: 'fatal' } }]), FILE), { instanceOf: TaskError });
+  t.is(err?.code, 'INVALID_TEST');
+  t.is(err?.message, `${FILE}: not_null on orders.status has severity "fatal"; it must be warn or error.`);
+  t.is(err?.hint, 'severity: warn reports failing rows without failing the run; error (the default) fails it.');
+  t.throws(() => genericTestsFromYaml(doc([{ unique: { config: { severity: 1 } } }]), FILE), {
+    instanceOf: TaskError,
+    code: 'INVALID_TEST',
+    message: `${FILE}: unique on orders.status has severity 1; it must be warn or error.`,
+  });
 });
 
 test('unknown test types and incomplete arguments are refused with the file, model and column', (t) => {
