@@ -4,7 +4,7 @@
  * (.data/bench-pg) so the numbers never touch your tenant databases. Results go to stdout as a
  * Markdown table, ready for docs/BENCHMARKS.md.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { $ } from 'zx';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +23,8 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
 function timed(cmd: string, args: string[]): { ms: number; out: string } {
   const t0 = performance.now();
-  const out = execFileSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return { ms: performance.now() - t0, out };
+  const { stdout } = $({ sync: true, cwd: root, env, quiet: true })`${cmd} ${args}`;
+  return { ms: performance.now() - t0, out: stdout };
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const built = (out: string) => Number(/(\d+) built/.exec(out)?.[1] ?? 0);
@@ -64,7 +64,7 @@ rows.push(['bundle check of `run-task.mjs` (bundle current), per task', fmt(laun
 rmSync(join(root, 'dist/tasks/tenant/.manifest.json'), { force: true });
 {
   const t0 = performance.now();
-  const codes = await Promise.all(Array.from({ length: 10 }, () => new Promise<number>((done) => execFile('make', ['--no-print-directory', 'tenant-a'], { cwd: root, env }, (err) => done(err ? 1 : 0)))));
+  const codes = await Promise.all(Array.from({ length: 10 }, async () => (await $({ cwd: root, env, quiet: true, nothrow: true })`make --no-print-directory tenant-a`).exitCode));
   rows.push([`10 × \`make tenant-a\` at once, bundle stale (one rebuild): ${codes.filter((c) => c === 0).length}/10 succeeded, wall time`, fmt(performance.now() - t0), '']);
 }
 const source = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));

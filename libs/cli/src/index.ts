@@ -2,3 +2,4 @@ export { TaskError, isTaskError, maskSecrets } from './errors.ts';
 export { color, log, formatDuration, textTable } from './output.ts';
 export { runMain, formatError } from './main.ts';
 export { taskCli } from './args.ts';
+export { shellQuote } from './shell.ts';

@@ -3,7 +3,7 @@ import type { ClientConfig } from 'pg';
 import { TaskError } from '@mt/cli';
 import { BaseEngine } from './base.ts';
 import type { ConnectionHints } from './connection.ts';
-import { run, RunFailure, type RunResult } from './run.ts';
+import { failureText, notFound, ProcessOutput, run } from './run.ts';
 import { maskedUrl, portFrom } from './settings.ts';
 import type { DownResult, EngineStatus, Env, UpResult } from './types.ts';
 
@@ -15,10 +15,10 @@ const EMBEDDED_INSTEAD = 'Start Docker, or unset PG_MODE to use the embedded Pos
 
 /** Turns a failed docker command into what the user has to do about it. */
 function dockerError(err: unknown, command: string): TaskError {
-  if (!(err instanceof RunFailure)) return new TaskError('DOCKER_FAILED', `\`${command}\` failed: ${String(err)}`, { hint: EMBEDDED_INSTEAD, cause: err });
+  if (!(err instanceof ProcessOutput)) return new TaskError('DOCKER_FAILED', `\`${command}\` failed: ${String(err)}`, { hint: EMBEDDED_INSTEAD, cause: err });
   const output = `${err.stderr}\n${err.stdout}`.trim();
   const options = { hint: EMBEDDED_INSTEAD, cause: err };
-  if (err.code === 'ENOENT') {
+  if (notFound(err)) {
     return new TaskError('DOCKER_NOT_FOUND', 'PG_MODE=docker needs the docker command, which is not on PATH.', options);
   }
   if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(output)) {
@@ -30,8 +30,8 @@ function dockerError(err: unknown, command: string): TaskError {
       hint: `Install the docker-compose-plugin, or unset PG_MODE to use the embedded PostgreSQL (no Docker needed).`,
     });
   }
-  const tail = output.split('\n').slice(-15).join('\n');
-  return new TaskError('DOCKER_FAILED', `\`${command}\` failed (exit ${err.code}):\n${tail}`, options);
+  const tail = failureText(err).split('\n').slice(-15).join('\n');
+  return new TaskError('DOCKER_FAILED', `\`${command}\` failed (${err.signal ? `killed by ${err.signal}` : `exit ${err.exitCode}`}):\n${tail}`, options);
 }
 
 /** The `postgres` service of the workspace's docker-compose.yml (PG_MODE=docker). */
@@ -102,7 +102,7 @@ export class DockerEngine extends BaseEngine {
     return { running: true, mode: this.mode, host, port, ...(await this.serverInfo()) };
   }
 
-  private async docker(args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  private async docker(args: string[], timeoutMs = 60_000): Promise<ProcessOutput> {
     try {
       return await run('docker', args, { env: this.env, timeoutMs });
     } catch (err) {
@@ -115,7 +115,7 @@ export class DockerEngine extends BaseEngine {
     await this.docker(['version', '--format', '{{.Server.Version}}']);
   }
 
-  private compose(args: string[], timeoutMs?: number): Promise<RunResult> {
+  private compose(args: string[], timeoutMs?: number): Promise<ProcessOutput> {
     return this.docker(['compose', '-f', this.composeFile, ...args], timeoutMs);
   }
 

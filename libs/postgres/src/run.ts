@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { $, ProcessOutput } from 'zx';
+
+export { ProcessOutput };
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
@@ -8,36 +11,22 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export interface RunResult {
-  stdout: string;
-  stderr: string;
+/**
+ * A program with its arguments through zx's `$` (every argument quoted: nothing is re-parsed), quiet.
+ * A failure rejects with zx's ProcessOutput, which is the result too: exitCode, signal, stdout, stderr.
+ */
+export function run(file: string, args: string[], options: RunOptions = {}): Promise<ProcessOutput> {
+  const { uid, gid } = options;
+  const spawnAs = (cmd: string, argv: readonly string[], opts: SpawnOptions) => spawn(cmd, argv, { ...opts, uid, gid });
+  const asUser = uid === undefined ? {} : { spawn: spawnAs as unknown as typeof spawn };
+  return $({ quiet: true, env: options.env ?? process.env, timeout: options.timeoutMs, ...asUser })`${file} ${args}`;
 }
 
-/** A command that could not be started (`code` 'ENOENT', …) or exited non-zero (`code` = exit code). */
-export class RunFailure extends Error {
-  constructor(
-    readonly command: string,
-    readonly code: number | string | null,
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(`${command} failed (${code}): ${stderr.trim() || stdout.trim()}`);
-    this.name = 'RunFailure';
-  }
-}
+/** The shell's "command not found". */
+export const notFound = (err: unknown): boolean => err instanceof ProcessOutput && err.exitCode === 127;
 
-/** Runs a program without a shell (arguments are never re-parsed) and collects its output. */
-export function run(file: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { env: options.env, uid: options.uid, gid: options.gid, timeout: options.timeoutMs ?? 0, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, stderr });
-        const code = error.code ?? (error.killed ? 'TIMEOUT' : null);
-        reject(new RunFailure(`${file} ${args.join(' ')}`, code, stdout, stderr));
-      },
-    );
-  });
+/** What a failed command printed, else how it ended. */
+export function failureText(err: unknown): string {
+  if (!(err instanceof ProcessOutput)) return String(err);
+  return `${err.stdout}\n${err.stderr}`.trim() || (err.signal ? `killed by ${err.signal}` : `exit code ${err.exitCode}`);
 }

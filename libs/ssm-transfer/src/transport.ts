@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TaskError } from '@mt/cli';
+import { shellQuote, TaskError } from '@mt/cli';
 import { renderPhase } from '@mt/aurora';
 import type { AuroraConfig, AuroraEnvironment, Tenant } from '@mt/tenant-config';
 import { Bastion, clusterEndpoint, type RemoteResult } from './aws.ts';
@@ -31,7 +31,6 @@ export interface RemotePhaseReport {
   bytesSent: number;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const HEADER = ['#!/bin/bash', 'set -euo pipefail', 'umask 077'];
 
 /**

@@ -5,6 +5,7 @@
  */
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { shellQuote } from '@mt/cli';
 
 export interface Bastion {
   root: string;
@@ -78,4 +79,3 @@ export async function prepareBastion(bastion: Bastion, url: string, region: stri
 }
 
 /** Single-quotes a word for sh. */
-export const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;

@@ -8,7 +8,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { shellQuote } from './bastion.ts';
+import { shellQuote } from '@mt/cli';
 import { loadConfig } from './config.ts';
 import { startEmulator } from './server.ts';
 

@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TaskError } from '@mt/cli';
-import { run, RunFailure, type RunOptions } from '../run.ts';
+import { shellQuote, TaskError } from '@mt/cli';
+import { failureText, ProcessOutput, run, type RunOptions } from '../run.ts';
 import type { Env } from '../types.ts';
 import type { Binaries } from './binaries.ts';
 import { logTail, type Layout } from './files.ts';
@@ -33,12 +33,9 @@ async function giveToServerUser(c: Cluster, path: string): Promise<void> {
   if (c.user) await chown(path, c.user.uid, c.user.gid);
 }
 
-/** pg_ctl passes `-o` through /bin/sh, so paths in it need shell quoting. */
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 function outputTail(err: unknown, count = 20): string {
-  const text = err instanceof RunFailure ? `${err.stdout}\n${err.stderr}`.trim() || `exit code ${err.code}` : String(err);
-  return text.split('\n').slice(-count).join('\n');
+  return failureText(err).split('\n').slice(-count).join('\n');
 }
 
 /**
@@ -105,7 +102,7 @@ export async function stopCluster(c: Cluster): Promise<'stopped' | 'not-running'
     await run(c.bins.pg_ctl, ['stop', '-D', c.layout.data, '-m', 'fast', '-w', '-t', String(PG_CTL_TIMEOUT_S), '-s'], runOptions(c));
     return 'stopped';
   } catch (err) {
-    if (err instanceof RunFailure && /Is server running\?/.test(err.stderr)) return 'not-running';
+    if (err instanceof ProcessOutput && /Is server running\?/.test(err.stderr)) return 'not-running';
     throw new TaskError('PG_STOP_FAILED', `pg_ctl could not stop the server on ${c.layout.data}:\n${outputTail(err)}`, {
       hint: `See the server log: ${c.layout.log}`,
       cause: err,

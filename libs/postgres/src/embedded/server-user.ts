@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, parse } from 'node:path';
 import { TaskError } from '@mt/cli';
-import { run, RunFailure } from '../run.ts';
+import { failureText, ProcessOutput, run } from '../run.ts';
 
 /** The unprivileged account the server runs as when we are root (PostgreSQL refuses to run as root). */
 export interface ServerUser {
@@ -17,7 +17,7 @@ async function lookup(): Promise<ServerUser | undefined> {
     const [uid, gid] = await Promise.all([run('id', ['-u', NAME]), run('id', ['-g', NAME])]);
     return { name: NAME, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   } catch (err) {
-    if (err instanceof RunFailure && err.code === 1) return undefined;
+    if (err instanceof ProcessOutput && err.exitCode === 1) return undefined;
     throw err;
   }
 }
@@ -33,7 +33,7 @@ export async function serverUser(): Promise<ServerUser | undefined> {
     // Another program may have created it meanwhile; only a still-missing user is an error.
     const created = await lookup();
     if (created) return created;
-    const detail = err instanceof RunFailure ? err.stderr.trim() || String(err.code) : String(err);
+    const detail = failureText(err);
     throw new TaskError('PG_USER_CREATE', `Running as root, the embedded PostgreSQL needs an unprivileged user "${NAME}", and creating it failed: ${detail}`, {
       hint: `Create a system user named ${NAME}, or run the tasks as a normal user.`,
       cause: err,
