@@ -1,13 +1,15 @@
+import type { ErrorCode } from './codes.ts';
+
 /**
  * User-facing errors: a stable code, a one-paragraph message that names the file/line or value,
  * and the next step. The top-level handler (runMain) prints them without a stack trace.
  */
 export class TaskError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: number;
 
-  constructor(code: string, message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TaskError';
     this.code = code;

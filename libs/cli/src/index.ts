@@ -1,4 +1,5 @@
 export { TaskError, isTaskError, maskSecrets } from './errors.ts';
+export type { ErrorCode } from './codes.ts';
 export { color, log, formatDuration, textTable } from './output.ts';
 export { runMain, formatError } from './main.ts';
 export { taskCli } from './args.ts';

@@ -7,6 +7,7 @@ import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
+import { checkYaml, modelYamlSchema, projectSchema } from './yaml-schemas.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
 const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
@@ -36,21 +37,15 @@ function readYaml(root: string, file: string): any {
 
 export function loadSettings(root: string): ProjectSettings {
   const file = 'sql/project.yml';
-  const raw = existsSync(join(root, file)) ? readYaml(root, file) : {};
-  const settings: ProjectSettings = {
+  const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYaml(root, file) : {}, file, 'INVALID_PROJECT');
+  return {
     name: raw.name ?? 'project',
     schema: raw.schema ?? 'public',
     snapshotSchema: raw.snapshot_schema ?? 'snapshots',
-    folderConfig: raw.models ?? {},
+    folderConfig: (raw.models ?? {}) as ProjectSettings['folderConfig'],
     seedColumnTypes: raw.seeds?.column_types ?? {},
     vars: raw.vars ?? {},
   };
-  for (const [key, value] of [['schema', settings.schema], ['snapshot_schema', settings.snapshotSchema]]) {
-    if (!isValidIdentifier(value)) {
-      throw new TaskError('INVALID_PROJECT', `${file}: "${key}" must be a lowercase identifier, found ${JSON.stringify(value)}.`);
-    }
-  }
-  return settings;
 }
 
 /** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */
@@ -117,7 +112,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   // YAML beside the models: per-model config, generic tests, sources.
   const sources = new Map<string, YamlSource>();
   for (const file of filesUnder(root, 'sql/models', '.yml')) {
-    const doc = readYaml(root, file);
+    const doc = checkYaml(modelYamlSchema, readYaml(root, file), file, 'INVALID_MODEL_YAML');
     for (const entry of doc.models ?? []) {
       const model = nodes.get(`model.${entry.name}`);
       if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);

@@ -27,7 +27,7 @@ export function schemaProblems(schema: v.GenericSchema, raw: unknown): string[] 
   });
 }
 
-type Node = v.GenericSchema & { wrapped?: Node; entries?: Record<string, Node>; value?: Node; pipe?: Node[] };
+type Node = v.GenericSchema & { wrapped?: Node; entries?: Record<string, Node>; value?: Node; item?: Node; pipe?: Node[] };
 
 /** The keys an object of the schema may have at `path` ($schema, the editor's hint, left out). */
 function keysAt(schema: v.GenericSchema, path: string[]): string[] {
@@ -35,7 +35,7 @@ function keysAt(schema: v.GenericSchema, path: string[]): string[] {
   const unwrap = (n: Node | undefined): Node | undefined => (n?.wrapped ? unwrap(n.wrapped) : n?.pipe ? unwrap(n.pipe[0] === n ? undefined : n.pipe[0]) : n);
   for (const key of path) {
     at = unwrap(at);
-    at = at?.entries ? at.entries[key] : at?.value;
+    at = at?.entries ? at.entries[key] : (at?.item ?? at?.value); // an object's key, a list's item, a record's value
   }
   at = unwrap(at);
   return Object.keys(at?.entries ?? {}).filter((k) => k !== '$schema');

@@ -251,3 +251,29 @@ test('loadSettings: defaults without project.yml; schema names must be lowercase
   t.throws(() => load(t, { 'sql/project.yml': 'snapshot_schema: "a;drop"\n' }, TINY), { code: 'INVALID_PROJECT', message: /"snapshot_schema" must be a lowercase identifier, found "a;drop"/ });
   t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nvars:\n  a: 1\n b: 2\n' }, TINY), { code: 'INVALID_YAML', message: /^sql\/project\.yml:\d+:\d+: / });
 });
+
+test('project.yml: every problem at once, unknown keys with the closest known one', (t) => {
+  t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nshcema: analytics\nsnapshot_schema: 7\nseeds:\n  column_type: {}\nvars: [1]\n' }, TINY), {
+    code: 'INVALID_PROJECT',
+    message:
+      'sql/project.yml has 4 problems:\n' +
+      '  - "snapshot_schema" must be a lowercase identifier, found 7\n' +
+      '  - unknown key "seeds.column_type" (did you mean "column_types"?) (known: column_types)\n' +
+      '  - "vars" must be an object, found [1]\n' +
+      '  - unknown key "shcema" (did you mean "schema"?) (known: name, schema, snapshot_schema, models, seeds, vars)',
+  });
+});
+
+test('model YAML: a misspelt key is refused instead of dropping its tests; dbt documentation keys are accepted', (t) => {
+  const yaml = (columns: string) => ({ ...TINY, 'sql/models/schema.yml': `version: 2\nmodels:\n  - name: stg_orders\n    description: Orders.\n    meta: { owner: data }\n    ${columns}\n` });
+  const project = load(t, {}, yaml('columns:\n      - name: id\n        description: Key.\n        data_type: integer\n        tests: [unique, not_null]'));
+  t.deepEqual([...project.nodes.keys()].filter((id) => id.startsWith('test.')).sort(), ['test.not_null_stg_orders_id', 'test.unique_stg_orders_id']);
+  t.throws(() => load(t, {}, yaml('colums:\n      - name: id\n        tests: [unique]')), {
+    code: 'INVALID_MODEL_YAML',
+    message: 'sql/models/schema.yml: unknown key "models.0.colums" (did you mean "columns"?) (known: name, description, meta, docs, tags, config, columns).',
+  });
+  t.throws(() => load(t, {}, { ...TINY, 'sql/models/schema.yml': 'models:\n  - name: stg_orders\n    columns:\n      - tests: [unique]\n' }), {
+    code: 'INVALID_MODEL_YAML',
+    message: 'sql/models/schema.yml: "models.0.columns.0.name" is missing.',
+  });
+});

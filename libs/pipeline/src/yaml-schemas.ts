@@ -1,0 +1,59 @@
+/**
+ * The shape of sql/project.yml and of the YAML beside the models (dbt's schema files), checked before
+ * anything is read from them: every problem with its path, unknown keys refused with the closest known
+ * one (a misspelt `colums:` would otherwise drop its tests without a word). Test entries themselves
+ * are checked by yaml-tests.ts.
+ */
+import * as v from 'valibot';
+import { TaskError } from '@mt/cli';
+import { IDENTIFIER_PATTERN, schemaProblems } from '@mt/tenant-config';
+
+const identifier = v.pipe(
+  v.string((issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
+  v.regex(IDENTIFIER_PATTERN, (issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
+);
+// Not v.record, which would take a list for an object.
+const object = v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), (issue) => `must be an object, found ${JSON.stringify(issue.input)}`);
+
+export const projectSchema = v.strictObject({
+  name: v.optional(v.string()),
+  schema: v.optional(identifier),
+  snapshot_schema: v.optional(identifier),
+  /** Folder defaults: a tree of folder names and config keys. */
+  models: v.optional(object),
+  seeds: v.optional(v.strictObject({ column_types: v.optional(v.record(v.string(), v.record(v.string(), v.string()))) })),
+  vars: v.optional(object),
+});
+
+// What dbt allows that we read or harmlessly ignore (documentation, meta, tags).
+const documented = { description: v.optional(v.string()), meta: v.optional(object), docs: v.optional(object), tags: v.optional(v.union([v.string(), v.array(v.string())])) };
+const tests = v.optional(v.array(v.union([v.string(), object])));
+const column = v.strictObject({ name: v.string(), ...documented, data_type: v.optional(v.string()), quote: v.optional(v.boolean()), tests, data_tests: tests });
+
+export const modelYamlSchema = v.strictObject({
+  version: v.optional(v.number()),
+  models: v.optional(v.array(v.strictObject({ name: v.string(), ...documented, config: v.optional(object), columns: v.optional(v.array(column)) }))),
+  sources: v.optional(
+    v.array(
+      v.strictObject({
+        name: v.string(),
+        ...documented,
+        schema: v.optional(v.string()),
+        tables: v.optional(v.array(v.strictObject({ name: v.string(), ...documented, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) }))),
+      }),
+    ),
+  ),
+});
+
+export type ProjectYaml = v.InferOutput<typeof projectSchema>;
+export type ModelYaml = v.InferOutput<typeof modelYamlSchema>;
+
+/** The document as its schema types it, or one error listing every problem of the file. */
+export function checkYaml<S extends v.GenericSchema>(schema: S, doc: unknown, file: string, code: 'INVALID_PROJECT' | 'INVALID_MODEL_YAML'): v.InferOutput<S> {
+  const problems = schemaProblems(schema, doc);
+  if (!problems.length) return doc as v.InferOutput<S>;
+  const [first] = problems;
+  throw new TaskError(code, problems.length === 1 ? `${file}: ${first}.` : `${file} has ${problems.length} problems:\n  - ${problems.join('\n  - ')}`, {
+    hint: code === 'INVALID_PROJECT' ? 'Compare with the sql/project.yml in git.' : 'dbt schema-file keys: models (name, description, config, columns: name, description, tests), sources (name, schema, tables).',
+  });
+}
