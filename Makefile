@@ -135,6 +135,8 @@ test: $(INSTALLED) ## Run every test (ava, real embedded PostgreSQL)
 	@$(NX) run workspace:test
 typecheck: $(INSTALLED) ## Type-check the whole workspace (tsc)
 	@$(NX) run workspace:typecheck
+lint: $(INSTALLED) ## ESLint and Prettier (check only; npm run format writes the formatting)
+	@$(NX) run workspace:lint
 bench: $(INSTALLED) ## Measure cold/warm runs and Nx overhead (docs/BENCHMARKS.md)
 	@$(NX) run workspace:bench
 graph: $(INSTALLED) ## Open the Nx project graph
@@ -169,4 +171,4 @@ echo "affected base: $$base ($$why)"
 endef
 
 .PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
-	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck bench graph info examples version
+	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

@@ -47,7 +47,9 @@ function fingerprint(app, sources) {
   let installed = '';
   try {
     installed = String(statSync(INSTALLED).mtimeMs);
-  } catch {}
+  } catch {
+    // not installed by npm (yet): the fingerprint says so with ''
+  }
   return {
     entries: entryPoints(app),
     bundler: sha1(join(ROOT, 'tools', 'bundle', 'bundle.mjs')),

@@ -55,7 +55,7 @@ test.serial('a phase before the database phase says to run the database phase (n
   const r = await phase('schema');
   t.is(r.code, 1);
   t.regex(r.stderr, new RegExp(`\\[DB_NOT_FOUND\\] Database "${target}" does not exist .* The schema phase runs in it, and the database phase creates it\\.`));
-  t.regex(r.stderr, /hint  Run the database phase first: npx nx run aurora:phase --phase=database \(or every phase in order: npx nx run aurora:setup\)/);
+  t.regex(r.stderr, /hint {2}Run the database phase first: npx nx run aurora:phase --phase=database \(or every phase in order: npx nx run aurora:setup\)/);
   t.notRegex(r.stderr, /Tenant tasks/);
 });
 

@@ -42,7 +42,7 @@ test.serial('the server stopped mid-run (make down): one "lost the connection" m
   t.is(r.code, 1, r.stdout);
   t.is(r.stderr.match(/\[DB_CONNECTION_LOST\]/g)?.length, 1, r.stderr);
   t.regex(r.stderr, /Lost the connection to PostgreSQL \(embedded postgres .*\): .*The run stopped there; what it finished is kept/);
-  t.regex(r.stderr, /hint  The server stopped or restarted .*`make up`/);
+  t.regex(r.stderr, /hint {2}The server stopped or restarted .*`make up`/);
   t.notRegex(r.stderr + r.stdout, /unexpected error|at .*\.ts:\d+/);
 });
 

@@ -37,7 +37,10 @@ function closure(start: string, next: (id: string) => string[]): Set<string> {
   const todo = [start];
   while (todo.length) {
     const id = todo.pop()!;
-    for (const n of next(id)) if (!seen.has(n)) (seen.add(n), todo.push(n));
+    for (const n of next(id)) if (!seen.has(n)) {
+      seen.add(n);
+      todo.push(n);
+    }
   }
   return seen;
 }

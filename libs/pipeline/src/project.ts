@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { TaskError } from '@mt/cli';
 import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
@@ -24,11 +24,11 @@ function filesUnder(root: string, dir: string, ext: string): string[] {
     .map((f) => join(dir, f));
 }
 
-function readYaml(root: string, file: string): any {
+function readYaml(root: string, file: string): unknown {
   try {
     return parseYaml(readFileSync(join(root, file), 'utf8')) ?? {};
   } catch (e) {
-    const pos = (e as any).linePos?.[0];
+    const pos = e instanceof YAMLError ? e.linePos?.[0] : undefined;
     throw new TaskError('INVALID_YAML', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'Fix the YAML syntax (indentation is the usual cause).',
     });
@@ -51,10 +51,10 @@ export function loadSettings(root: string): ProjectSettings {
 /** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */
 function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
   const parts = relative('sql/models', file).split(sep).slice(0, -1);
-  let level: any = settings.folderConfig;
+  let level: unknown = settings.folderConfig;
   const merged: NodeConfig = {};
   for (const part of parts) {
-    level = level?.[part];
+    level = (level as Record<string, unknown> | undefined)?.[part];
     if (!level || typeof level !== 'object') break;
     for (const [k, v] of Object.entries(level)) if (typeof v !== 'object' || Array.isArray(v)) merged[k] = v;
   }

@@ -61,7 +61,7 @@ export function callLine(template: string, fn: string, name: string, options: { 
 /** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
 function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
   const last = args.at(-1) as Record<string, unknown> | undefined;
-  if (last && typeof last === 'object' && (last as any).__keywords) {
+  if (last && typeof last === 'object' && last.__keywords) {
     const { __keywords, ...keywords } = last;
     return { positional: args.slice(0, -1), keywords };
   }

@@ -1,6 +1,7 @@
 import { TaskError } from '@mt/cli';
 import { quoteIdent, quoteLiteral } from './render.ts';
 import type { GenericTest, PipelineNode, Severity } from './types.ts';
+import type { ModelYaml } from './yaml-schemas.ts';
 
 const TEST_TYPES = new Set(['not_null', 'unique', 'accepted_values', 'relationships']);
 
@@ -22,12 +23,23 @@ export function bareSqlValue(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The arguments of a test entry, as written (the YAML schema leaves them to the checks below). */
+interface TestArgs {
+  values?: unknown;
+  quote?: boolean;
+  to?: unknown;
+  field?: unknown;
+  severity?: unknown;
+  config?: { severity?: unknown } | null;
+  arguments?: TestArgs | null;
+}
+
 /**
  * `columns: [{ name, tests: [...] }]` under each model (dbt's `data_tests:` spelling too) becomes one
  * test node per entry. Entries are a bare name (`unique`) or `{ accepted_values: { values, severity } }`
  * (dbt ≥ 1.10 `arguments:` / `config:` nesting is accepted as well).
  */
-export function genericTestsFromYaml(doc: any, file: string, taken: (name: string) => boolean = () => false): PipelineNode[] {
+export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name: string) => boolean = () => false): PipelineNode[] {
   const nodes: PipelineNode[] = [];
   for (const model of doc.models ?? []) {
     for (const column of model.columns ?? []) {
@@ -38,7 +50,7 @@ export function genericTestsFromYaml(doc: any, file: string, taken: (name: strin
             hint: 'Write custom checks as singular tests: a query in sql/tests/<name>.sql that returns the failing rows.',
           });
         }
-        const args = { ...(rawArgs as any), ...((rawArgs as any)?.arguments ?? {}) };
+        const args: TestArgs = { ...(rawArgs as TestArgs | null), ...((rawArgs as TestArgs | null)?.arguments ?? {}) };
         const rawSeverity = args.config?.severity ?? args.severity ?? 'error';
         const severity = parseSeverity(rawSeverity);
         if (!severity) {

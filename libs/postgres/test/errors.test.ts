@@ -91,6 +91,7 @@ const isRoot = process.getuid?.() === 0;
 (isRoot ? test : test.skip)('as root: a data directory the postgres user cannot reach is placed, once, in a private folder it owns (needs root)', async (t) => {
   const locked = await mkdtemp(join(tmpdir(), 'mt-pg-locked-')); // 0700, owned by root
   const engine = resolveEngine({ rootDir, dataDir: join(locked, 'pg'), env: { PATH: process.env.PATH } });
+  // eslint-disable-next-line prefer-const -- read by the teardown below, which runs even when engine.up() throws before it is set
   let base: string | undefined;
   t.teardown(async () => {
     await engine.down().catch(() => {});

@@ -29,7 +29,10 @@ export async function runScript(
       const result = await queryRaw(client, statement.sql);
       count++;
       if (statement.gexec) {
-        for (const row of result.rows) for (const value of row) if (value !== null) (await client.query(value), count++);
+        for (const row of result.rows) for (const value of row) if (value !== null) {
+          await client.query(value);
+          count++;
+        }
       } else options.onResult?.({ statement, result, before });
     } catch (err) {
       throw locateSqlError(err, { file: options.file, sql: statement.sql, startLine: statement.line, startColumn: statement.column }) ?? err;

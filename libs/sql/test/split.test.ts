@@ -127,8 +127,10 @@ function core(sent: string): string {
       let depth = 0;
       let i = 0;
       for (; i < s.length; i++) {
-        if (s.startsWith('/*', i)) (depth++, i++);
-        else if (s.startsWith('*/', i)) {
+        if (s.startsWith('/*', i)) {
+          depth++;
+          i++;
+        } else if (s.startsWith('*/', i)) {
           if (--depth === 0) break;
           i++;
         }

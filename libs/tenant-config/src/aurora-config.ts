@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { configSchema, type ConfigFile } from './schemas.ts';
-import { schemaProblems } from './validate.ts';
+import { field, schemaProblems } from './validate.ts';
 import { declaredTenants } from './tenant.ts';
 
 /** Where a remote environment's Aurora cluster and bastion are (config.json "environments"). */
@@ -44,9 +44,9 @@ export function loadAuroraConfig(root: string): AuroraConfig {
   const problems = schemaProblems(configSchema, raw);
   // What the schema cannot know: which databases are templates or tenants'.
   const tenantDatabases = new Map(declaredTenants(root).map((t) => [t.database, t.name]));
-  for (const [name, p] of Object.entries<any>((raw as any)?.aurora?.phases ?? {})) {
-    const db = p?.connection_db;
-    if (/^template[01]$/.test(db)) problems.push(`"aurora.phases.${name}.connection_db" is ${db}, a template: every database created later would copy what the phase puts there`);
+  for (const [name, p] of Object.entries((field(field(raw, 'aurora'), 'phases') ?? {}) as Record<string, unknown>)) {
+    const db = field(p, 'connection_db');
+    if (/^template[01]$/.test(String(db))) problems.push(`"aurora.phases.${name}.connection_db" is ${db}, a template: every database created later would copy what the phase puts there`);
     else if (tenantDatabases.has(db)) problems.push(`"aurora.phases.${name}.connection_db" is ${db}, the database of tenant ${tenantDatabases.get(db)}`);
   }
   if (problems.length) throw new TaskError('INVALID_CONFIG', `config.json has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, { hint: 'Compare with the config.json in git.' });

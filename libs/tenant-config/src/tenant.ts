@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { assertTenantName, isValidIdentifier } from './names.ts';
 import { tenantSchema, type TenantFile } from './schemas.ts';
-import { schemaProblems } from './validate.ts';
+import { field, schemaProblems } from './validate.ts';
 
 /** One tenant = one folder `tenants/<name>/` with a tenant.json (also one Nx project). */
 export interface Tenant {
@@ -75,9 +75,10 @@ function reservedDatabases(root: string): Map<string, string> {
     ['template0', 'a template database'],
     ['template1', 'the template every new database copies'],
   ]);
-  const phases = readJson(join(root, 'config.json'))?.aurora?.phases ?? {};
-  for (const [phase, p] of Object.entries<any>(phases)) {
-    if (typeof p?.connection_db === 'string' && !reserved.has(p.connection_db)) reserved.set(p.connection_db, `the database of the Aurora ${phase} phase (config.json)`);
+  const phases = field(field(readJson(join(root, 'config.json')), 'aurora'), 'phases') ?? {};
+  for (const [phase, p] of Object.entries(phases as Record<string, unknown>)) {
+    const db = field(p, 'connection_db');
+    if (typeof db === 'string' && !reserved.has(db)) reserved.set(db, `the database of the Aurora ${phase} phase (config.json)`);
   }
   return reserved;
 }
@@ -92,17 +93,16 @@ export interface DeclaredTenant {
 export function declaredTenants(root: string): DeclaredTenant[] {
   return listTenantNames(root).map((name) => {
     const raw = readJson(join(tenantsDir(root), name, 'tenant.json'));
-    return { name, database: raw?.database, roles: Object.values(rolesOf(name, raw?.roles)) };
+    return { name, database: field(raw, 'database'), roles: Object.values(rolesOf(name, field(raw, 'roles'))) };
   });
 }
 
 /** tenant.json "roles" over the defaults <tenant>_owner and <tenant>_reader. */
-function rolesOf(tenant: string, configured: any): Record<'owner' | 'reader', unknown> {
-  const given = typeof configured === 'object' && configured !== null ? configured : {};
-  return { owner: given.owner ?? `${tenant}_owner`, reader: given.reader ?? `${tenant}_reader` };
+function rolesOf(tenant: string, configured: unknown): Record<'owner' | 'reader', unknown> {
+  return { owner: field(configured, 'owner') ?? `${tenant}_owner`, reader: field(configured, 'reader') ?? `${tenant}_reader` };
 }
 
-function readJson(file: string): any {
+function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -112,7 +112,7 @@ function readJson(file: string): any {
 
 function validateTenant(raw: unknown, where: { name: string; dir: string; file: string }, claims: DatabaseClaims): Tenant {
   const problems = schemaProblems(tenantSchema, raw);
-  const obj = (raw ?? {}) as Record<string, any>;
+  const obj = (raw ?? {}) as Record<string, unknown>;
   const check = (ok: boolean, msg: string) => {
     if (!ok) problems.push(msg);
     return ok;
@@ -151,13 +151,13 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
  * The roles (tenant.json's, else the defaults) may not be another tenant's (a shared role would
  * reach both databases) nor the server's own (postgres, pg_*, public); the schema checked their form.
  */
-function checkRoles(configured: TenantFile['roles'], tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
+function checkRoles(configured: unknown, tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
   const roles = rolesOf(tenant, configured) as { owner: string; reader: string };
   for (const kind of ['owner', 'reader'] as const) {
     const role = roles[kind];
     if (!isValidIdentifier(role)) {
       // A configured name of the wrong form is the schema's problem; a default can only be too long.
-      if (configured?.[kind] === undefined) check(false, `the default ${kind} role "${role}" is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`);
+      if (field(configured, kind) === undefined) check(false, `the default ${kind} role "${role}" is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`);
       continue;
     }
     check(!/^pg_/.test(role) && role !== 'postgres' && role !== 'public', `"roles.${kind}" "${role}" is a name the server keeps for itself: pick another`);

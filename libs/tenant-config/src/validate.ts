@@ -8,6 +8,9 @@ const KINDS: Record<string, string> = { Object: 'an object', Array: 'a list', st
 const wording = (issue: v.BaseIssue<unknown>) =>
   issue.input === undefined && issue.expected?.startsWith('"') ? 'is missing' : `must be ${KINDS[issue.expected ?? ''] ?? issue.expected}, found ${shown(issue.input)}`;
 
+/** `value[key]` of parsed JSON not validated yet: undefined unless `value` is an object (or a list). */
+export const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+
 /**
  * Every problem of a configuration file, one line each, named by its path (`"aurora.schema" must …,
  * found …`); an unknown key lists the known ones and suggests the closest.

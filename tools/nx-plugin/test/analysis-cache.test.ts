@@ -26,8 +26,8 @@ const git = (...args: string[]) => exec('git', ['-c', 'user.email=test@example.c
 const write = (path: string, content: string) => (mkdirSync(dirname(join(root, path)), { recursive: true }), writeFileSync(join(root, path), content));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 /** Tasks Nx ran for real (not replayed from cache) in an output with --output-style=static. */
-const executed = (out: string) => [...out.matchAll(/^> nx run (\S+?)(  \[(local cache|existing outputs match the cache, left as is)\])?\s*$/gm)].filter((m) => !m[2]).map((m) => m[1]).sort();
-const cached = (out: string) => [...out.matchAll(/^> nx run (\S+?)  \[(local cache|existing outputs match the cache, left as is)\]\s*$/gm)].map((m) => m[1]).sort();
+const executed = (out: string) => [...out.matchAll(/^> nx run (\S+?)( {2}\[(local cache|existing outputs match the cache, left as is)\])?\s*$/gm)].filter((m) => !m[2]).map((m) => m[1]).sort();
+const cached = (out: string) => [...out.matchAll(/^> nx run (\S+?) {2}\[(local cache|existing outputs match the cache, left as is)\]\s*$/gm)].map((m) => m[1]).sort();
 const analysisTasks = (tasks: string[]) => tasks.filter((t) => t.includes(':analysis-'));
 
 const sql = (tenant: string, text: string) => queryOn(tenant === 'postgres' ? 'postgres' : databases[tenant], text);
