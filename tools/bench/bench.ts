@@ -17,7 +17,15 @@ const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
 // FORCE_COLOR=true, which makes a nested cached `nx run` ~0.4 s slower than what users see: drop them.
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NX_') && k !== 'FORCE_COLOR'));
-const env = { ...userEnv, PG_MODE: 'embedded', PG_DATA_DIR: join(root, '.data', 'bench-pg'), NO_COLOR: '1', NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false' };
+const env = {
+  ...userEnv,
+  PG_MODE: 'embedded',
+  PG_DATA_DIR: join(root, '.data', 'bench-pg'),
+  NO_COLOR: '1',
+  NX_DAEMON: 'false',
+  NX_ISOLATE_PLUGINS: 'false',
+  NX_TUI: 'false',
+};
 const engine = resolveEngine({ rootDir: root, env });
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
@@ -31,7 +39,9 @@ const built = (out: string) => Number(/(\d+) built/.exec(out)?.[1] ?? 0);
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const dropTenantDatabase = (name: string) =>
-  withClient(engine.connect('postgres'), (client) => client.query(`drop database if exists ${client.escapeIdentifier(loadTenant(root, name).database)} with (force)`));
+  withClient(engine.connect('postgres'), (client) =>
+    client.query(`drop database if exists ${client.escapeIdentifier(loadTenant(root, name).database)} with (force)`),
+  );
 
 const rows: string[][] = [];
 // First ever run on this machine: no data directory, so initdb + start + database + full build.
@@ -54,7 +64,11 @@ const warm = Array.from({ length: REPEAT }, () => timed('make', ['--no-print-dir
 rows.push(['`make tenant-a`, warm (nothing changed)', fmt(median(warm.map((r) => r.ms))), String(built(warm.at(-1)!.out))]);
 
 const direct = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/tenant/tenant-run.mjs', '--tenant', 'tenant_a']));
-rows.push(['bundled task script directly, warm (`node dist/tasks/tenant/tenant-run.mjs`)', fmt(median(direct.map((r) => r.ms))), String(built(direct.at(-1)!.out))]);
+rows.push([
+  'bundled task script directly, warm (`node dist/tasks/tenant/tenant-run.mjs`)',
+  fmt(median(direct.map((r) => r.ms))),
+  String(built(direct.at(-1)!.out)),
+]);
 rows.push(['Nx + make overhead (warm make − bundled script)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
 // The launcher every task target runs: a content-hash check of the bundle's sources, then the script.
 const help = (file: string) => Array.from({ length: REPEAT }, () => timed('node', [...file.split(' '), '--help']).ms);
@@ -64,11 +78,21 @@ rows.push(['bundle check of `run-task.mjs` (bundle current), per task', fmt(laun
 rmSync(join(root, 'dist/tasks/tenant/.manifest.json'), { force: true });
 {
   const t0 = performance.now();
-  const codes = await Promise.all(Array.from({ length: 10 }, async () => (await $({ cwd: root, env, quiet: true, nothrow: true })`make --no-print-directory tenant-a`).exitCode));
-  rows.push([`10 × \`make tenant-a\` at once, bundle stale (one rebuild): ${codes.filter((c) => c === 0).length}/10 succeeded, wall time`, fmt(performance.now() - t0), '']);
+  const codes = await Promise.all(
+    Array.from({ length: 10 }, async () => (await $({ cwd: root, env, quiet: true, nothrow: true })`make --no-print-directory tenant-a`).exitCode),
+  );
+  rows.push([
+    `10 × \`make tenant-a\` at once, bundle stale (one rebuild): ${codes.filter((c) => c === 0).length}/10 succeeded, wall time`,
+    fmt(performance.now() - t0),
+    '',
+  ]);
 }
 const source = Array.from({ length: REPEAT }, () => timed('node', ['--import', 'tsx', 'apps/tenant/src/tenant-run.ts', '--tenant', 'tenant_a']));
-rows.push(['TypeScript source through tsx, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)', fmt(median(source.map((r) => r.ms))), String(built(source.at(-1)!.out))]);
+rows.push([
+  'TypeScript source through tsx, warm (`node --import tsx apps/tenant/src/tenant-run.ts`)',
+  fmt(median(source.map((r) => r.ms))),
+  String(built(source.at(-1)!.out)),
+]);
 const nxShow = Array.from({ length: REPEAT }, () => timed('./node_modules/.bin/nx', ['show', 'projects']));
 rows.push(['`nx show projects` (graph from cache, plugin loaded)', fmt(median(nxShow.map((r) => r.ms))), '']);
 
@@ -112,8 +136,15 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
     }
     return { ...total, ms: performance.now() - t0 };
   };
-  for (const [label, r] of [['first run', await setup()], ['re-run', await setup()]] as const) {
-    rows.push([`aurora setup through the bastion (emulated SSM), ${label}: ${r.calls} SSM calls, ${r.bytes} bytes of commands, bundle bytes ${r.bundles}`, fmt(r.ms), '']);
+  for (const [label, r] of [
+    ['first run', await setup()],
+    ['re-run', await setup()],
+  ] as const) {
+    rows.push([
+      `aurora setup through the bastion (emulated SSM), ${label}: ${r.calls} SSM calls, ${r.bytes} bytes of commands, bundle bytes ${r.bundles}`,
+      fmt(r.ms),
+      '',
+    ]);
   }
   await emu.stop();
   rmSync(bastionDir, { recursive: true, force: true });

@@ -98,7 +98,9 @@ async function build(app) {
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'warning',
     });
-    const sources = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')).sort();
+    const sources = Object.keys(result.metafile.inputs)
+      .filter((f) => !f.includes('node_modules/'))
+      .sort();
     mkdirSync(outdir, { recursive: true });
     const built = readdirSync(staging).sort((a, b) => Number(b.endsWith('.map')) - Number(a.endsWith('.map')));
     for (const file of built) renameSync(join(staging, file), join(outdir, file));

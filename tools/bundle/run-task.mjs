@@ -69,7 +69,9 @@ function argsFromMake(env = process.env) {
   try {
     return splitWords(env.MT_ARGS);
   } catch (err) {
-    console.error(`error [BAD_ARGS] ARGS cannot be split into words: ${/** @type {Error} */ (err).message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`);
+    console.error(
+      `error [BAD_ARGS] ARGS cannot be split into words: ${/** @type {Error} */ (err).message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`,
+    );
     process.exit(2);
   }
 }

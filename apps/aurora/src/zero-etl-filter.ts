@@ -4,7 +4,6 @@ import { zeroEtlFilter } from '@mt/aurora';
 import { findWorkspaceRoot, loadAllTenants } from '@mt/tenant-config';
 
 await runMain(async () => {
-  await taskCli('zero-etl-filter', '$0\n\nPrints the Aurora → Redshift zero-ETL data filter that includes every tenant\'s users table.')
-    .parse();
+  await taskCli('zero-etl-filter', "$0\n\nPrints the Aurora → Redshift zero-ETL data filter that includes every tenant's users table.").parse();
   console.log(zeroEtlFilter(loadAllTenants(findWorkspaceRoot())));
 });

@@ -71,8 +71,14 @@ test.serial('all four phases through the bastion: one transfer, psql output surf
     t.regex(v.stdout, / tenant_c \| {10}5\n\(3 rows\)/);
     t.is(chunkCommands(emu), 1);
     const password = String(testEngine().clientConfig('postgres').password);
-    t.false(emu.requests.some((r) => r.body.includes(password)), 'no request body carries the password');
-    t.true(emu.requests.some((r) => r.service === 'secretsmanager'), 'the bastion read it with its role');
+    t.false(
+      emu.requests.some((r) => r.body.includes(password)),
+      'no request body carries the password',
+    );
+    t.true(
+      emu.requests.some((r) => r.service === 'secretsmanager'),
+      'the bastion read it with its role',
+    );
     for (const c of emu.commands) t.false(c.script.includes(password));
   } finally {
     await emu.stop();
@@ -96,14 +102,18 @@ test.serial('a re-run sends no bundle and verifies the same; --skip-copy uses th
 test.serial('--skip-copy without a workspace prints the two warnings and runs nothing', async (t) => {
   const emu = await emulator();
   try {
-    await ws.edit('config.json', (c) => c.replace('var/lib/multitenant-etl', 'var/lib/elsewhere'), async () => {
-      const r = await phase(emu, 'schema', '--skip-copy');
-      t.is(r.code, 1);
-      t.regex(r.stdout + r.stderr, /\[WARNING\] Workspace directory .*var\/lib\/elsewhere\/current does not exist on Bastion Host/);
-      t.regex(r.stdout + r.stderr, /\[WARNING\] You may need to run without --skip-copy first to transfer files/);
-      t.regex(r.stderr, /\[NO_WORKSPACE\]/);
-      t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
-    });
+    await ws.edit(
+      'config.json',
+      (c) => c.replace('var/lib/multitenant-etl', 'var/lib/elsewhere'),
+      async () => {
+        const r = await phase(emu, 'schema', '--skip-copy');
+        t.is(r.code, 1);
+        t.regex(r.stdout + r.stderr, /\[WARNING\] Workspace directory .*var\/lib\/elsewhere\/current does not exist on Bastion Host/);
+        t.regex(r.stdout + r.stderr, /\[WARNING\] You may need to run without --skip-copy first to transfer files/);
+        t.regex(r.stderr, /\[NO_WORKSPACE\]/);
+        t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+      },
+    );
   } finally {
     await emu.stop();
   }
@@ -113,11 +123,15 @@ test.serial('a workspace path with $(…), backticks and quotes reaches the bast
   const emu = await emulator();
   try {
     const hostile = "var/lib/it's $(touch pwned-a) `touch pwned-b`";
-    await ws.edit('config.json', (c) => c.replace('var/lib/multitenant-etl', hostile), async () => {
-      const r = await phase(emu, 'schema', '--skip-copy');
-      t.is(r.code, 1);
-      t.true((r.stdout + r.stderr).includes(`[WARNING] Workspace directory ${join(bastionDir, hostile)}/current does not exist on Bastion Host`), r.stderr);
-    });
+    await ws.edit(
+      'config.json',
+      (c) => c.replace('var/lib/multitenant-etl', hostile),
+      async () => {
+        const r = await phase(emu, 'schema', '--skip-copy');
+        t.is(r.code, 1);
+        t.true((r.stdout + r.stderr).includes(`[WARNING] Workspace directory ${join(bastionDir, hostile)}/current does not exist on Bastion Host`), r.stderr);
+      },
+    );
     const made = emu.commands.flatMap((c) => ['pwned-a', 'pwned-b'].filter((f) => c.stdout.includes(f) || existsSync(join(bastionDir, f))));
     t.deepEqual(made, []);
     const { stdout } = await promisify(execFile)('find', [bastionDir, '-name', 'pwned-*']);
@@ -128,35 +142,60 @@ test.serial('a workspace path with $(…), backticks and quotes reaches the bast
 });
 
 test.serial('a corrupted chunk fails the checksum: nothing is unpacked or executed', async (t) => {
-  await withPhaseFile('sql/aurora/data/zz-extra.sql', "-- a new file, so the bundle changes\nSELECT 1;\n", { tamper: (cmds) => cmds.map((c) => (/incoming\.[0-9a-f.]+\.b64/.test(c) && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c)) }, async (emu) => {
-    const before = existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql'));
-    const r = await phase(emu, 'data');
-    t.is(r.code, 1);
-    t.regex(r.stderr, /\[TRANSFER_FAILED\] The bastion refused the bundle \(exit 4\): \[ERROR\] bundle checksum mismatch: nothing was unpacked/);
-    t.false(before);
-    t.false(existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql')));
-    t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
-  });
+  await withPhaseFile(
+    'sql/aurora/data/zz-extra.sql',
+    '-- a new file, so the bundle changes\nSELECT 1;\n',
+    {
+      tamper: (cmds) =>
+        cmds.map((c) =>
+          /incoming\.[0-9a-f.]+\.b64/.test(c) && c.startsWith("printf '%s' '") ? c.replace(/'([A-Za-z0-9+/])/, (_, ch) => `'${ch === 'A' ? 'B' : 'A'}`) : c,
+        ),
+    },
+    async (emu) => {
+      const before = existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql'));
+      const r = await phase(emu, 'data');
+      t.is(r.code, 1);
+      t.regex(r.stderr, /\[TRANSFER_FAILED\] The bastion refused the bundle \(exit 4\): \[ERROR\] bundle checksum mismatch: nothing was unpacked/);
+      t.false(before);
+      t.false(existsSync(join(bastionDir, 'var/lib/multitenant-etl/current/sql/aurora/data/zz-extra.sql')));
+      t.false(emu.commands.some((c) => c.script.includes('sql-execute.sh')));
+    },
+  );
 });
 
 test.serial('a failing SQL file: the remote exit code and psql error are surfaced; nothing of the file and no history row stay', async (t) => {
-  const sql = "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (96, 'kept@example.com', 'not kept');\nINSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n";
+  const sql =
+    "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (96, 'kept@example.com', 'not kept');\nINSERT INTO tenant_a.users (user_id, emial) VALUES (1, 2);\n";
   await withPhaseFile('sql/aurora/data/zz-bad.sql', sql, {}, async (emu) => {
     const r = await phase(emu, 'data');
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:2: ERROR: +column "emial" of relation "users" does not exist/);
-    t.deepEqual(await queryOn(target, 'select count(*)::int as n from tenant_a.users where user_id = 96'), [{ n: 0 }], 'the first statement went with the file');
+    t.regex(
+      r.stderr,
+      /\[REMOTE_FAILED\] Phase data failed on the bastion \(exit 3\):[\s\S]*zz-bad\.sql:2: ERROR: +column "emial" of relation "users" does not exist/,
+    );
+    t.deepEqual(
+      await queryOn(target, 'select count(*)::int as n from tenant_a.users where user_id = 96'),
+      [{ n: 0 }],
+      'the first statement went with the file',
+    );
     t.deepEqual(await queryOn(target, "select count(*)::int as n from aurora_setup.applied_files where file like '%zz-bad%'"), [{ n: 0 }]);
   });
 });
 
 test.serial('a --! no-transaction file runs outside a transaction on the bastion too, and is recorded', async (t) => {
-  await withPhaseFile('sql/aurora/data/zz-index.sql', '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_b ON tenant_b.users (email);\n', {}, async (emu) => {
-    const r = await phase(emu, 'data');
-    t.is(r.code, 0, r.stderr);
-    t.deepEqual(await queryOn(target, "select count(*)::int as n from pg_indexes where indexname = 'users_email_b'"), [{ n: 1 }]);
-    t.deepEqual(await queryOn(target, "select count(*)::int as n from aurora_setup.applied_files where file like '%zz-index%' and duration_ms >= 0"), [{ n: 1 }]);
-  });
+  await withPhaseFile(
+    'sql/aurora/data/zz-index.sql',
+    '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_b ON tenant_b.users (email);\n',
+    {},
+    async (emu) => {
+      const r = await phase(emu, 'data');
+      t.is(r.code, 0, r.stderr);
+      t.deepEqual(await queryOn(target, "select count(*)::int as n from pg_indexes where indexname = 'users_email_b'"), [{ n: 1 }]);
+      t.deepEqual(await queryOn(target, "select count(*)::int as n from aurora_setup.applied_files where file like '%zz-index%' and duration_ms >= 0"), [
+        { n: 1 },
+      ]);
+    },
+  );
 });
 
 test.serial('a symbolic link in a transferred folder is refused with its path; nothing is sent', async (t) => {
@@ -167,7 +206,10 @@ test.serial('a symbolic link in a transferred folder is refused with its path; n
     const r = await phase(emu, 'schema');
     t.is(r.code, 1);
     t.regex(r.stderr, /\[BUNDLE_SYMLINK\] The files sent to the bastion may not be symbolic links .*: scripts\/leak\.txt\./);
-    t.false(emu.requests.some((q) => q.action === 'SendCommand'), 'nothing reached the bastion');
+    t.false(
+      emu.requests.some((q) => q.action === 'SendCommand'),
+      'nothing reached the bastion',
+    );
   } finally {
     rmSync(link);
     await emu.stop();
@@ -187,7 +229,10 @@ test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its proc
       }
     }
     t.truthy(psql, 'psql ran on the bastion');
-    const passfile = readFileSync(`/proc/${psql}/environ`, 'utf8').split('\0').find((v) => v.startsWith('PGPASSFILE='))!.slice('PGPASSFILE='.length);
+    const passfile = readFileSync(`/proc/${psql}/environ`, 'utf8')
+      .split('\0')
+      .find((v) => v.startsWith('PGPASSFILE='))!
+      .slice('PGPASSFILE='.length);
     t.true(existsSync(passfile), 'the password file exists while psql runs');
     const pgid = Number(readFileSync(`/proc/${psql}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
     process.kill(-pgid, 'SIGTERM');
@@ -226,7 +271,10 @@ test.serial('CloudFormation problems give the original error line and a hint', a
   try {
     const r = await phase(emu, 'schema');
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: Stack with id multitenant-aurora-dev does not exist/);
+    t.regex(
+      r.stderr,
+      /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: Stack with id multitenant-aurora-dev does not exist/,
+    );
     t.regex(r.stderr, /hint +Make sure the phase-1 stack finished/);
   } finally {
     await emu.stop();
@@ -237,13 +285,29 @@ test.serial('the original command shape: etl-manager -p aurora-postgresql -c con
   const emu = await emulator();
   try {
     const run = (...extra: string[]) =>
-      ws.task('aurora/src/etl-manager.ts', ['-p', 'aurora-postgresql', '-c', 'config.json', '--bastion-command', 'scripts/sql-execute.sh config.json sql/aurora/verification/verify-setup.sql', ...extra], emu.env());
+      ws.task(
+        'aurora/src/etl-manager.ts',
+        [
+          '-p',
+          'aurora-postgresql',
+          '-c',
+          'config.json',
+          '--bastion-command',
+          'scripts/sql-execute.sh config.json sql/aurora/verification/verify-setup.sql',
+          ...extra,
+        ],
+        emu.env(),
+      );
     const r = await run();
     t.is(r.code, 0, r.stderr);
     t.regex(r.stdout, /user_count/);
     const skip = await run('--skip-copy');
     t.is(skip.code, 0, skip.stderr);
-    const bad = await ws.task('aurora/src/etl-manager.ts', ['-p', 'aurora-postgresql', '-c', 'config.json', '--bastion-command', 'scripts/sql-execute.sh config.json sql/aurora/indexes/x.sql'], emu.env());
+    const bad = await ws.task(
+      'aurora/src/etl-manager.ts',
+      ['-p', 'aurora-postgresql', '-c', 'config.json', '--bastion-command', 'scripts/sql-execute.sh config.json sql/aurora/indexes/x.sql'],
+      emu.env(),
+    );
     t.regex(bad.stderr, /\[UNKNOWN_PHASE\] Unknown phase "indexes": known phases are database, schema, data, verification/);
   } finally {
     await emu.stop();
@@ -251,13 +315,22 @@ test.serial('the original command shape: etl-manager -p aurora-postgresql -c con
 });
 
 test.serial('the bastion can be found by its tag', async (t) => {
-  const emu = await emulator({ instances: [{ id: 'i-0aaaaaaaaaaaaaaaa', tags: { Role: 'bastion' } }, { id: 'i-0bbbbbbbbbbbbbbbb', tags: { Role: 'web' } }] });
+  const emu = await emulator({
+    instances: [
+      { id: 'i-0aaaaaaaaaaaaaaaa', tags: { Role: 'bastion' } },
+      { id: 'i-0bbbbbbbbbbbbbbbb', tags: { Role: 'web' } },
+    ],
+  });
   try {
-    await ws.edit('config.json', (c) => c.replace('"instanceId": "i-0123456789abcdef0"', '"tag": { "key": "Role", "value": "bastion" }'), async () => {
-      const r = await phase(emu, 'verification');
-      t.is(r.code, 0, r.stderr);
-      t.true(emu.commands.every((c) => c.instanceId === 'i-0aaaaaaaaaaaaaaaa'));
-    });
+    await ws.edit(
+      'config.json',
+      (c) => c.replace('"instanceId": "i-0123456789abcdef0"', '"tag": { "key": "Role", "value": "bastion" }'),
+      async () => {
+        const r = await phase(emu, 'verification');
+        t.is(r.code, 0, r.stderr);
+        t.true(emu.commands.every((c) => c.instanceId === 'i-0aaaaaaaaaaaaaaaa'));
+      },
+    );
   } finally {
     await emu.stop();
   }
@@ -267,7 +340,10 @@ test.serial('clear errors: missing stack output, unknown secret, access denied, 
   const noPort = await startEmulator({ bastionDir, stacks: { [STACK]: { outputs: { Endpoint: 'x' } } } });
   try {
     const r = await phase(noPort, 'schema');
-    t.regex(r.stderr, /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: stack "multitenant-aurora-dev" has no output "ClusterEndpoint" \(outputs: Endpoint\)/);
+    t.regex(
+      r.stderr,
+      /\[AURORA_ENDPOINT\] \[ERROR\] Could not retrieve Aurora endpoint from CloudFormation: stack "multitenant-aurora-dev" has no output "ClusterEndpoint" \(outputs: Endpoint\)/,
+    );
   } finally {
     await noPort.stop();
   }
@@ -290,7 +366,15 @@ test.serial('clear errors: missing stack output, unknown secret, access denied, 
   try {
     // no keys at all; the metadata service is switched off so nothing leaves this machine
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...endpoints } = open.env();
-    const r = await ws.task('aurora/src/phase.ts', ['--phase', 'schema', '--environment', 'dev'], { ...endpoints, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    const r = await ws.task('aurora/src/phase.ts', ['--phase', 'schema', '--environment', 'dev'], {
+      ...endpoints,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: 'none-such',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    });
     t.is(r.code, 1);
     t.regex(r.stderr, /\[AWS_CREDENTIALS\]/);
   } finally {
@@ -335,12 +419,16 @@ test.serial('the bastion keeps the same history: unchanged files skipped, an edi
 test.serial('bastion.autoTransfer.enabled false sends nothing and uses the workspace there', async (t) => {
   const emu = await emulator();
   try {
-    await ws.edit('config.json', (c) => c.replace('"enabled": true', '"enabled": false'), async () => {
-      const r = await phase(emu, 'verification');
-      t.is(r.code, 0, r.stderr);
-      t.is(chunkCommands(emu), 0);
-      t.false(emu.commands.some((c) => c.script.includes('.bundle-sha256')));
-    });
+    await ws.edit(
+      'config.json',
+      (c) => c.replace('"enabled": true', '"enabled": false'),
+      async () => {
+        const r = await phase(emu, 'verification');
+        t.is(r.code, 0, r.stderr);
+        t.is(chunkCommands(emu), 0);
+        t.false(emu.commands.some((c) => c.script.includes('.bundle-sha256')));
+      },
+    );
   } finally {
     await emu.stop();
   }

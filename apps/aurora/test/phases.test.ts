@@ -67,7 +67,9 @@ test.serial('the four phases in order build the multi-tenant database; verificat
   const v = await phase('verification');
   t.is(v.code, 0, v.stderr);
   t.is(v.stdout, EXPECTED_VERIFICATION);
-  t.deepEqual(await onTarget('select email, full_name from tenant_b.users where user_id = 1'), [{ email: 'user1@tenant-b.example.com', full_name: 'Aiko Tanaka' }]);
+  t.deepEqual(await onTarget('select email, full_name from tenant_b.users where user_id = 1'), [
+    { email: 'user1@tenant-b.example.com', full_name: 'Aiko Tanaka' },
+  ]);
 });
 
 test.serial('running every phase again changes nothing and verifies the same', async (t) => {
@@ -88,7 +90,10 @@ test.serial('an applied file that changed is refused with a clear message; --for
   try {
     const r = await phase('data');
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[AURORA_FILE_CHANGED\] sql\/aurora\/data\/insert-sample-data\.sql was applied on \d{4}-\d\d-\d\dT[\d:.]+Z and has changed since[\s\S]*--force/);
+    t.regex(
+      r.stderr,
+      /\[AURORA_FILE_CHANGED\] sql\/aurora\/data\/insert-sample-data\.sql was applied on \d{4}-\d\d-\d\dT[\d:.]+Z and has changed since[\s\S]*--force/,
+    );
     const forced = await phase('data', '--force');
     t.is(forced.code, 0, forced.stderr);
     t.regex(forced.stderr, /insert-sample-data\.sql: applied/);
@@ -100,7 +105,15 @@ test.serial('an applied file that changed is refused with a clear message; --for
 
 test.serial('a new tenant gets its schema, table and users with no SQL edit', async (t) => {
   mkdirSync(`${ws.root}/tenants/tenant_d`, { recursive: true });
-  ws.write('tenants/tenant_d/tenant.json', JSON.stringify({ name: 'tenant_d', database: 'tenant_d_db', aurora: { schema: 'tenant_d' }, dataLake: { bucket: 'tenant-d-data-lake', prefix: 'ecommerce-data' } }));
+  ws.write(
+    'tenants/tenant_d/tenant.json',
+    JSON.stringify({
+      name: 'tenant_d',
+      database: 'tenant_d_db',
+      aurora: { schema: 'tenant_d' },
+      dataLake: { bucket: 'tenant-d-data-lake', prefix: 'ecommerce-data' },
+    }),
+  );
   try {
     for (const name of ['schema', 'data']) {
       const r = await phase(name);
@@ -110,10 +123,13 @@ test.serial('a new tenant gets its schema, table and users with no SQL edit', as
     const v = await phase('verification');
     t.regex(v.stdout, / tenant_d \|\s+5\n\(4 rows\)/);
     const filter = await ws.task('aurora/src/zero-etl-filter.ts');
-    t.is(filter.stdout.trim(), `include: multitenant_analytics.tenant_a.users, include: multitenant_analytics.tenant_b.users, include: multitenant_analytics.tenant_c.users, include: multitenant_analytics.tenant_d.users`);
+    t.is(
+      filter.stdout.trim(),
+      `include: multitenant_analytics.tenant_a.users, include: multitenant_analytics.tenant_b.users, include: multitenant_analytics.tenant_c.users, include: multitenant_analytics.tenant_d.users`,
+    );
   } finally {
     mkdirSync(`${ws.root}/tenants/tenant_d`, { recursive: true });
-  ws.write('tenants/tenant_d/tenant.json', '{}');
+    ws.write('tenants/tenant_d/tenant.json', '{}');
     (await import('node:fs')).rmSync(`${ws.root}/tenants/tenant_d`, { recursive: true, force: true });
   }
 });
@@ -129,7 +145,10 @@ test.serial('a SQL error stops the phase with file:line:col and a caret (or the 
   try {
     const r = await phase('data');
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[SQL_ERROR\] sql\/aurora\/data\/zz-broken\.sql:2:38: ERROR: +column "emial" of relation "users" does not exist\n +2 \| INSERT INTO tenant_a\.users \(user_id, emial, full_name\)\n +\| +\^/);
+    t.regex(
+      r.stderr,
+      /\[SQL_ERROR\] sql\/aurora\/data\/zz-broken\.sql:2:38: ERROR: +column "emial" of relation "users" does not exist\n +2 \| INSERT INTO tenant_a\.users \(user_id, emial, full_name\)\n +\| +\^/,
+    );
     ws.write('sql/aurora/data/zz-broken.sql', "INSERT INTO tenant_a.users (user_id, email, full_name)\nVALUES (99, NULL, 'x');\n");
     const nulls = await phase('data');
     t.regex(nulls.stderr, /\[SQL_ERROR\] sql\/aurora\/data\/zz-broken\.sql:1: ERROR: +null value in column "email"[\s\S]*DETAIL: +Failing row contains/);
@@ -141,7 +160,10 @@ test.serial('a SQL error stops the phase with file:line:col and a caret (or the 
 
 test.serial('a file that fails halfway leaves neither its changes nor a history row; a --! no-transaction file runs outside one', async (t) => {
   const half = 'sql/aurora/data/zz-halfway.sql';
-  ws.write(half, "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (97, 'first@example.com', 'first');\nINSERT INTO tenant_a.users (user_id, email, full_name) VALUES (98, NULL, 'second');\n");
+  ws.write(
+    half,
+    "INSERT INTO tenant_a.users (user_id, email, full_name) VALUES (97, 'first@example.com', 'first');\nINSERT INTO tenant_a.users (user_id, email, full_name) VALUES (98, NULL, 'second');\n",
+  );
   try {
     const r = await phase('data');
     t.is(r.code, 1);
@@ -158,7 +180,9 @@ test.serial('a file that fails halfway leaves neither its changes nor a history 
     t.is(r.code, 0, r.stderr);
     t.regex(r.stderr, /zz-index\.sql: applied \(1 statements/);
     t.deepEqual(await onTarget("select count(*)::int as n from pg_indexes where indexname = 'users_full_name'"), [{ n: 1 }]);
-    const [row] = await onTarget<{ n: number; ms: number }>("select count(*)::int as n, max(duration_ms) as ms from aurora_setup.applied_files where file like '%zz-index%'");
+    const [row] = await onTarget<{ n: number; ms: number }>(
+      "select count(*)::int as n, max(duration_ms) as ms from aurora_setup.applied_files where file like '%zz-index%'",
+    );
     t.is(row.n, 1);
     t.true(row.ms >= 0);
   } finally {

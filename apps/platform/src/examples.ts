@@ -3,11 +3,61 @@ import { color, runMain } from '@mt/cli';
 import { platformCli } from './context.ts';
 
 const EXAMPLES: Array<[string, string[]]> = [
-  ['Build a tenant', ['make tenant-a', 'make tenant-run TENANT=tenant_c', 'npx nx run tenant_b:tenant-run', 'npx nx run-many -t tenant-run   # every tenant, in parallel', 'scripts/run_tenant.sh tenant_a']],
-  ['Single steps (dbt-style)', ['make dbt-debug TENANT=tenant_a', 'make dbt-seed TENANT=tenant_b', 'make dbt-run TENANT=tenant_a ARGS="--select stg_customers+"', 'npx nx run tenant_a:run --full-refresh', 'npx nx run tenant_a:snapshot', 'npx nx run tenant_a:test']],
-  ['Database', ['make up', 'make db-status', 'make db-connect TENANT=tenant_a', "make db-connect TENANT=tenant_a ARGS=\"--sql 'select * from stg_customers_tenant'\"", 'make dev-shell TENANT=tenant_b', 'make dev-logs', 'make down']],
-  ['Analyses', ['make analysis-all TENANT=tenant_a', 'make analysis-products', 'npx nx run tenant_a:analysis-dashboard', 'npx nx affected -t analysis', 'make analysis-affected BASE=v1.2', 'make report TENANT=tenant_a', 'scripts/run_analysis.sh tenant_a basic']],
-  ['Aurora', ['npx nx run aurora:phase --phase=schema', 'npx nx run aurora:setup', 'npx nx run aurora:setup --environment=dev --skip-copy', 'make aurora-phase PHASE=schema ENV=dev', 'npx nx run aurora:zero-etl-filter']],
+  [
+    'Build a tenant',
+    [
+      'make tenant-a',
+      'make tenant-run TENANT=tenant_c',
+      'npx nx run tenant_b:tenant-run',
+      'npx nx run-many -t tenant-run   # every tenant, in parallel',
+      'scripts/run_tenant.sh tenant_a',
+    ],
+  ],
+  [
+    'Single steps (dbt-style)',
+    [
+      'make dbt-debug TENANT=tenant_a',
+      'make dbt-seed TENANT=tenant_b',
+      'make dbt-run TENANT=tenant_a ARGS="--select stg_customers+"',
+      'npx nx run tenant_a:run --full-refresh',
+      'npx nx run tenant_a:snapshot',
+      'npx nx run tenant_a:test',
+    ],
+  ],
+  [
+    'Database',
+    [
+      'make up',
+      'make db-status',
+      'make db-connect TENANT=tenant_a',
+      'make db-connect TENANT=tenant_a ARGS="--sql \'select * from stg_customers_tenant\'"',
+      'make dev-shell TENANT=tenant_b',
+      'make dev-logs',
+      'make down',
+    ],
+  ],
+  [
+    'Analyses',
+    [
+      'make analysis-all TENANT=tenant_a',
+      'make analysis-products',
+      'npx nx run tenant_a:analysis-dashboard',
+      'npx nx affected -t analysis',
+      'make analysis-affected BASE=v1.2',
+      'make report TENANT=tenant_a',
+      'scripts/run_analysis.sh tenant_a basic',
+    ],
+  ],
+  [
+    'Aurora',
+    [
+      'npx nx run aurora:phase --phase=schema',
+      'npx nx run aurora:setup',
+      'npx nx run aurora:setup --environment=dev --skip-copy',
+      'make aurora-phase PHASE=schema ENV=dev',
+      'npx nx run aurora:zero-etl-filter',
+    ],
+  ],
   ['Workspace', ['npx nx show project tenant_a', 'npx nx graph', 'make info', 'make test']],
 ];
 

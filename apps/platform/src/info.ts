@@ -22,7 +22,12 @@ await runMain(async () => {
   console.log(`  engine          ${engine.describe()}`);
   console.log(`  tenant          ${selectedTenant(env)}`);
   console.log('');
-  console.log(textTable(['tenant', 'database', 'aurora schema', 'data lake'], tenants.map((t) => [t.name, t.database, t.aurora.schema, t.s3Location()])));
+  console.log(
+    textTable(
+      ['tenant', 'database', 'aurora schema', 'data lake'],
+      tenants.map((t) => [t.name, t.database, t.aurora.schema, t.s3Location()]),
+    ),
+  );
   console.log('');
   console.log(`  tables per tenant: customers, orders, products, regions (e.g. ${tenants[0]?.s3Location('customers') ?? ''})`);
 });

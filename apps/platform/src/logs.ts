@@ -12,12 +12,23 @@ await runMain(async () => {
   const { root, engine } = platformContext();
   const follow = argv.follow ? ['-F'] : [];
   if (engine.mode === 'docker') {
-    return (await $({ stdio: 'inherit', nothrow: true })`docker compose -f ${root}/docker-compose.yml logs --tail ${argv.lines} ${argv.follow ? ['-f'] : []} postgres`).exitCode ?? 1;
+    return (
+      (
+        await $({
+          stdio: 'inherit',
+          nothrow: true,
+        })`docker compose -f ${root}/docker-compose.yml logs --tail ${argv.lines} ${argv.follow ? ['-f'] : []} postgres`
+      ).exitCode ?? 1
+    );
   }
   if (!engine.logFile || !existsSync(engine.logFile)) {
-    throw new TaskError('NO_LOG', engine.logFile ? `There is no server log yet at ${engine.logFile}.` : `The ${engine.mode} database keeps its log on its own server.`, {
-      hint: engine.logFile ? 'Run `make up` first.' : 'Look at the server where PostgreSQL runs.',
-    });
+    throw new TaskError(
+      'NO_LOG',
+      engine.logFile ? `There is no server log yet at ${engine.logFile}.` : `The ${engine.mode} database keeps its log on its own server.`,
+      {
+        hint: engine.logFile ? 'Run `make up` first.' : 'Look at the server where PostgreSQL runs.',
+      },
+    );
   }
   return (await $({ stdio: 'inherit', nothrow: true })`tail -n ${argv.lines} ${follow} ${engine.logFile}`).exitCode ?? 1;
 });

@@ -15,7 +15,11 @@ await runMain(async () => {
     log(`${color.green('created')} .env from .env.example`);
   }
   log(`node ${process.versions.node}`);
-  log((await which('psql', { nothrow: true })) ? 'psql found (make db-connect works)' : color.yellow('psql not found: install postgresql-client for `make db-connect`'));
+  log(
+    (await which('psql', { nothrow: true }))
+      ? 'psql found (make db-connect works)'
+      : color.yellow('psql not found: install postgresql-client for `make db-connect`'),
+  );
   const r = await engine.up();
   log(`${r.status === 'started' ? 'started' : 'already running'}: ${engine.describe()} (${formatDuration(r.ms)})`);
   log(`tenants: ${listTenantNames(root).join(', ')} — next: make tenant-a`);

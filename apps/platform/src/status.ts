@@ -6,7 +6,7 @@ import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
 await runMain(async () => {
-  await platformCli('status', "Shows the database engine and, per tenant, its database and last build. Does not start anything.").parse();
+  await platformCli('status', 'Shows the database engine and, per tenant, its database and last build. Does not start anything.').parse();
   const { root, engine } = platformContext();
   const s = await engine.status();
   log(`${s.running ? color.green('running') : color.yellow('stopped')}  ${engine.describe()}${s.version ? `, PostgreSQL ${s.version}` : ''}`);
@@ -27,7 +27,14 @@ await runMain(async () => {
       throw err;
     });
     if (run === 'no roles yet') rows.push([tenant.name, tenant.database, run, '', '']);
-    else rows.push([tenant.name, tenant.database, run ? run.status ?? 'running' : 'never built', run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '', run ? String(run.relations) : '']);
+    else
+      rows.push([
+        tenant.name,
+        tenant.database,
+        run ? (run.status ?? 'running') : 'never built',
+        run?.finishedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '',
+        run ? String(run.relations) : '',
+      ]);
   }
   console.log(textTable(['tenant', 'database', 'last run', 'finished (UTC)', 'relations'], rows, [4]));
 });

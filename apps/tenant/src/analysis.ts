@@ -5,7 +5,10 @@ import { formatAnalysis, listAnalyses, runAnalysis, toJson, writeAnalysisFiles }
 import { tenantCli, tenantContext } from './context.ts';
 
 await runMain(async () => {
-  const argv = await tenantCli('analysis', 'Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes dist/analysis/<tenant>/<name>.{json,csv,md}.')
+  const argv = await tenantCli(
+    'analysis',
+    'Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes dist/analysis/<tenant>/<name>.{json,csv,md}.',
+  )
     .option('name', { alias: 'n', type: 'string', array: true, describe: 'Analyses to run (default: all of sql/analyses)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' })
     .parse();

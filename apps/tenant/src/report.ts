@@ -6,12 +6,17 @@ import { renderReport, type AnalysisJson } from '@mt/report';
 import { tenantCli, tenantContext } from './context.ts';
 
 await runMain(async () => {
-  const argv = await tenantCli('report', 'Renders dist/reports/<tenant>/index.html — KPI tiles and charts — from the dashboard and basic analyses (run them first; `nx run <tenant>:report` does).').parse();
+  const argv = await tenantCli(
+    'report',
+    'Renders dist/reports/<tenant>/index.html — KPI tiles and charts — from the dashboard and basic analyses (run them first; `nx run <tenant>:report` does).',
+  ).parse();
   const { root, tenant } = tenantContext(argv.tenant);
   const read = (name: string): AnalysisJson => {
     const file = join(root, 'dist', 'analysis', tenant.name, `${name}.json`);
     if (!existsSync(file)) {
-      throw new TaskError('REPORT_INPUT', `${relative(root, file)} does not exist yet.`, { hint: `Run \`make analysis-${name} TENANT=${tenant.name}\` first, or \`make report TENANT=${tenant.name}\`, which runs it.` });
+      throw new TaskError('REPORT_INPUT', `${relative(root, file)} does not exist yet.`, {
+        hint: `Run \`make analysis-${name} TENANT=${tenant.name}\` first, or \`make report TENANT=${tenant.name}\`, which runs it.`,
+      });
     }
     return JSON.parse(readFileSync(file, 'utf8'));
   };

@@ -22,18 +22,35 @@ test.serial('dashboard and basic reproduce the published figures for tenant_a (f
   t.is(r.code, 0, r.stderr);
   const dashboard = readJson('tenant_a', 'dashboard');
   t.deepEqual(rowsOf(dashboard, 'kpis'), [{ total_customers: 5, total_orders: 5, total_sales: 3464.89, average_order_value: 692.98, active_customers: 5 }]);
-  t.deepEqual(rowsOf(dashboard, 'product-ranking').map((p: any) => [p.rank, p.product_name, p.product_category, p.sales, p.orders]), [
-    [1, 'Laptop', 'Electronics', 1999.98, 2],
-    [2, 'Smartphone', 'Electronics', 1199.98, 2],
-    [3, 'Running Shoes', 'Sports', 129.99, 1],
-    [4, 'Book', 'Books', 74.97, 1],
-    [5, 'Coffee Mug', 'Home & Kitchen', 59.97, 2],
-  ]);
-  t.deepEqual(rowsOf(dashboard, 'sales-by-category').map((c: any) => [c.category, c.sales, c.share_pct]), [
-    ['Electronics', 3199.96, 92.4], ['Sports', 129.99, 3.8], ['Books', 74.97, 2.2], ['Home & Kitchen', 59.97, 1.7],
-  ]);
+  t.deepEqual(
+    rowsOf(dashboard, 'product-ranking').map((p: any) => [p.rank, p.product_name, p.product_category, p.sales, p.orders]),
+    [
+      [1, 'Laptop', 'Electronics', 1999.98, 2],
+      [2, 'Smartphone', 'Electronics', 1199.98, 2],
+      [3, 'Running Shoes', 'Sports', 129.99, 1],
+      [4, 'Book', 'Books', 74.97, 1],
+      [5, 'Coffee Mug', 'Home & Kitchen', 59.97, 2],
+    ],
+  );
+  t.deepEqual(
+    rowsOf(dashboard, 'sales-by-category').map((c: any) => [c.category, c.sales, c.share_pct]),
+    [
+      ['Electronics', 3199.96, 92.4],
+      ['Sports', 129.99, 3.8],
+      ['Books', 74.97, 2.2],
+      ['Home & Kitchen', 59.97, 1.7],
+    ],
+  );
   const basic = readJson('tenant_a', 'basic');
-  t.deepEqual(rowsOf(basic, 'customer-segments').map((s: any) => [s.segment, s.customers]), [['VIP', 0], ['Premium', 4], ['Regular', 0], ['New', 1]]);
+  t.deepEqual(
+    rowsOf(basic, 'customer-segments').map((s: any) => [s.segment, s.customers]),
+    [
+      ['VIP', 0],
+      ['Premium', 4],
+      ['Regular', 0],
+      ['New', 1],
+    ],
+  );
   t.deepEqual(rowsOf(basic, 'monthly-sales-trend'), [{ month: '2024-01', orders: 5, customers: 5, sales: 3464.89, average_order_value: 692.98 }]);
   t.is(rowsOf(basic, 'sales-per-customer').length, 5);
 
@@ -43,8 +60,14 @@ test.serial('dashboard and basic reproduce the published figures for tenant_a (f
   t.regex(r.stdout, /Electronics\s+\|\s+4 \| 3,199\.96 \|\s+92\.4\n/);
   t.is((r.stdout.match(/^\(\d+ rows?\)$/gm) ?? []).length, 8);
   // files: exact values in CSV, one per section
-  t.is(ws.read('dist/analysis/tenant_a/dashboard.kpis.csv'), 'total_customers,total_orders,total_sales,average_order_value,active_customers\n5,5,3464.89,692.98,5\n');
-  t.regex(ws.read('dist/analysis/tenant_a/dashboard.md'), /## Sales by category\n\n\| category \| orders \| sales \| share_pct \|\n\| --- \| ---: \| ---: \| ---: \|\n\| Electronics \| 4 \| 3199\.96 \| 92\.4 \|/);
+  t.is(
+    ws.read('dist/analysis/tenant_a/dashboard.kpis.csv'),
+    'total_customers,total_orders,total_sales,average_order_value,active_customers\n5,5,3464.89,692.98,5\n',
+  );
+  t.regex(
+    ws.read('dist/analysis/tenant_a/dashboard.md'),
+    /## Sales by category\n\n\| category \| orders \| sales \| share_pct \|\n\| --- \| ---: \| ---: \| ---: \|\n\| Electronics \| 4 \| 3199\.96 \| 92\.4 \|/,
+  );
 });
 
 test.serial('tenant_b analyses read only tenant_b', async (t) => {
@@ -72,7 +95,10 @@ test.serial('unknown analysis: lists the available ones, writes nothing', async 
 
 test.serial('SQL error in an analysis: file:line:col with a caret; earlier results left as they were', async (t) => {
   const before = ws.read('dist/analysis/tenant_a/dashboard.json');
-  ws.write('sql/analyses/broken.sql', "-- section: Fine\nselect 1 as one;\n\n-- section: Broken\nselect customer_id,\n       lifetime_valu\nfrom {{ ref('dim_customers') }};\n");
+  ws.write(
+    'sql/analyses/broken.sql',
+    "-- section: Fine\nselect 1 as one;\n\n-- section: Broken\nselect customer_id,\n       lifetime_valu\nfrom {{ ref('dim_customers') }};\n",
+  );
   const r = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'broken']);
   t.is(r.code, 1);
   t.regex(r.stderr, /\[SQL_ERROR\] sql\/analyses\/broken\.sql:6:8: ERROR: +column "lifetime_valu" does not exist\n +6 \|\s+lifetime_valu\n +\| +\^/);
@@ -85,7 +111,11 @@ test('analysis on an unreachable database says so and suggests make up', async (
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   await new Promise((r) => server.close(r));
-  const r = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'basic'], { PG_MODE: 'external', PGHOST: '127.0.0.1', PGPORT: String(port) });
+  const r = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'basic'], {
+    PG_MODE: 'external',
+    PGHOST: '127.0.0.1',
+    PGPORT: String(port),
+  });
   t.is(r.code, 1);
   t.regex(r.stderr, /\[DB_UNREACHABLE\][\s\S]*make up/);
 });

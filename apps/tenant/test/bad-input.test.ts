@@ -42,7 +42,11 @@ for (const bad of ['a;drop', '../x', 'Tenant-A', 'x'.repeat(64)]) {
 test('database not reachable: names host and port, suggests make up, never shows the password', async (t) => {
   const port = await closedPort();
   const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], {
-    PG_MODE: 'external', PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'alice', PGPASSWORD: 's3cret-pw',
+    PG_MODE: 'external',
+    PGHOST: '127.0.0.1',
+    PGPORT: String(port),
+    PGUSER: 'alice',
+    PGPASSWORD: 's3cret-pw',
   });
   t.is(r.code, 1);
   t.regex(r.stderr, new RegExp(`\\[DB_UNREACHABLE\\].*127\\.0\\.0\\.1:${port}`));
@@ -51,13 +55,17 @@ test('database not reachable: names host and port, suggests make up, never shows
 });
 
 test.serial('malformed CSV row: file and line named, previous table intact', async (t) => {
-  await ws.edit('seeds/regions.csv', (csv) => `${csv}5,Lombardy\n6,Texas,United States\n`, async () => {
-    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 1);
-    t.regex(r.stderr, /\[SEED_MALFORMED\] seeds\/regions\.csv:6: malformed CSV row/);
-    const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
-    t.is(rows[0].n, 4);
-  });
+  await ws.edit(
+    'seeds/regions.csv',
+    (csv) => `${csv}5,Lombardy\n6,Texas,United States\n`,
+    async () => {
+      const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /\[SEED_MALFORMED\] seeds\/regions\.csv:6: malformed CSV row/);
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
+      t.is(rows[0].n, 4);
+    },
+  );
 });
 
 test.serial('invalid UTF-8 in a CSV is refused with file:line, not loaded as U+FFFD; previous table intact', async (t) => {
@@ -77,23 +85,36 @@ test.serial('invalid UTF-8 in a CSV is refused with file:line, not loaded as U+F
 
 test.serial('two long header names equal in their first 63 bytes are refused with their names', async (t) => {
   const long = 'x'.repeat(63);
-  await ws.edit('seeds/regions.csv', (csv) => csv.replace(/^([^\n]*)/, `$1,${long}_a,${long}_b`).split('\n').map((l, i) => (i === 0 || !l ? l : `${l},1,2`)).join('\n'), async () => {
-    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 1, r.stdout);
-    t.regex(r.stderr, new RegExp(`\\[SEED_HEADER\\] seeds/regions\\.csv:1: column names may have at most 63 bytes .*too long: "${long}_a", "${long}_b"`));
-    t.notRegex(r.stderr, /unexpected error/);
-    const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
-    t.is(rows[0].n, 4);
-  });
+  await ws.edit(
+    'seeds/regions.csv',
+    (csv) =>
+      csv
+        .replace(/^([^\n]*)/, `$1,${long}_a,${long}_b`)
+        .split('\n')
+        .map((l, i) => (i === 0 || !l ? l : `${l},1,2`))
+        .join('\n'),
+    async () => {
+      const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1, r.stdout);
+      t.regex(r.stderr, new RegExp(`\\[SEED_HEADER\\] seeds/regions\\.csv:1: column names may have at most 63 bytes .*too long: "${long}_a", "${long}_b"`));
+      t.notRegex(r.stderr, /unexpected error/);
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n from regions');
+      t.is(rows[0].n, 4);
+    },
+  );
 });
 
 test.serial('blank lines at the end of a CSV are no rows: it loads', async (t) => {
-  await ws.edit('seeds/regions.csv', (csv) => `${csv}\n\n`, async () => {
-    const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 0, r.stderr);
-    const rows = await ws.query('tenant_a', 'select count(*)::int as n, count(*) filter (where region_id is null)::int as empty from regions');
-    t.deepEqual(rows[0], { n: 4, empty: 0 });
-  });
+  await ws.edit(
+    'seeds/regions.csv',
+    (csv) => `${csv}\n\n`,
+    async () => {
+      const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 0, r.stderr);
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n, count(*) filter (where region_id is null)::int as empty from regions');
+      t.deepEqual(rows[0], { n: 4, empty: 0 });
+    },
+  );
 });
 
 test.serial('a value of the wrong type: file, line and column named, previous table intact', async (t) => {
@@ -101,7 +122,10 @@ test.serial('a value of the wrong type: file, line and column named, previous ta
   ws.write('seeds/orders.csv', before.replace('8,1005,5,3,2024-01-16,2,39.98', '8,1005,5,3,2024-01-16,two,39.98'));
   try {
     // quantity is inferred as text now, so pin it to see COPY's own type check
-    ws.write('sql/project.yml', ws.read('sql/project.yml').replace('      total_amount: numeric(12,2)', '      total_amount: numeric(12,2)\n      quantity: integer'));
+    ws.write(
+      'sql/project.yml',
+      ws.read('sql/project.yml').replace('      total_amount: numeric(12,2)', '      total_amount: numeric(12,2)\n      quantity: integer'),
+    );
     const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
     t.regex(r.stderr, /\[SEED_LOAD\] seeds\/orders\.csv:9: invalid input syntax for type integer: "two" \(column quantity\)/);
@@ -114,14 +138,18 @@ test.serial('a value of the wrong type: file, line and column named, previous ta
 });
 
 test.serial('SQL error in a model: file:line:col with a caret, previous relation still queryable', async (t) => {
-  await ws.edit('sql/models/marts/agg_monthly_sales.sql', (sql) => sql.replace('sum(order_total) as sales', 'sum(order_totl) as sales'), async () => {
-    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 1);
-    t.regex(r.stderr, /sql\/models\/marts\/agg_monthly_sales\.sql:10:13: ERROR: +column "order_totl" does not exist/);
-    t.regex(r.stderr, /\n\s+10 \|\s+sum\(order_totl\) as sales,\n\s+\|\s+\^/);
-    const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
-    t.is(rows[0].n, 1);
-  });
+  await ws.edit(
+    'sql/models/marts/agg_monthly_sales.sql',
+    (sql) => sql.replace('sum(order_total) as sales', 'sum(order_totl) as sales'),
+    async () => {
+      const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /sql\/models\/marts\/agg_monthly_sales\.sql:10:13: ERROR: +column "order_totl" does not exist/);
+      t.regex(r.stderr, /\n\s+10 \|\s+sum\(order_totl\) as sales,\n\s+\|\s+\^/);
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
+      t.is(rows[0].n, 1);
+    },
+  );
 });
 
 test.serial('a model with a second statement is refused with its line; the second statement never runs', async (t) => {
@@ -134,7 +162,10 @@ test.serial('a model with a second statement is refused with its line; the secon
     await ws.edit('sql/models/marts/agg_monthly_sales.sql', attack, async () => {
       const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a', '--full-refresh']);
       t.is(r.code, 1);
-      t.regex(r.stderr, /\[MULTIPLE_STATEMENTS\] sql\/models\/marts\/agg_monthly_sales\.sql:\d+: a second statement \("create table public\.pwned …"\): a model is exactly one query/);
+      t.regex(
+        r.stderr,
+        /\[MULTIPLE_STATEMENTS\] sql\/models\/marts\/agg_monthly_sales\.sql:\d+: a second statement \("create table public\.pwned …"\): a model is exactly one query/,
+      );
       const [pwned] = await ws.query('tenant_a', "select count(*)::int as n from pg_tables where tablename = 'pwned'");
       t.is(pwned.n, 0, 'the second statement did not run');
       const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_monthly_sales');
@@ -144,29 +175,40 @@ test.serial('a model with a second statement is refused with its line; the secon
 });
 
 test.serial('ref to a missing model names the file and the missing name', async (t) => {
-  await ws.edit('sql/models/marts/agg_daily_sales.sql', (sql) => sql.replace("ref('fct_orders')", "ref('fct_order')"), async () => {
-    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 1);
-    t.regex(r.stderr, /\[UNKNOWN_REF\] sql\/models\/marts\/agg_daily_sales\.sql:2: ref\('fct_order'\) points to nothing/);
-    t.regex(r.stderr, /Did you mean 'fct_orders'/);
-    const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_daily_sales');
-    t.is(rows[0].n, 5);
-  });
+  await ws.edit(
+    'sql/models/marts/agg_daily_sales.sql',
+    (sql) => sql.replace("ref('fct_orders')", "ref('fct_order')"),
+    async () => {
+      const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /\[UNKNOWN_REF\] sql\/models\/marts\/agg_daily_sales\.sql:2: ref\('fct_order'\) points to nothing/);
+      t.regex(r.stderr, /Did you mean 'fct_orders'/);
+      const rows = await ws.query('tenant_a', 'select count(*)::int as n from agg_daily_sales');
+      t.is(rows[0].n, 5);
+    },
+  );
 });
 
 test.serial('a ref cycle is named with its files', async (t) => {
-  await ws.edit('sql/models/staging/stg_regions.sql', (sql) => `${sql}\n-- {{ ref('dim_customers') }}\n`, async () => {
-    const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
-    t.is(r.code, 1);
-    t.regex(r.stderr, /\[REF_CYCLE\] ref\(\) cycle: (dim_customers -> stg_regions -> dim_customers|stg_regions -> dim_customers -> stg_regions) \(/);
-    t.regex(r.stderr, /\(.*sql\/models\/staging\/stg_regions\.sql/);
-    t.regex(r.stderr, /\(.*sql\/models\/marts\/dim_customers\.sql/);
-  });
+  await ws.edit(
+    'sql/models/staging/stg_regions.sql',
+    (sql) => `${sql}\n-- {{ ref('dim_customers') }}\n`,
+    async () => {
+      const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /\[REF_CYCLE\] ref\(\) cycle: (dim_customers -> stg_regions -> dim_customers|stg_regions -> dim_customers -> stg_regions) \(/);
+      t.regex(r.stderr, /\(.*sql\/models\/staging\/stg_regions\.sql/);
+      t.regex(r.stderr, /\(.*sql\/models\/marts\/dim_customers\.sql/);
+    },
+  );
 });
 
 test.serial('a failing data test exits non-zero and shows the failing rows; severity warn does not fail', async (t) => {
   ws.write('sql/tests/assert_no_laptops.sql', "select product_id, product_name from {{ ref('stg_products') }} where product_name = 'Laptop'\n");
-  ws.write('sql/tests/assert_no_mugs_warn.sql', "{{ config(severity='warn') }}\nselect product_id from {{ ref('stg_products') }} where product_name = 'Coffee Mug'\n");
+  ws.write(
+    'sql/tests/assert_no_mugs_warn.sql',
+    "{{ config(severity='warn') }}\nselect product_id from {{ ref('stg_products') }} where product_name = 'Coffee Mug'\n",
+  );
   try {
     const r = await ws.task('tenant/src/test.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);

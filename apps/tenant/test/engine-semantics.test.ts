@@ -11,16 +11,22 @@ const statusOf = (results: Array<{ name: string; status: string; rows?: number }
 
 test.before(async () => {
   ws = await makeWorkspace({ tenants: ['tenant_a'] });
-  ws.write('sql/models/marts/inc_orders.sql', `{{ config(materialized='incremental', unique_key='order_id') }}
+  ws.write(
+    'sql/models/marts/inc_orders.sql',
+    `{{ config(materialized='incremental', unique_key='order_id') }}
 select order_id, order_total, {{ env_var('BATCH_LABEL', 'first') | literal }} as batch
 from {{ ref('fct_orders') }}
 {% if is_incremental() %}
 where order_id >= (select max(order_id) from {{ this }})
 {% endif %}
-`);
+`,
+  );
   ws.write('sql/models/staging/stg_region_names.sql', "select region_id, region_name from {{ ref('stg_regions') }}\n");
   ws.write('sql/models/staging/stg_region_labels.sql', "select region_id, upper(region_name) as label from {{ ref('stg_region_names') }}\n");
-  ws.write('sql/models/marts/tenant_vars.sql', "select {{ var('segment_vip') }} as vip, {{ var('missing_var', 42) }} as fallback, {{ tenant.aurora_schema | literal }} as aurora_schema\n");
+  ws.write(
+    'sql/models/marts/tenant_vars.sql',
+    "select {{ var('segment_vip') }} as vip, {{ var('missing_var', 42) }} as fallback, {{ tenant.aurora_schema | literal }} as aurora_schema\n",
+  );
   await run();
 });
 test.after.always(async () => ws?.cleanup());
@@ -33,7 +39,10 @@ test.serial('incremental: delete+insert on unique_key for the new slice, full re
   t.is(statusOf(results, 'inc_orders')?.status, 'built');
   // only order_id >= the previous max (1005) was replaced or added
   const rows = await ws.query('tenant_a', 'select order_id, batch from inc_orders order by order_id');
-  t.deepEqual(rows.map((r) => `${r.order_id}:${r.batch}`), ['1001:first', '1002:first', '1003:first', '1004:first', '1005:second', '1006:second']);
+  t.deepEqual(
+    rows.map((r) => `${r.order_id}:${r.batch}`),
+    ['1001:first', '1002:first', '1003:first', '1004:first', '1005:second', '1006:second'],
+  );
   await run(['--full-refresh'], { BATCH_LABEL: 'third' });
   const after = await ws.query('tenant_a', 'select count(*)::int as n, min(batch) as lo, max(batch) as hi from inc_orders');
   t.deepEqual(after, [{ n: 6, lo: 'third', hi: 'third' }]);
@@ -46,11 +55,17 @@ test.serial('incremental, a new column: on_schema_change fail (default) stops wi
     ws.write('sql/models/marts/inc_orders.sql', model.replace('as batch', "as batch, 'x' as note"));
     const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
-    t.regex(r.stderr, /\[SCHEMA_CHANGED\] sql\/models\/marts\/inc_orders\.sql: the columns of the incremental model changed since its table was built \(new note\); on_schema_change is "fail"/);
+    t.regex(
+      r.stderr,
+      /\[SCHEMA_CHANGED\] sql\/models\/marts\/inc_orders\.sql: the columns of the incremental model changed since its table was built \(new note\); on_schema_change is "fail"/,
+    );
     t.regex(r.stderr, /--select inc_orders --full-refresh/);
     t.notRegex(r.stderr, /unexpected error/);
     t.deepEqual(await ws.query('tenant_a', 'select count(*)::int as n from inc_orders'), before);
-    ws.write('sql/models/marts/inc_orders.sql', model.replace("unique_key='order_id'", "unique_key='order_id', on_schema_change='append_new_columns'").replace('as batch', "as batch, 'x' as note"));
+    ws.write(
+      'sql/models/marts/inc_orders.sql',
+      model.replace("unique_key='order_id'", "unique_key='order_id', on_schema_change='append_new_columns'").replace('as batch', "as batch, 'x' as note"),
+    );
     const results = await run();
     t.is(statusOf(results, 'inc_orders')?.status, 'built');
     const rows = await ws.query('tenant_a', 'select count(*)::int as n, count(note)::int as noted from inc_orders');
@@ -71,11 +86,16 @@ test.serial('a view whose columns change is swapped in and the views on it are r
 });
 
 test.serial('a seed whose columns change is swapped in; its dropped views come back', async (t) => {
-  ws.write('seeds/regions.csv', 'region_id,region_name,country,continent\n1,Kanto,Japan,Asia\n2,Kansai,Japan,Asia\n3,California,United States,America\n4,Bavaria,Germany,Europe\n');
+  ws.write(
+    'seeds/regions.csv',
+    'region_id,region_name,country,continent\n1,Kanto,Japan,Asia\n2,Kansai,Japan,Asia\n3,California,United States,America\n4,Bavaria,Germany,Europe\n',
+  );
   const results = await run();
   for (const name of ['regions', 'stg_regions', 'stg_region_names', 'stg_region_labels', 'dim_customers']) t.is(statusOf(results, name)?.status, 'built', name);
   t.deepEqual(await ws.query('tenant_a', 'select count(*)::int as n from stg_region_labels'), [{ n: 4 }]);
-  t.deepEqual(await ws.query('tenant_a', "select data_type from information_schema.columns where table_name = 'regions' and column_name = 'continent'"), [{ data_type: 'text' }]);
+  t.deepEqual(await ws.query('tenant_a', "select data_type from information_schema.columns where table_name = 'regions' and column_name = 'continent'"), [
+    { data_type: 'text' },
+  ]);
 });
 
 test.serial('var() reads sql/project.yml, tenant.json vars override it, defaults apply', async (t) => {
@@ -98,7 +118,10 @@ test.serial('a Jinja syntax error names the file, line and column; nothing is to
 });
 
 test.serial('source() resolves a relation declared in YAML and it is queryable through a model', async (t) => {
-  ws.write('sql/models/staging/_sources.yml', 'sources:\n  - name: raw\n    schema: public\n    tables:\n      - name: region_table\n        identifier: regions\n');
+  ws.write(
+    'sql/models/staging/_sources.yml',
+    'sources:\n  - name: raw\n    schema: public\n    tables:\n      - name: region_table\n        identifier: regions\n',
+  );
   ws.write('sql/models/staging/stg_region_source.sql', "select count(*) as n from {{ source('raw', 'region_table') }}\n");
   ws.write('sql/models/marts/tenant_vars.sql', "select {{ var('segment_vip') }} as vip\n");
   const results = await run();

@@ -34,7 +34,9 @@ test.serial('the server stopped mid-run (make down): one "lost the connection" m
   // Wait until the slow model runs, then stop the server as `make down` does.
   for (let i = 0; i < 200; i++) {
     await sleep(100);
-    const busy = await query('postgres', "select count(*)::int as n from pg_stat_activity where query like '%pg_sleep%' and pid <> pg_backend_pid()").catch(() => [{ n: 0 }]);
+    const busy = await query('postgres', "select count(*)::int as n from pg_stat_activity where query like '%pg_sleep%' and pid <> pg_backend_pid()").catch(
+      () => [{ n: 0 }],
+    );
     if (busy[0].n > 0) break;
   }
   t.deepEqual(await engine().down(), { status: 'stopped' });
@@ -50,7 +52,10 @@ test.serial('the next run marks the run that never finished as interrupted, then
   const again = await task('tenant-run', ['--tenant', 'tenant_a']);
   t.is(again.code, 0, again.stderr);
   const runs = await query(ws.databases.tenant_a, 'select status from pipeline_meta.runs order by started_at');
-  t.deepEqual(runs.map((r) => r.status), ['interrupted', 'success']);
+  t.deepEqual(
+    runs.map((r) => r.status),
+    ['interrupted', 'success'],
+  );
   const [slow] = await query(ws.databases.tenant_a, 'select slept, after from zz_slow');
   t.deepEqual(slow, { slept: 1, after: true });
 });

@@ -29,13 +29,22 @@ test("a run for tenant_a touches nothing in tenant_b's database", async (t) => {
       const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', tenant]);
       t.is(r.code, 0, r.stderr);
     }
-    const fingerprintB = async () => (await ws.query('tenant_b', `select
+    const fingerprintB = async () =>
+      (
+        await ws.query(
+          'tenant_b',
+          `select
         (select md5(string_agg(unique_id || fingerprint || finished_at::text, ',' order by unique_id)) from pipeline_meta.node_state) as state,
         (select count(*) from pipeline_meta.runs) as runs,
         (select md5(string_agg(c::text, ',' order by customer_id)) from dim_customers c) as data,
-        (select sum(n_tup_ins + n_tup_upd + n_tup_del) from pg_stat_user_tables) as writes`))[0];
+        (select sum(n_tup_ins + n_tup_upd + n_tup_del) from pg_stat_user_tables) as writes`,
+        )
+      )[0];
     const before = await fingerprintB();
-    ws.write('seeds/customers.csv', ws.read('seeds/customers.csv').replace('John Doe', 'John Q. Doe').replace('2024-01-01 09:00:00\n', '2024-02-01 09:00:00\n'));
+    ws.write(
+      'seeds/customers.csv',
+      ws.read('seeds/customers.csv').replace('John Doe', 'John Q. Doe').replace('2024-01-01 09:00:00\n', '2024-02-01 09:00:00\n'),
+    );
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--full-refresh']);
     t.is(r.code, 0, r.stderr);
     t.deepEqual(await fingerprintB(), before);
@@ -53,10 +62,18 @@ test("a tenant.json naming another tenant's database is refused for both, naming
   try {
     const shared = ws.databases.tenant_a;
     ws.write('tenants/tenant_b/tenant.json', ws.read('tenants/tenant_b/tenant.json').replace(ws.databases.tenant_b, shared));
-    for (const [tenant, other] of [['tenant_b', 'tenant_a'], ['tenant_a', 'tenant_b']]) {
+    for (const [tenant, other] of [
+      ['tenant_b', 'tenant_a'],
+      ['tenant_a', 'tenant_b'],
+    ]) {
       const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', tenant]);
       t.is(r.code, 1, r.stdout);
-      t.regex(r.stderr, new RegExp(`\\[INVALID_TENANT_CONFIG\\] tenants/${tenant}/tenant\\.json has 1 problem[\\s\\S]*"database" "${shared}" is also the database of ${other} \\(tenants/${other}/tenant\\.json\\): every tenant needs a database of its own`));
+      t.regex(
+        r.stderr,
+        new RegExp(
+          `\\[INVALID_TENANT_CONFIG\\] tenants/${tenant}/tenant\\.json has 1 problem[\\s\\S]*"database" "${shared}" is also the database of ${other} \\(tenants/${other}/tenant\\.json\\): every tenant needs a database of its own`,
+        ),
+      );
     }
     t.deepEqual(await queryOn('postgres', 'select datname from pg_database where datname = $1', [shared]), [], 'the shared database was never created');
   } finally {
@@ -64,16 +81,25 @@ test("a tenant.json naming another tenant's database is refused for both, naming
   }
 });
 
-test('the server\'s own databases are refused as tenant databases: postgres, template0/1, the Aurora database', async (t) => {
+test("the server's own databases are refused as tenant databases: postgres, template0/1, the Aurora database", async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
   ws.write('config.json', JSON.stringify({ aurora: { phases: { schema: { connection_db: 'multitenant_analytics' } } } }));
   const original = ws.read('tenants/tenant_a/tenant.json');
   try {
-    for (const [database, why] of [['template1', 'the template every new database copies'], ['postgres', "the server's maintenance database"], ['template0', 'a template database'], ['multitenant_analytics', 'the database of the Aurora schema phase \\(config\\.json\\)']]) {
+    for (const [database, why] of [
+      ['template1', 'the template every new database copies'],
+      ['postgres', "the server's maintenance database"],
+      ['template0', 'a template database'],
+      ['multitenant_analytics', 'the database of the Aurora schema phase \\(config\\.json\\)'],
+    ]) {
       ws.write('tenants/tenant_a/tenant.json', original.replace(ws.databases.tenant_a, database));
       const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
       t.is(r.code, 1, database);
-      t.regex(r.stderr, new RegExp(`"database" "${database}" is ${why}, not a tenant's: give the tenant a database of its own, e\\.g\\. "tenant_a_db"`), database);
+      t.regex(
+        r.stderr,
+        new RegExp(`"database" "${database}" is ${why}, not a tenant's: give the tenant a database of its own, e\\.g\\. "tenant_a_db"`),
+        database,
+      );
     }
     const [poisoned] = await queryOn('template1', "select count(*)::int as n from pg_namespace where nspname = 'pipeline_meta'");
     t.is(poisoned.n, 0, 'template1 holds no tables of ours');
@@ -92,11 +118,21 @@ test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIM
     holder = new pg.Client({ ...ws.configAs('tenant_a', 'owner'), application_name: 'a paused run' });
     await holder.connect();
     await holder.query('select pg_advisory_lock(hashtext($1))', [`pipeline:${ws.databases.tenant_a}`]);
-    const { rows: [me] } = await holder.query('select pg_backend_pid() as pid');
+    const {
+      rows: [me],
+    } = await holder.query('select pg_backend_pid() as pid');
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], { RUN_LOCK_TIMEOUT: '2' });
     t.is(r.code, 1);
-    t.regex(r.stderr, new RegExp(`waiting for another run on ${ws.databases.tenant_a} \\(tenant_a\\) to finish: a paused run \\(server pid ${me.pid}, connected since [0-9-]+ [0-9:]+\\) \\(gives up after 2 s`));
-    t.regex(r.stderr, new RegExp(`\\[RUN_LOCK_TIMEOUT\\] Waited 2 s for another run on ${ws.databases.tenant_a}, held by a paused run \\(server pid ${me.pid}`));
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `waiting for another run on ${ws.databases.tenant_a} \\(tenant_a\\) to finish: a paused run \\(server pid ${me.pid}, connected since [0-9-]+ [0-9:]+\\) \\(gives up after 2 s`,
+      ),
+    );
+    t.regex(
+      r.stderr,
+      new RegExp(`\\[RUN_LOCK_TIMEOUT\\] Waited 2 s for another run on ${ws.databases.tenant_a}, held by a paused run \\(server pid ${me.pid}`),
+    );
     const [runs] = await ws.query('tenant_a', 'select count(*)::int as n from pipeline_meta.runs');
     t.is(runs.n, 1, 'the run that gave up recorded nothing');
   } finally {
@@ -116,9 +152,19 @@ test('external mode, a tenant database that exists but belongs to another role: 
     await queryOn('postgres', `create role ${owner}`);
     await queryOn('postgres', `create database ${ws.databases.tenant_a} owner ${owner}`);
     await queryOn(ws.databases.tenant_a, 'revoke create on schema public from public');
-    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], { PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: user, PGPASSWORD: password, PGDATABASE: 'postgres' });
+    const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'], {
+      PG_MODE: 'external',
+      PGHOST: String(server.host),
+      PGPORT: String(server.port),
+      PGUSER: user,
+      PGPASSWORD: password,
+      PGDATABASE: 'postgres',
+    });
     t.is(r.code, 1);
-    t.regex(r.stderr, new RegExp(`\\[DB_PERMISSION\\] PostgreSQL refused user "${user}" in database ${ws.databases.tenant_a} \\(tenant tenant_a\\): permission denied`));
+    t.regex(
+      r.stderr,
+      new RegExp(`\\[DB_PERMISSION\\] PostgreSQL refused user "${user}" in database ${ws.databases.tenant_a} \\(tenant tenant_a\\): permission denied`),
+    );
     t.regex(r.stderr, new RegExp(`hint  That user must own the database or have CREATE on it \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${user}\\)`));
     t.notRegex(r.stderr, /unexpected error/);
     t.false(r.stderr.includes(password));
@@ -147,10 +193,15 @@ test('changes made by hand are noticed: the next run reloads the seed and rebuil
     t.not(await fingerprint(), before, 'a cached analysis cannot replay: its runtime input changed');
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
     t.is(r.code, 0, r.stderr);
-    const built = JSON.parse(r.stdout).results.filter((x: any) => x.status === 'built').map((x: any) => x.name);
+    const built = JSON.parse(r.stdout)
+      .results.filter((x: any) => x.status === 'built')
+      .map((x: any) => x.name);
     t.true(built.includes('customers') && built.includes('dim_customers'), built.join(', '));
     t.regex(r.stderr, /seeds\/customers\.csv: changed outside the pipeline since the last run; rebuilt/);
-    const [state] = await ws.query('tenant_a', "select (select count(*)::int from customers) as customers, (select count(*)::int from dim_customers where customer_segment = 'Tampered') as tampered");
+    const [state] = await ws.query(
+      'tenant_a',
+      "select (select count(*)::int from customers) as customers, (select count(*)::int from dim_customers where customer_segment = 'Tampered') as tampered",
+    );
     t.deepEqual(state, { customers: 5, tampered: 0 });
   } finally {
     await ws.cleanup();

@@ -9,7 +9,10 @@ let ws: TestWorkspace;
 
 test.before(async () => {
   ws = await makeWorkspace({ tenants: ['tenant_a'] });
-  for (const [script, args] of [['tenant-run', []], ['analysis', ['--name', 'dashboard', '--name', 'basic']]] as const) {
+  for (const [script, args] of [
+    ['tenant-run', []],
+    ['analysis', ['--name', 'dashboard', '--name', 'basic']],
+  ] as const) {
     const r = await ws.task(`tenant/src/${script}.ts`, ['--tenant', 'tenant_a', ...args]);
     if (r.code !== 0) throw new Error(r.stderr);
   }
@@ -34,7 +37,13 @@ test('the report is one self-contained page; Chromium renders its charts and KPI
     await page.setViewport({ width: 1280, height: 1400 });
     await page.goto(`file://${join(ws.root, 'dist/reports/tenant_a/index.html')}`, { waitUntil: 'load' });
     const dom = await page.content();
-    for (const [id, value] of [['total_customers', '5'], ['active_customers', '5'], ['total_orders', '5'], ['total_sales', '3,464.89'], ['average_order_value', '692.98']]) {
+    for (const [id, value] of [
+      ['total_customers', '5'],
+      ['active_customers', '5'],
+      ['total_orders', '5'],
+      ['total_sales', '3,464.89'],
+      ['average_order_value', '692.98'],
+    ]) {
       t.regex(dom, new RegExp(`id="kpi-${id}"><div class="label">[^<]+</div><div class="value">${value.replace('.', '\\.')}</div>`), id);
     }
     for (const chart of ['daily', 'monthly', 'categories', 'ranking', 'segments']) {

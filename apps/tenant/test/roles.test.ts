@@ -24,11 +24,15 @@ async function tryConnect(config: pg.ClientConfig): Promise<string> {
 
 /** Objects of the tenant database (outside the system schemas) that its owner role does not own (public is the database owner's). */
 const notOwnedByOwner = (ws: TestWorkspace, tenant: string) =>
-  ws.query(tenant, `select kind, name from (
+  ws.query(
+    tenant,
+    `select kind, name from (
       select 'schema' as kind, nspname::text as name, nspowner as owner from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema'
       union all select 'relation', c.oid::regclass::text, c.relowner from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
       union all select 'routine', p.oid::regprocedure::text, p.proowner from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-    ) o where owner not in (select oid from pg_roles where rolname in ($1, 'pg_database_owner')) order by 1, 2`, [ws.roles[tenant].owner]);
+    ) o where owner not in (select oid from pg_roles where rolname in ($1, 'pg_database_owner')) order by 1, 2`,
+    [ws.roles[tenant].owner],
+  );
 
 test("each tenant has roles of its own that own its database; tenant_a's roles cannot even connect to tenant_b's", async (t) => {
   const ws = await makeWorkspace();
@@ -40,16 +44,31 @@ test("each tenant has roles of its own that own its database; tenant_a's roles c
       output += r.stdout + r.stderr;
     }
     const { owner, reader } = ws.roles.tenant_a;
-    const roles = await queryOn('postgres', 'select rolname, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls from pg_roles where rolname = any($1) order by 1', [[owner, reader]]);
-    t.deepEqual(roles, [owner, reader].sort().map((rolname) => ({ rolname, rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolbypassrls: false })));
-    const [db] = await queryOn('postgres', `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`, [ws.databases.tenant_a]);
+    const roles = await queryOn(
+      'postgres',
+      'select rolname, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls from pg_roles where rolname = any($1) order by 1',
+      [[owner, reader]],
+    );
+    t.deepEqual(
+      roles,
+      [owner, reader].sort().map((rolname) => ({ rolname, rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolbypassrls: false })),
+    );
+    const [db] = await queryOn(
+      'postgres',
+      `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`,
+      [ws.databases.tenant_a],
+    );
     t.deepEqual(db, { owner, public_connect: false });
     t.deepEqual(await notOwnedByOwner(ws, 'tenant_a'), [], 'the owner role owns every schema, table and function the pipeline made');
 
     for (const kind of ['owner', 'reader'] as const) {
       const intoB = { ...ws.configAs('tenant_a', kind), database: ws.databases.tenant_b };
       t.is(await tryConnect(intoB), `42501: permission denied for database "${ws.databases.tenant_b}"`, kind);
-      t.is(await tryConnect({ ...ws.configAs('tenant_b', kind), database: ws.databases.tenant_a }), `42501: permission denied for database "${ws.databases.tenant_a}"`, kind);
+      t.is(
+        await tryConnect({ ...ws.configAs('tenant_b', kind), database: ws.databases.tenant_a }),
+        `42501: permission denied for database "${ws.databases.tenant_a}"`,
+        kind,
+      );
       t.is(await tryConnect(ws.configAs('tenant_a', kind)), 'connected', kind);
       t.is(await tryConnect({ ...ws.configAs('tenant_a', kind), database: 'postgres' }), '42501: permission denied for database "postgres"', kind);
     }
@@ -138,13 +157,19 @@ test('a database built before tenant roles (owned by the admin) is handed to the
     await queryOn('postgres', `drop role ${reader}`);
     await queryOn('postgres', `grant connect on database ${ws.databases.tenant_a} to public`);
     const admin = testEngine().clientConfig('postgres').user;
-    t.deepEqual(await queryOn('postgres', 'select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [ws.databases.tenant_a]), [{ owner: admin }]);
+    t.deepEqual(await queryOn('postgres', 'select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [ws.databases.tenant_a]), [
+      { owner: admin },
+    ]);
 
     const again = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
     t.is(again.code, 0, again.stderr);
     t.is(JSON.parse(again.stdout).results.filter((r: any) => r.status === 'built').length, 0, 'nothing is rebuilt: the data stayed');
     t.deepEqual(await notOwnedByOwner(ws, 'tenant_a'), []);
-    const [db] = await queryOn('postgres', `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`, [ws.databases.tenant_a]);
+    const [db] = await queryOn(
+      'postgres',
+      `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`,
+      [ws.databases.tenant_a],
+    );
     t.deepEqual(db, { owner, public_connect: false });
     const analysis = await ws.task('tenant/src/analysis.ts', ['--tenant', 'tenant_a', '--name', 'basic']);
     t.is(analysis.code, 0, analysis.stderr);
@@ -175,11 +200,20 @@ test("a role that exists and is not the tenant's is left alone: ROLE_TAKEN, noth
     const [before] = await queryOn('postgres', 'select rolpassword from pg_authid where rolname = $1', [owner]);
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
-    t.regex(r.stderr, new RegExp(`\\[ROLE_TAKEN\\] The owner role "${owner}" of tenant tenant_a already exists on the server and is not this tenant's \\(it was not created by this tool\\): it is left as it is\\.`));
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `\\[ROLE_TAKEN\\] The owner role "${owner}" of tenant tenant_a already exists on the server and is not this tenant's \\(it was not created by this tool\\): it is left as it is\\.`,
+      ),
+    );
     t.regex(r.stderr, /hint {2}Name other roles in tenants\/tenant_a\/tenant\.json \("roles": \{"owner": "…", "reader": "…"\}\)/);
     t.deepEqual(await queryOn('postgres', 'select rolpassword from pg_authid where rolname = $1', [owner]), [before], 'its password is unchanged');
     t.deepEqual(await queryOn('postgres', 'select datname from pg_database where datname = $1', [ws.databases.tenant_a]), []);
-    t.deepEqual(await queryOn('postgres', 'select rolname from pg_roles where rolname = $1', [ws.roles.tenant_a.reader]), [], 'the reader was not created either');
+    t.deepEqual(
+      await queryOn('postgres', 'select rolname from pg_roles where rolname = $1', [ws.roles.tenant_a.reader]),
+      [],
+      'the reader was not created either',
+    );
   } finally {
     await ws.cleanup();
   }
@@ -190,7 +224,14 @@ test('external mode: a CREATEROLE user gets the tenant its roles; a user without
   const admin = `${ws.databases.tenant_a}_admin`;
   const plain = `${ws.databases.tenant_b}_plain`;
   const server = testEngine().clientConfig('postgres');
-  const external = (user: string) => ({ PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: user, PGPASSWORD: 'external-secret-1', PGDATABASE: 'postgres' });
+  const external = (user: string) => ({
+    PG_MODE: 'external',
+    PGHOST: String(server.host),
+    PGPORT: String(server.port),
+    PGUSER: user,
+    PGPASSWORD: 'external-secret-1',
+    PGDATABASE: 'postgres',
+  });
   try {
     await queryOn('postgres', `create role ${admin} login createrole createdb password 'external-secret-1'`);
     await queryOn('postgres', `create role ${plain} login createdb password 'external-secret-1'`);
@@ -217,7 +258,7 @@ test('external mode: a CREATEROLE user gets the tenant its roles; a user without
   }
 });
 
-test("a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHERE with the statement that hands it over", async (t) => {
+test('a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHERE with the statement that hands it over', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
   const stranger = `${ws.databases.tenant_a}_stranger`;
   try {
@@ -226,12 +267,32 @@ test("a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHE
     await queryOn(ws.databases.tenant_a, `create table public.kept (x int); insert into public.kept values (1); alter table public.kept owner to ${stranger}`);
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
-    t.regex(r.stderr, new RegExp(`\\[DB_OWNED_ELSEWHERE\\] Database ${ws.databases.tenant_a} of tenant tenant_a belongs to role "${stranger}", not to the tenant's role "${ws.roles.tenant_a.owner}": it is left as it is\\.`));
-    t.regex(r.stderr, new RegExp(`hint  If it holds this tenant's data, hand it over \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${ws.roles.tenant_a.owner}, as an admin\\)`));
-    const [db] = await queryOn('postgres', `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`, [ws.databases.tenant_a]);
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `\\[DB_OWNED_ELSEWHERE\\] Database ${ws.databases.tenant_a} of tenant tenant_a belongs to role "${stranger}", not to the tenant's role "${ws.roles.tenant_a.owner}": it is left as it is\\.`,
+      ),
+    );
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `hint  If it holds this tenant's data, hand it over \\(ALTER DATABASE ${ws.databases.tenant_a} OWNER TO ${ws.roles.tenant_a.owner}, as an admin\\)`,
+      ),
+    );
+    const [db] = await queryOn(
+      'postgres',
+      `select pg_get_userbyid(datdba) as owner, has_database_privilege('public', datname, 'connect') as public_connect from pg_database where datname = $1`,
+      [ws.databases.tenant_a],
+    );
     t.deepEqual(db, { owner: stranger, public_connect: true }, 'nothing about it changed');
-    t.deepEqual(await queryOn('postgres', 'select rolname from pg_roles where rolname = any($1)', [Object.values(ws.roles.tenant_a)]), [], 'no role was created');
-    t.deepEqual(await ws.query('tenant_a', "select x, (select count(*)::int from pg_namespace where nspname = 'pipeline_meta') as meta from public.kept"), [{ x: 1, meta: 0 }]);
+    t.deepEqual(
+      await queryOn('postgres', 'select rolname from pg_roles where rolname = any($1)', [Object.values(ws.roles.tenant_a)]),
+      [],
+      'no role was created',
+    );
+    t.deepEqual(await ws.query('tenant_a', "select x, (select count(*)::int from pg_namespace where nspname = 'pipeline_meta') as meta from public.kept"), [
+      { x: 1, meta: 0 },
+    ]);
   } finally {
     await ws.cleanup();
     await queryOn('postgres', `drop role if exists ${stranger}`).catch(() => {});
@@ -242,7 +303,14 @@ test('a damaged roles.json stops the command with its path and the way out; noth
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
   // External mode with the test server's admin: the roles file is the workspace's own.
   const server = testEngine().clientConfig('postgres');
-  const env = { PG_MODE: 'external', PGHOST: String(server.host), PGPORT: String(server.port), PGUSER: String(server.user), PGPASSWORD: String(server.password), PGDATABASE: 'postgres' };
+  const env = {
+    PG_MODE: 'external',
+    PGHOST: String(server.host),
+    PGPORT: String(server.port),
+    PGUSER: String(server.user),
+    PGPASSWORD: String(server.password),
+    PGDATABASE: 'postgres',
+  };
   const file = join(ws.root, '.data', 'roles', `external-${server.host}-${server.port}.json`);
   try {
     mkdirSync(dirname(file), { recursive: true });

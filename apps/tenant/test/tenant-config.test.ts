@@ -41,7 +41,8 @@ test('an invalid tenant.json lists every problem at once', (t) => {
 });
 
 test('tenant roles: <tenant>_owner and <tenant>_reader by default; shared, reserved, equal or too long names are refused', (t) => {
-  const tenant = (name: string, roles?: unknown) => JSON.stringify({ name, database: `${name}_db`, aurora: { schema: name }, dataLake: { bucket: 'some-bucket', prefix: 'data' }, roles });
+  const tenant = (name: string, roles?: unknown) =>
+    JSON.stringify({ name, database: `${name}_db`, aurora: { schema: name }, dataLake: { bucket: 'some-bucket', prefix: 'data' }, roles });
   const long = `t${'x'.repeat(57)}`;
   const root = tenantsRoot({
     acme: tenant('acme'),
@@ -72,7 +73,14 @@ test('tenant roles: <tenant>_owner and <tenant>_reader by default; shared, reser
 
 test('tenant.json: a mistyped key gets the closest known one; a value of the wrong type says what was expected and found', (t) => {
   const root = tenantsRoot({
-    tenant_x: JSON.stringify({ name: 'tenant_x', databse: 'x_db', aurora: { schema: 'x', shema: 'y' }, dataLake: { bucket: 'some-bucket', prefix: 'data' }, vars: [1], displayName: 7 }),
+    tenant_x: JSON.stringify({
+      name: 'tenant_x',
+      databse: 'x_db',
+      aurora: { schema: 'x', shema: 'y' },
+      dataLake: { bucket: 'some-bucket', prefix: 'data' },
+      vars: [1],
+      displayName: 7,
+    }),
   });
   try {
     const err = t.throws(() => loadTenant(root, 'tenant_x'), { instanceOf: TaskError });

@@ -86,9 +86,13 @@ async function applyEach(client: pg.Client, files: PhaseFile[], options: PhaseOp
       continue;
     }
     if (applied && applied.checksum !== f.checksum && !options.force) {
-      throw new TaskError('AURORA_FILE_CHANGED', `${f.file} was applied on ${new Date(applied.applied_at).toISOString()} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`, {
-        hint: 'Put new changes in a new file of the phase, or re-apply this one with --force (make sure it is safe to run twice).',
-      });
+      throw new TaskError(
+        'AURORA_FILE_CHANGED',
+        `${f.file} was applied on ${new Date(applied.applied_at).toISOString()} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`,
+        {
+          hint: 'Put new changes in a new file of the phase, or re-apply this one with --force (make sure it is safe to run twice).',
+        },
+      );
     }
     // Same file, other tenants: the phase files are written to be re-run, so new tenants get applied.
     if (applied && applied.checksum === f.checksum) options.log(`  ${f.file}: the tenant registry changed, applying again`);

@@ -32,7 +32,10 @@ export function phaseOfPath(path: string): string | undefined {
  */
 export function renderPhase(root: string, phase: string, tenants: Tenant[], targetDatabase = 'multitenant_analytics'): PhaseFile[] {
   const dir = join(root, AURORA_SQL_DIR, phase);
-  if (!existsSync(dir)) throw new TaskError('NO_PHASE_SQL', `There is no ${AURORA_SQL_DIR}/${phase}/ folder for phase "${phase}".`, { hint: `Add the phase's SQL files to ${AURORA_SQL_DIR}/${phase}/.` });
+  if (!existsSync(dir))
+    throw new TaskError('NO_PHASE_SQL', `There is no ${AURORA_SQL_DIR}/${phase}/ folder for phase "${phase}".`, {
+      hint: `Add the phase's SQL files to ${AURORA_SQL_DIR}/${phase}/.`,
+    });
   const registry = tenants.map((t) => ({ name: t.name, aurora_schema: t.aurora.schema, database: t.database }));
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))

@@ -27,6 +27,6 @@ export function formatError(err: unknown): string {
     const head = `${color.red('error')} ${color.dim(`[${err.code}]`)} ${err.message}`;
     return err.hint ? `${head}\n${color.yellow('hint')}  ${err.hint}` : head;
   }
-  const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return `${color.red('unexpected error (a bug in the task runner, please report it):')}\n${detail}`;
 }

@@ -18,6 +18,9 @@ function sources(): string {
 
 test('every error code in the list is raised somewhere, and none twice in the list', (t) => {
   const text = sources();
-  t.deepEqual(ERROR_CODES.filter((code) => !text.includes(`'${code}'`)), []);
+  t.deepEqual(
+    ERROR_CODES.filter((code) => !text.includes(`'${code}'`)),
+    [],
+  );
   t.is(new Set(ERROR_CODES).size, ERROR_CODES.length);
 });

@@ -14,19 +14,31 @@ export const ANALYSES_DIR = 'sql/analyses';
 export function listAnalyses(root: string): string[] {
   const dir = join(root, ANALYSES_DIR);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => basename(f, '.sql')).filter(isValidIdentifier).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => basename(f, '.sql'))
+    .filter(isValidIdentifier)
+    .sort();
 }
 
 export function assertAnalysis(root: string, name: string): void {
   const known = listAnalyses(root);
   if (!known.includes(name)) {
-    throw new TaskError('UNKNOWN_ANALYSIS', `Unknown analysis "${name}": there is no ${ANALYSES_DIR}/${name}.sql. Available: ${known.join(', ') || '(none)'}.`, {
-      hint: `Pick one of them (make analysis-${known[0] ?? '<name>'}), or add ${ANALYSES_DIR}/${name}.sql.`,
-    });
+    throw new TaskError(
+      'UNKNOWN_ANALYSIS',
+      `Unknown analysis "${name}": there is no ${ANALYSES_DIR}/${name}.sql. Available: ${known.join(', ') || '(none)'}.`,
+      {
+        hint: `Pick one of them (make analysis-${known[0] ?? '<name>'}), or add ${ANALYSES_DIR}/${name}.sql.`,
+      },
+    );
   }
 }
 
-const slugify = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+const slugify = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'section';
 
 const QUERY = /^(select|with|values|table)\b/i;
 const LEADING_COMMENTS = /^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/;
@@ -40,9 +52,13 @@ function assertQueriesOnly(text: string, file: string): void {
     const body = statement.sql.replace(LEADING_COMMENTS, '');
     if (!body || QUERY.test(body)) continue;
     const start = body.split(/\s+/).slice(0, 3).join(' ');
-    throw new TaskError('ANALYSIS_NOT_A_QUERY', `${file}:${statement.line}: "${start} …" is not a query: each section of an analysis is one SELECT (or WITH, VALUES, TABLE), nothing that changes data or ends the read-only transaction.`, {
-      hint: 'Remove that statement; nothing of the analysis was run.',
-    });
+    throw new TaskError(
+      'ANALYSIS_NOT_A_QUERY',
+      `${file}:${statement.line}: "${start} …" is not a query: each section of an analysis is one SELECT (or WITH, VALUES, TABLE), nothing that changes data or ends the read-only transaction.`,
+      {
+        hint: 'Remove that statement; nothing of the analysis was run.',
+      },
+    );
   }
 }
 
@@ -52,12 +68,27 @@ function assertQueriesOnly(text: string, file: string): void {
  * result section. Runs as the tenant's reader role (SELECT only) in a read-only transaction: an analysis
  * can never change the data.
  */
-export async function runAnalysis(options: { root: string; tenant: Tenant; db: DatabaseAccess; name: string; env?: NodeJS.ProcessEnv }): Promise<AnalysisResult> {
+export async function runAnalysis(options: {
+  root: string;
+  tenant: Tenant;
+  db: DatabaseAccess;
+  name: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<AnalysisResult> {
   const { root, tenant, db, name } = options;
   assertAnalysis(root, name);
   const project = loadProject(root, tenant, options.env);
   const file = `${ANALYSES_DIR}/${name}.sql`;
-  const node: PipelineNode = { id: `analysis.${name}`, kind: 'analysis', name, file, template: readFileSync(join(root, file), 'utf8'), config: {}, dependsOn: [], checksum: '' };
+  const node: PipelineNode = {
+    id: `analysis.${name}`,
+    kind: 'analysis',
+    name,
+    file,
+    template: readFileSync(join(root, file), 'utf8'),
+    config: {},
+    dependsOn: [],
+    checksum: '',
+  };
   const text = renderNode(project, node, false).sql;
   assertQueriesOnly(text, file);
 

@@ -46,7 +46,17 @@ export function formatAnalysis(result: AnalysisResult): string {
   return result.sections
     .map((s) => {
       const rows = s.rows.map((row) =>
-        row.map((v, i) => (v === null ? null : INTEGER.has(s.fields[i].dataTypeID) ? formatInteger(v) : s.fields[i].dataTypeID === 1700 ? formatDecimal(v) : DECIMAL.has(s.fields[i].dataTypeID) ? formatDecimal(Number(v).toFixed(2)) : v)),
+        row.map((v, i) =>
+          v === null
+            ? null
+            : INTEGER.has(s.fields[i].dataTypeID)
+              ? formatInteger(v)
+              : s.fields[i].dataTypeID === 1700
+                ? formatDecimal(v)
+                : DECIMAL.has(s.fields[i].dataTypeID)
+                  ? formatDecimal(Number(v).toFixed(2))
+                  : v,
+        ),
       );
       return formatAligned({ fields: s.fields, rows }, { title: s.title });
     })
@@ -121,7 +131,8 @@ function toMarkdown(result: AnalysisResult): string {
 export function writeAnalysisFiles(dir: string, result: AnalysisResult): string[] {
   mkdirSync(dir, { recursive: true });
   const name = result.analysis;
-  for (const f of readdirSync(dir)) if (f === `${name}.json` || f === `${name}.md` || f === `${name}.csv` || (f.startsWith(`${name}.`) && f.endsWith('.csv'))) rmSync(join(dir, f));
+  for (const f of readdirSync(dir))
+    if (f === `${name}.json` || f === `${name}.md` || f === `${name}.csv` || (f.startsWith(`${name}.`) && f.endsWith('.csv'))) rmSync(join(dir, f));
   const files: Array<[string, string]> = [
     [`${name}.json`, `${JSON.stringify(toJson(result), null, 2)}\n`],
     [`${name}.md`, toMarkdown(result)],

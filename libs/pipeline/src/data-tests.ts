@@ -12,11 +12,12 @@ const SAMPLE = 10;
 
 /** A test fails when its query returns rows; one query returns the count and the first rows. */
 export async function runDataTest(client: pg.Client, node: PipelineNode, compiledFile?: string): Promise<TestOutcome> {
-  const result = await runNodeSql(
-    (text) => client.query({ ...extended(text), rowMode: 'array', types: { getTypeParser: () => (v: string) => v } }),
-    node,
-    { prefix: 'select count(*) over () as __failures, t.* from (\n', sql: node.sql!, suffix: `\n) as t limit ${SAMPLE}`, compiledFile },
-  );
+  const result = await runNodeSql((text) => client.query({ ...extended(text), rowMode: 'array', types: { getTypeParser: () => (v: string) => v } }), node, {
+    prefix: 'select count(*) over () as __failures, t.* from (\n',
+    sql: node.sql!,
+    suffix: `\n) as t limit ${SAMPLE}`,
+    compiledFile,
+  });
   const rows = result.rows as Array<Array<string | null>>;
   return {
     failures: rows.length ? Number(rows[0][0]) : 0,

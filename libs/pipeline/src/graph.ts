@@ -37,10 +37,11 @@ function closure(start: string, next: (id: string) => string[]): Set<string> {
   const todo = [start];
   while (todo.length) {
     const id = todo.pop()!;
-    for (const n of next(id)) if (!seen.has(n)) {
-      seen.add(n);
-      todo.push(n);
-    }
+    for (const n of next(id))
+      if (!seen.has(n)) {
+        seen.add(n);
+        todo.push(n);
+      }
   }
   return seen;
 }
@@ -57,9 +58,13 @@ export function selectNodes(project: Project, selectors: string[]): Set<string> 
     const node = m && [...project.nodes.values()].find((n) => n.name === m[2] && n.kind !== 'test');
     if (!m || !node) {
       const names = [...project.nodes.values()].filter((n) => n.kind !== 'test').map((n) => n.name);
-      throw new TaskError('UNKNOWN_SELECTOR', `--select ${raw}: no seed, model or snapshot matches${m ? ` "${m[2]}"` : ' (expected name, +name, name+ or +name+)'}.`, {
-        hint: `Known names: ${names.join(', ')}.`,
-      });
+      throw new TaskError(
+        'UNKNOWN_SELECTOR',
+        `--select ${raw}: no seed, model or snapshot matches${m ? ` "${m[2]}"` : ' (expected name, +name, name+ or +name+)'}.`,
+        {
+          hint: `Known names: ${names.join(', ')}.`,
+        },
+      );
     }
     selected.add(node.id);
     if (m[1]) for (const id of closure(node.id, (id) => project.nodes.get(id)!.dependsOn)) selected.add(id);

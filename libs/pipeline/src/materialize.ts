@@ -69,9 +69,13 @@ async function appendIncrement(
   const policy = node.config.on_schema_change ?? 'fail';
   if ((added.length || gone.length) && policy === 'fail') {
     const change = [added.length && `new ${added.join(', ')}`, gone.length && `gone ${gone.join(', ')}`].filter(Boolean).join('; ');
-    throw new TaskError('SCHEMA_CHANGED', `${node.file}: the columns of the incremental model changed since its table was built (${change}); on_schema_change is "fail", so nothing was changed.`, {
-      hint: `Rebuild it: ARGS="--select ${node.name} --full-refresh" (make dbt-run), or set config(on_schema_change='append_new_columns') to add new columns to the table.`,
-    });
+    throw new TaskError(
+      'SCHEMA_CHANGED',
+      `${node.file}: the columns of the incremental model changed since its table was built (${change}); on_schema_change is "fail", so nothing was changed.`,
+      {
+        hint: `Rebuild it: ARGS="--select ${node.name} --full-refresh" (make dbt-run), or set config(on_schema_change='append_new_columns') to add new columns to the table.`,
+      },
+    );
   }
   if (policy === 'append_new_columns') for (const c of added) await client.query(`alter table ${target} add column ${quoteIdent(c)} ${now.get(c)}`);
   const shared = [...now.keys()].filter((c) => policy === 'append_new_columns' || before.has(c));
@@ -84,4 +88,3 @@ async function appendIncrement(
   const inserted = await client.query(`insert into ${target} (${columns}) select ${columns} from ${staged}`);
   return inserted.rowCount ?? 0;
 }
-

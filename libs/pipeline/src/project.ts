@@ -94,7 +94,16 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     assertNodeName(name, file);
     const csv = readSeedText(join(root, file), file);
     const columnTypes = settings.seedColumnTypes[name] ?? {};
-    add({ id: `seed.${name}`, kind: 'seed', name, file, csv, config: { column_types: columnTypes }, dependsOn: [], checksum: sha256(csv + JSON.stringify(columnTypes)) });
+    add({
+      id: `seed.${name}`,
+      kind: 'seed',
+      name,
+      file,
+      csv,
+      config: { column_types: columnTypes },
+      dependsOn: [],
+      checksum: sha256(csv + JSON.stringify(columnTypes)),
+    });
   }
 
   const templated: Array<{ kind: 'model' | 'snapshot' | 'test'; file: string }> = [
@@ -139,7 +148,8 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       node.dependsOn = genericDependencies(node, byName);
       node.sql = genericTestSql(node.generic, (name) => relationFor(project, byName.get(name)!));
     }
-    if (node.kind !== 'seed') node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
+    if (node.kind !== 'seed')
+      node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
   }
   return project;
 }
@@ -206,9 +216,15 @@ function unknownRef(node: PipelineNode, name: string, known: string[]): TaskErro
   const distance = (k: string) => editDistance(name, k);
   const best = Math.min(...known.map(distance));
   const close = best <= Math.max(2, name.length / 3) ? known.filter((k) => distance(k) === best) : [];
-  return new TaskError('UNKNOWN_REF', `${node.file}${line ? `:${line}` : ''}: ref('${name}') points to nothing: there is no model, seed or snapshot named "${name}".`, {
-    hint: close.length ? `Did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'Check the name against the files in sql/models, sql/snapshots and seeds.',
-  });
+  return new TaskError(
+    'UNKNOWN_REF',
+    `${node.file}${line ? `:${line}` : ''}: ref('${name}') points to nothing: there is no model, seed or snapshot named "${name}".`,
+    {
+      hint: close.length
+        ? `Did you mean ${close.map((c) => `'${c}'`).join(' or ')}?`
+        : 'Check the name against the files in sql/models, sql/snapshots and seeds.',
+    },
+  );
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */

@@ -30,8 +30,7 @@ export async function sameColumns(client: pg.Client, schema: string, a: string, 
   return x.rows[0].cols !== null && x.rows[0].cols === y.rows[0].cols;
 }
 
-export const dropRelation = (kind: RelationKind, schema: string, name: string) =>
-  `drop ${kind} if exists ${relationName(schema, name)} cascade`;
+export const dropRelation = (kind: RelationKind, schema: string, name: string) => `drop ${kind} if exists ${relationName(schema, name)} cascade`;
 
 /**
  * Replaces `name` by the freshly built `tmp` (dbt's swap): rename the old one aside, rename tmp into

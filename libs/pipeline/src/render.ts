@@ -72,14 +72,16 @@ function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Reco
 export function render(template: string, ctx: RenderContext): string {
   // nunjucks wraps whatever a global throws into its own error: keep ours to rethrow it intact.
   let raised: TaskError | undefined;
-  const guard = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
-    try {
-      return fn(...a);
-    } catch (e) {
-      if (e instanceof TaskError) raised = e;
-      throw e;
-    }
-  };
+  const guard =
+    <A extends unknown[], R>(fn: (...a: A) => R) =>
+    (...a: A): R => {
+      try {
+        return fn(...a);
+      } catch (e) {
+        if (e instanceof TaskError) raised = e;
+        throw e;
+      }
+    };
   const missing = (what: string, fn: string, name: string, hint: string) => {
     // The failing call is one without a default: `var('x')`, not `var('x', 0)` elsewhere in the file.
     const line = callLine(template, fn, name, { bare: true });
@@ -168,7 +170,10 @@ function templateError(file: string, template: string, e: NunjucksError, phase: 
   // The innermost error is what went wrong; the TemplateErrors around it only add "(file) [Line …]".
   let root: Error = e;
   while (root.cause instanceof Error) root = root.cause;
-  const text = root.message.replace(/^\([^\n]*\)(?: \[Line \d+(?:, Column \d+)?\])?\n\s*/, '').replace(/^parse\w*: /, '').trim();
+  const text = root.message
+    .replace(/^\([^\n]*\)(?: \[Line \d+(?:, Column \d+)?\])?\n\s*/, '')
+    .replace(/^parse\w*: /, '')
+    .trim();
   let where: { line: number; col?: number } | undefined;
   let detail = text;
   let hint: string | undefined;
@@ -202,7 +207,9 @@ function templateError(file: string, template: string, e: NunjucksError, phase: 
     detail = 'an expression could not be evaluated (a value it uses is missing or of the wrong kind).';
     hint = 'Check the values used in {{ }} and {% %}: an undefined name is empty, and cannot be called or iterated.';
   }
-  hint ??= where ? 'Check the {{ }} / {% %} syntax near that position.' : 'Check the {{ }} / {% %} syntax: every {{ needs its }}, every {% if %} or {% for %} its {% endif %} or {% endfor %}.';
+  hint ??= where
+    ? 'Check the {{ }} / {% %} syntax near that position.'
+    : 'Check the {{ }} / {% %} syntax: every {{ needs its }}, every {% if %} or {% for %} its {% endif %} or {% endfor %}.';
   const at = where ? `:${where.line}${where.col ? `:${where.col}` : ''}` : '';
   return new TaskError('TEMPLATE_ERROR', `${file}${at}: Jinja error: ${detail}`, { hint, cause: e });
 }

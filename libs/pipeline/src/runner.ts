@@ -10,7 +10,18 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
-import { acquireDatabaseLock, finishRun, markInterruptedRuns, loadState, loadVersions, recordRun, saveDataVersion, saveNodeState, trackTable, type StoredNode } from './state.ts';
+import {
+  acquireDatabaseLock,
+  finishRun,
+  markInterruptedRuns,
+  loadState,
+  loadVersions,
+  recordRun,
+  saveDataVersion,
+  saveNodeState,
+  trackTable,
+  type StoredNode,
+} from './state.ts';
 import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
 import { connectionLost } from '@mt/sql';
@@ -68,8 +79,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const project = loadProject(options.root, options.tenant, options.env);
   const order = topologicalOrder(project);
   const selected = options.select?.length ? selectNodes(project, options.select) : undefined;
-  const isSelected = (n: PipelineNode) =>
-    !selected || selected.has(n.id) || (n.kind === 'test' && n.dependsOn.some((d) => selected.has(d)));
+  const isSelected = (n: PipelineNode) => !selected || selected.has(n.id) || (n.kind === 'test' && n.dependsOn.some((d) => selected.has(d)));
   const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
   const planned = work.filter(isSelected);
 
@@ -82,7 +92,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       await markInterruptedRuns(client);
       const runId = randomUUID();
       await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
-      const ctx: RunContext = { client, project, state, versions: await loadVersions(client), runId, current: new Map(), failed: new Set(), built: new Set(), options };
+      const ctx: RunContext = {
+        client,
+        project,
+        state,
+        versions: await loadVersions(client),
+        runId,
+        current: new Map(),
+        failed: new Set(),
+        built: new Set(),
+        options,
+      };
       const results: NodeResult[] = [];
       for (const node of work) {
         const restoring = !isSelected(node) && (await needsRestore(ctx, node));
@@ -128,11 +148,10 @@ function inputFingerprint(ctx: RunContext, node: PipelineNode): string {
 
 function heldFingerprint(ctx: RunContext, id: string): string {
   const node = ctx.project.nodes.get(id)!;
-  return ctx.current.get(id) ?? (isView(node) ? inputFingerprint(ctx, node) : ctx.state.get(id)?.fingerprint ?? 'absent');
+  return ctx.current.get(id) ?? (isView(node) ? inputFingerprint(ctx, node) : (ctx.state.get(id)?.fingerprint ?? 'absent'));
 }
 
-const schemaOf = (ctx: RunContext, node: PipelineNode) =>
-  node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema;
+const schemaOf = (ctx: RunContext, node: PipelineNode) => (node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema);
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
 async function needsRestore(ctx: RunContext, node: PipelineNode): Promise<boolean> {
@@ -164,7 +183,8 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     const exists = await relationKind(client, schema, node.name);
     // Changed outside the pipeline since we left it: rebuilt, a model in full (a snapshot keeps its
     // history: its counter only moves the analyses' fingerprint).
-    const drifted = node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
+    const drifted =
+      node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
     const forced = (ctx.options.fullRefresh || drifted) && node.kind === 'model';
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
     // matters (a cascade that dropped it shows up as `exists` false).
@@ -172,7 +192,8 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     if (!forced && !drifted && exists && upToDate && stored?.status === 'built') {
       ctx.current.set(node.id, fingerprint);
       // Tables built before drift tracking existed get their change counter once.
-      if (!isView(node) && exists === 'table' && stored.dataVersion == null) await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));
+      if (!isView(node) && exists === 'table' && stored.dataVersion == null)
+        await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));
       return { ...base, status: 'skipped', ms: performance.now() - t0 };
     }
     // The relation and its node state change together, or not at all.
@@ -186,7 +207,17 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
         rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
       }
       const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
-      await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status: 'built', rows, ms: performance.now() - t0, runId: ctx.runId, dataVersion });
+      await saveNodeState(client, {
+        id: node.id,
+        kind: node.kind,
+        checksum: node.checksum,
+        fingerprint,
+        status: 'built',
+        rows,
+        ms: performance.now() - t0,
+        runId: ctx.runId,
+        dataVersion,
+      });
       return rows;
     });
     const ms = performance.now() - t0;
@@ -220,7 +251,15 @@ function failingRows(node: PipelineNode, outcome: { failures: number; sample: { 
   return [`${node.file}: ${outcome.failures} failing row(s)`, line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + more;
 }
 
-const PAINT = { built: color.green, pass: color.green, skipped: color.dim, warn: color.yellow, fail: color.red, error: color.red, 'upstream-failed': color.red };
+const PAINT = {
+  built: color.green,
+  pass: color.green,
+  skipped: color.dim,
+  warn: color.yellow,
+  fail: color.red,
+  error: color.red,
+  'upstream-failed': color.red,
+};
 const rowsText = (r: NodeResult) => (r.rows === undefined ? '' : r.kind === 'test' ? `${r.rows} failing` : `${r.rows} rows`);
 
 /** A line for a node that did something or went wrong (skips and passes are only counted). */
@@ -237,7 +276,8 @@ export function formatSummary(report: PipelineReport): string {
   const shown = report.results.filter((r) => r.kind !== 'test' || r.status !== 'pass');
   const rows = shown.map((r) => [`${r.kind} ${r.name}`, PAINT[r.status](r.status), r.rows ?? '', formatDuration(r.ms)]);
   const passed = report.results.filter((r) => r.kind === 'test' && r.status === 'pass').length;
-  if (passed) rows.push([`${passed} data tests`, PAINT.pass('pass'), '', formatDuration(report.results.filter((r) => r.kind === 'test').reduce((a, r) => a + r.ms, 0))]);
+  if (passed)
+    rows.push([`${passed} data tests`, PAINT.pass('pass'), '', formatDuration(report.results.filter((r) => r.kind === 'test').reduce((a, r) => a + r.ms, 0))]);
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
   const totals = ['built', 'skipped', 'pass', 'warn', 'fail', 'error', 'upstream-failed'].filter(count).map((s) => `${count(s)} ${s}`);
   const verdict = report.ok ? color.green('OK') : color.red('FAILED');

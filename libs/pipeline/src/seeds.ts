@@ -93,13 +93,21 @@ export function seedColumns(node: PipelineNode): Array<{ name: string; type: str
   // PostgreSQL cuts names at 63 bytes: two long names could become one column.
   const long = header.filter((h) => Buffer.byteLength(h) > 63);
   if (long.length) {
-    throw new TaskError('SEED_HEADER', `${node.file}:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: ${long.map((h) => JSON.stringify(h)).join(', ')}.`, {
-      hint: 'Shorten them in the header row. The previous table was left as it was.',
-    });
+    throw new TaskError(
+      'SEED_HEADER',
+      `${node.file}:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: ${long.map((h) => JSON.stringify(h)).join(', ')}.`,
+      {
+        hint: 'Shorten them in the header row. The previous table was left as it was.',
+      },
+    );
   }
   const configured = node.config.column_types ?? {};
   for (const name of Object.keys(configured)) {
-    if (!header.includes(name)) throw new TaskError('SEED_CONFIG', `sql/project.yml: seeds.column_types.${node.name}.${name} names a column that ${node.file} does not have (columns: ${header.join(', ')}).`);
+    if (!header.includes(name))
+      throw new TaskError(
+        'SEED_CONFIG',
+        `sql/project.yml: seeds.column_types.${node.name}.${name} names a column that ${node.file} does not have (columns: ${header.join(', ')}).`,
+      );
   }
   return header.map((name, i) => ({ name, type: configured[name] ?? inferType(rows.map((r) => r[i])) }));
 }
@@ -121,7 +129,12 @@ export async function loadSeed(client: pg.Client, schema: string, node: Pipeline
     await client.query(`truncate table ${relationName(schema, node.name)}`);
   }
   const target = relationName(schema, reuse ? node.name : tmp);
-  const rows = await copyCsv(client, target, columns.map((c) => c.name), node);
+  const rows = await copyCsv(
+    client,
+    target,
+    columns.map((c) => c.name),
+    node,
+  );
   if (!reuse) await swapIn(client, schema, node.name, tmp, 'table');
   return rows;
 }

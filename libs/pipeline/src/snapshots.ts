@@ -15,27 +15,38 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
   const cfg = node.config;
   const keys = [cfg.unique_key ?? []].flat().map(String);
   if (!keys.length || (cfg.strategy !== 'timestamp' && cfg.strategy !== 'check')) {
-    throw new TaskError('INVALID_SNAPSHOT', `${node.file}: a snapshot needs config(unique_key=…, strategy='timestamp' with updated_at=…, or strategy='check' with check_cols=…).`);
+    throw new TaskError(
+      'INVALID_SNAPSHOT',
+      `${node.file}: a snapshot needs config(unique_key=…, strategy='timestamp' with updated_at=…, or strategy='check' with check_cols=…).`,
+    );
   }
-  if (cfg.strategy === 'timestamp' && !cfg.updated_at) throw new TaskError('INVALID_SNAPSHOT', `${node.file}: strategy='timestamp' needs updated_at='<column>'.`);
+  if (cfg.strategy === 'timestamp' && !cfg.updated_at)
+    throw new TaskError('INVALID_SNAPSHOT', `${node.file}: strategy='timestamp' needs updated_at='<column>'.`);
   const target = relationName(schema, node.name);
   const src = quoteIdent(`${node.name}__source`);
   await client.query(`create schema if not exists ${quoteIdent(schema)}`);
-  await runNodeSql((t) => client.query(extended(t)), node, { prefix: `create temporary table ${src} on commit drop as (\n`, sql: node.sql!, suffix: '\n)', compiledFile });
+  await runNodeSql((t) => client.query(extended(t)), node, {
+    prefix: `create temporary table ${src} on commit drop as (\n`,
+    sql: node.sql!,
+    suffix: '\n)',
+    compiledFile,
+  });
 
   const sourceColumns = await columnsOf(client, src);
   const columns = [...sourceColumns.keys()];
   for (const k of [...keys, ...(cfg.updated_at ? [cfg.updated_at] : [])]) {
-    if (!columns.includes(k)) throw new TaskError('INVALID_SNAPSHOT', `${node.file}: column "${k}" named in config() is not in the snapshot query (columns: ${columns.join(', ')}).`);
+    if (!columns.includes(k))
+      throw new TaskError('INVALID_SNAPSHOT', `${node.file}: column "${k}" named in config() is not in the snapshot query (columns: ${columns.join(', ')}).`);
   }
   const q = (alias: string, c: string) => `${alias}.${quoteIdent(c)}`;
   const keyMatch = keys.map((k) => `${q('t', k)} = ${q('s', k)}`).join(' and ');
   const changeTime = cfg.strategy === 'timestamp' ? `${q('s', cfg.updated_at!)}::timestamp` : 'now()::timestamp';
   const scdId = `md5(${[...keys.map((k) => `coalesce(${q('s', k)}::text, '')`), `coalesce((${changeTime})::text, '')`].join(` || '|' || `)})`;
   const checkCols = cfg.check_cols === 'all' || !cfg.check_cols ? columns.filter((c) => !keys.includes(c)) : cfg.check_cols;
-  const changed = cfg.strategy === 'timestamp'
-    ? `${q('s', cfg.updated_at!)}::timestamp > t.dbt_updated_at`
-    : `(${checkCols.map((c) => q('t', c)).join(', ')}) is distinct from (${checkCols.map((c) => q('s', c)).join(', ')})`;
+  const changed =
+    cfg.strategy === 'timestamp'
+      ? `${q('s', cfg.updated_at!)}::timestamp > t.dbt_updated_at`
+      : `(${checkCols.map((c) => q('t', c)).join(', ')}) is distinct from (${checkCols.map((c) => q('s', c)).join(', ')})`;
   const insertNew = (where: string) =>
     `insert into ${target} (${[...columns, ...META_COLUMNS].map(quoteIdent).join(', ')})
      select ${columns.map((c) => q('s', c)).join(', ')}, ${scdId}, ${changeTime}, ${changeTime}, null::timestamp
@@ -57,7 +68,12 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
   const opened = await client.query(insertNew(`where not exists (select 1 from ${target} t where ${keyMatch} and t.dbt_valid_to is null)`));
   let deleted = 0;
   if (cfg.hard_deletes === 'invalidate') {
-    deleted = (await client.query(`update ${target} t set dbt_valid_to = now()::timestamp where t.dbt_valid_to is null and not exists (select 1 from ${src} s where ${keyMatch})`)).rowCount ?? 0;
+    deleted =
+      (
+        await client.query(
+          `update ${target} t set dbt_valid_to = now()::timestamp where t.dbt_valid_to is null and not exists (select 1 from ${src} s where ${keyMatch})`,
+        )
+      ).rowCount ?? 0;
   }
   return (closed.rowCount ?? 0) + (opened.rowCount ?? 0) + deleted;
 }

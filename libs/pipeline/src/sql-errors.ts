@@ -37,9 +37,13 @@ function assertOneStatement(node: PipelineNode, parts: { sql: string; compiledFi
   const sameLines = (node.template ?? '').split('\n').length === parts.sql.split('\n').length;
   const file = sameLines || !parts.compiledFile ? node.file : parts.compiledFile;
   const start = second.sql.trim().split(/\s+/).slice(0, 3).join(' ');
-  throw new TaskError('MULTIPLE_STATEMENTS', `${file}:${second.line}: a second statement ("${start} …"): a ${node.kind} is exactly one query, nothing after a ";".`, {
-    hint: 'Remove the ";" and what follows. Statements of their own belong in an Aurora phase or a hook, not in a model. Nothing was run.',
-  });
+  throw new TaskError(
+    'MULTIPLE_STATEMENTS',
+    `${file}:${second.line}: a second statement ("${start} …"): a ${node.kind} is exactly one query, nothing after a ";".`,
+    {
+      hint: 'Remove the ";" and what follows. Statements of their own belong in an Aurora phase or a hook, not in a model. Nothing was run.',
+    },
+  );
 }
 
 export function nodeSqlError(err: unknown, node: PipelineNode, parts: { prefix: string; sql: string; compiledFile?: string }): unknown {

@@ -64,7 +64,9 @@ function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
   if (text === undefined || text === '') return 600;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new TaskError('RUN_LOCK_TIMEOUT_INVALID', `RUN_LOCK_TIMEOUT=${JSON.stringify(text)} is not a number of seconds.`, { hint: 'Set it to e.g. 600, or remove it (default: 10 minutes).' });
+    throw new TaskError('RUN_LOCK_TIMEOUT_INVALID', `RUN_LOCK_TIMEOUT=${JSON.stringify(text)} is not a number of seconds.`, {
+      hint: 'Set it to e.g. 600, or remove it (default: 10 minutes).',
+    });
   }
   return seconds;
 }
@@ -91,9 +93,13 @@ export async function acquireDatabaseLock(client: pg.Client, database: string, t
     await client.query('select pg_advisory_lock(hashtext($1))', [key]);
   } catch (err) {
     if ((err as { code?: string }).code !== '55P03') throw err;
-    throw new TaskError('RUN_LOCK_TIMEOUT', `Waited ${timeout} s for another run on ${database}, held by ${await lockHolder(client, key)}; this run did nothing.`, {
-      hint: 'Let it finish, or stop it (a process paused with Ctrl-Z holds the lock until it resumes or ends); RUN_LOCK_TIMEOUT sets how long to wait.',
-    });
+    throw new TaskError(
+      'RUN_LOCK_TIMEOUT',
+      `Waited ${timeout} s for another run on ${database}, held by ${await lockHolder(client, key)}; this run did nothing.`,
+      {
+        hint: 'Let it finish, or stop it (a process paused with Ctrl-Z holds the lock until it resumes or ends); RUN_LOCK_TIMEOUT sets how long to wait.',
+      },
+    );
   } finally {
     await client.query(`select set_config('lock_timeout', '0', false)`).catch(() => {});
   }
@@ -116,7 +122,12 @@ async function lockHolder(client: pg.Client, key: string): Promise<string> {
 export async function loadState(client: pg.Client): Promise<Map<string, StoredNode>> {
   await client.query(DDL);
   const { rows } = await client.query(`select unique_id, checksum, fingerprint, status, data_version from ${META_SCHEMA}.node_state`);
-  return new Map(rows.map((r) => [r.unique_id, { checksum: r.checksum, fingerprint: r.fingerprint, status: r.status, dataVersion: r.data_version === null ? null : Number(r.data_version) }]));
+  return new Map(
+    rows.map((r) => [
+      r.unique_id,
+      { checksum: r.checksum, fingerprint: r.fingerprint, status: r.status, dataVersion: r.data_version === null ? null : Number(r.data_version) },
+    ]),
+  );
 }
 
 /** Every relation's change counter (one query per run). */
@@ -132,9 +143,7 @@ export async function loadVersions(client: pg.Client): Promise<Map<string, numbe
 export async function trackTable(client: pg.Client, schema: string, name: string): Promise<number> {
   const relation = `${schema}.${name}`;
   const target = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
-  await client.query(
-    `drop trigger if exists pipeline_meta_drift on ${target}`,
-  );
+  await client.query(`drop trigger if exists pipeline_meta_drift on ${target}`);
   // (not CREATE OR REPLACE TRIGGER: external servers may be older than PostgreSQL 14)
   await client.query(
     `create trigger pipeline_meta_drift after insert or update or delete or truncate on ${target}
@@ -147,7 +156,6 @@ export async function trackTable(client: pg.Client, schema: string, name: string
 export async function saveDataVersion(client: pg.Client, id: string, version: number): Promise<void> {
   await client.query(`update ${META_SCHEMA}.node_state set data_version = $2 where unique_id = $1`, [id, version]);
 }
-
 
 export async function saveNodeState(
   client: pg.Client,
@@ -165,7 +173,10 @@ export async function saveNodeState(
 
 export async function recordRun(client: pg.Client, run: { runId: string; tenant: string; command: string; startedAt: Date }) {
   await client.query(`insert into ${META_SCHEMA}.runs (run_id, tenant, command, started_at) values ($1, $2, $3, $4)`, [
-    run.runId, run.tenant, run.command, run.startedAt,
+    run.runId,
+    run.tenant,
+    run.command,
+    run.startedAt,
   ]);
 }
 

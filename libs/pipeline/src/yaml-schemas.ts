@@ -13,7 +13,10 @@ const identifier = v.pipe(
   v.regex(IDENTIFIER_PATTERN, (issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
 );
 // Not v.record, which would take a list for an object.
-const object = v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), (issue) => `must be an object, found ${JSON.stringify(issue.input)}`);
+const object = v.custom<Record<string, unknown>>(
+  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+  (issue) => `must be an object, found ${JSON.stringify(issue.input)}`,
+);
 
 export const projectSchema = v.strictObject({
   name: v.optional(v.string()),
@@ -26,7 +29,12 @@ export const projectSchema = v.strictObject({
 });
 
 // What dbt allows that we read or harmlessly ignore (documentation, meta, tags).
-const documented = { description: v.optional(v.string()), meta: v.optional(object), docs: v.optional(object), tags: v.optional(v.union([v.string(), v.array(v.string())])) };
+const documented = {
+  description: v.optional(v.string()),
+  meta: v.optional(object),
+  docs: v.optional(object),
+  tags: v.optional(v.union([v.string(), v.array(v.string())])),
+};
 const tests = v.optional(v.array(v.union([v.string(), object])));
 const column = v.strictObject({ name: v.string(), ...documented, data_type: v.optional(v.string()), quote: v.optional(v.boolean()), tests, data_tests: tests });
 
@@ -39,7 +47,9 @@ export const modelYamlSchema = v.strictObject({
         name: v.string(),
         ...documented,
         schema: v.optional(v.string()),
-        tables: v.optional(v.array(v.strictObject({ name: v.string(), ...documented, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) }))),
+        tables: v.optional(
+          v.array(v.strictObject({ name: v.string(), ...documented, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) })),
+        ),
       }),
     ),
   ),
@@ -54,6 +64,9 @@ export function checkYaml<S extends v.GenericSchema>(schema: S, doc: unknown, fi
   if (!problems.length) return doc as v.InferOutput<S>;
   const [first] = problems;
   throw new TaskError(code, problems.length === 1 ? `${file}: ${first}.` : `${file} has ${problems.length} problems:\n  - ${problems.join('\n  - ')}`, {
-    hint: code === 'INVALID_PROJECT' ? 'Compare with the sql/project.yml in git.' : 'dbt schema-file keys: models (name, description, config, columns: name, description, tests), sources (name, schema, tables).',
+    hint:
+      code === 'INVALID_PROJECT'
+        ? 'Compare with the sql/project.yml in git.'
+        : 'dbt schema-file keys: models (name, description, config, columns: name, description, tests), sources (name, schema, tables).',
   });
 }

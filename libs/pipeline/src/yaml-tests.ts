@@ -44,7 +44,7 @@ export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name:
   for (const model of doc.models ?? []) {
     for (const column of model.columns ?? []) {
       for (const entry of [...(column.tests ?? []), ...(column.data_tests ?? [])]) {
-        const [type, rawArgs] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry ?? {})[0] ?? ['', {}];
+        const [type, rawArgs] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry ?? {})[0] ?? ['', {}]);
         if (!TEST_TYPES.has(type)) {
           throw new TaskError('UNKNOWN_TEST', `${file}: test "${type}" on ${model.name}.${column.name} is not one of ${[...TEST_TYPES].join(', ')}.`, {
             hint: 'Write custom checks as singular tests: a query in sql/tests/<name>.sql that returns the failing rows.',
@@ -54,31 +54,45 @@ export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name:
         const rawSeverity = args.config?.severity ?? args.severity ?? 'error';
         const severity = parseSeverity(rawSeverity);
         if (!severity) {
-          throw new TaskError('INVALID_TEST', `${file}: ${type} on ${model.name}.${column.name} has severity ${JSON.stringify(rawSeverity)}; it must be warn or error.`, {
-            hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
-          });
+          throw new TaskError(
+            'INVALID_TEST',
+            `${file}: ${type} on ${model.name}.${column.name} has severity ${JSON.stringify(rawSeverity)}; it must be warn or error.`,
+            {
+              hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
+            },
+          );
         }
         const generic: GenericTest = { type: type as GenericTest['type'], model: model.name, column: column.name };
         if (type === 'accepted_values') {
-          if (!Array.isArray(args.values)) throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} needs a "values" list.`);
+          if (!Array.isArray(args.values))
+            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} needs a "values" list.`);
           if (!args.values.length) {
             // `not in ()` is an SQL syntax error, found only when the test runs.
-            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} has an empty "values" list, so no value would be accepted.`, {
-              hint: 'List the accepted values, or remove the test.',
-            });
+            throw new TaskError(
+              'INVALID_TEST',
+              `${file}: accepted_values on ${model.name}.${column.name} has an empty "values" list, so no value would be accepted.`,
+              {
+                hint: 'List the accepted values, or remove the test.',
+              },
+            );
           }
           generic.values = args.values;
           generic.quote = args.quote ?? true;
           const unsafe = generic.quote ? [] : args.values.filter((v: unknown) => bareSqlValue(v) === undefined);
           if (unsafe.length) {
-            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} has quote: false, but ${unsafe.map((v: unknown) => JSON.stringify(v)).join(', ')} ${unsafe.length === 1 ? 'is' : 'are'} not a number, true/false or a single bare word, so ${unsafe.length === 1 ? 'it' : 'they'} cannot be written into the SQL unquoted.`, {
-              hint: 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.',
-            });
+            throw new TaskError(
+              'INVALID_TEST',
+              `${file}: accepted_values on ${model.name}.${column.name} has quote: false, but ${unsafe.map((v: unknown) => JSON.stringify(v)).join(', ')} ${unsafe.length === 1 ? 'is' : 'are'} not a number, true/false or a single bare word, so ${unsafe.length === 1 ? 'it' : 'they'} cannot be written into the SQL unquoted.`,
+              {
+                hint: 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.',
+              },
+            );
           }
         }
         if (type === 'relationships') {
           const to = /ref\(\s*['"]([^'"]+)['"]\s*\)/.exec(String(args.to ?? ''))?.[1];
-          if (!to || !args.field) throw new TaskError('INVALID_TEST', `${file}: relationships on ${model.name}.${column.name} needs "to: ref('model')" and "field".`);
+          if (!to || !args.field)
+            throw new TaskError('INVALID_TEST', `${file}: relationships on ${model.name}.${column.name} needs "to: ref('model')" and "field".`);
           Object.assign(generic, { to, field: args.field });
         }
         // dbt-style names; a second test of the same kind on the same column (here or in a name `taken`
@@ -97,9 +111,13 @@ export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name:
 function bareValue(g: GenericTest, value: unknown): string {
   const sql = bareSqlValue(value);
   if (sql === undefined) {
-    throw new TaskError('INVALID_TEST', `accepted_values on ${g.model}.${g.column}: ${JSON.stringify(value)} cannot be written into the SQL unquoted (quote: false).`, {
-      hint: 'Remove quote: false to compare as text, or write the value as a number or boolean.',
-    });
+    throw new TaskError(
+      'INVALID_TEST',
+      `accepted_values on ${g.model}.${g.column}: ${JSON.stringify(value)} cannot be written into the SQL unquoted (quote: false).`,
+      {
+        hint: 'Remove quote: false to compare as text, or write the value as a number or boolean.',
+      },
+    );
   }
   return sql;
 }

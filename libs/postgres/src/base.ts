@@ -103,7 +103,13 @@ export abstract class BaseEngine implements Engine {
   /** Under the roles.json lock; every step is idempotent, so a second terminal repeats it harmlessly. */
   private async provision(t: TenantDatabase, store: RoleStore): Promise<RoleStore> {
     const how = await this.withMaintenanceClient((admin) =>
-      provisionTenant(admin, () => this.connect(t.database), t, () => passwordsFor(this.rolesFile, store, t.roles), this.ownServer),
+      provisionTenant(
+        admin,
+        () => this.connect(t.database),
+        t,
+        () => passwordsFor(this.rolesFile, store, t.roles),
+        this.ownServer,
+      ),
     );
     if (how === 'shared') {
       const user = this.clientConfig(t.database).user;

@@ -46,10 +46,14 @@ function connectionError(err: unknown, config: ClientConfig, mode: EngineMode, h
     });
   }
   if (e.code === '42501') {
-    return new TaskError('DB_CONNECT_DENIED', `PostgreSQL at ${where} (${mode} mode) does not let user "${config.user}" connect to database ${config.database}: ${reason}.`, {
-      ...options,
-      hint: "A tenant database accepts only its own tenant's roles.",
-    });
+    return new TaskError(
+      'DB_CONNECT_DENIED',
+      `PostgreSQL at ${where} (${mode} mode) does not let user "${config.user}" connect to database ${config.database}: ${reason}.`,
+      {
+        ...options,
+        hint: "A tenant database accepts only its own tenant's roles.",
+      },
+    );
   }
   return new TaskError('DB_CONNECT', `Cannot connect to PostgreSQL at ${where} (${mode} mode): ${reason}.`, options);
 }

@@ -56,7 +56,8 @@ export class ExternalEngine extends BaseEngine {
   readonly mode = 'external' as const;
   protected readonly maintenanceDatabase: string;
   protected readonly hints: ConnectionHints = {
-    unreachable: 'Start that server or fix PGHOST/PGPORT/DATABASE_URL in .env (PG_MODE=external is never started by this tool); to use the built-in database instead, unset PG_MODE and run `make up`.',
+    unreachable:
+      'Start that server or fix PGHOST/PGPORT/DATABASE_URL in .env (PG_MODE=external is never started by this tool); to use the built-in database instead, unset PG_MODE and run `make up`.',
     auth: 'Check PGUSER/PGPASSWORD or DATABASE_URL.',
   };
   private readonly settings: Settings;

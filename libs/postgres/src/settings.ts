@@ -5,7 +5,9 @@ export function portFrom(value: string | undefined, name: string, fallback: numb
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TaskError('PG_CONFIG_INVALID', `${name}=${JSON.stringify(value)} is not a TCP port (1–65535).`, { hint: `Fix ${name} in .env or the environment.` });
+    throw new TaskError('PG_CONFIG_INVALID', `${name}=${JSON.stringify(value)} is not a TCP port (1–65535).`, {
+      hint: `Fix ${name} in .env or the environment.`,
+    });
   }
   return port;
 }

@@ -18,7 +18,7 @@ test('external mode, nothing listening: DB_UNREACHABLE names host:port and mode,
   const err = await t.throwsAsync<TaskError>(engine.ensureUp());
   t.is(err?.code, 'DB_UNREACHABLE');
   t.true(err?.message.startsWith(`Cannot reach PostgreSQL at 127.0.0.1:${port} (external mode)`), err?.message);
-  t.regex(err?.hint ?? "", /PGHOST\/PGPORT\/DATABASE_URL/);
+  t.regex(err?.hint ?? '', /PGHOST\/PGPORT\/DATABASE_URL/);
   t.false(text(err).includes(PASSWORD));
   t.like(await engine.status(), { running: false, mode: 'external', port });
   t.like(await engine.down(), { status: 'not-running' });

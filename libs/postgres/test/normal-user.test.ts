@@ -18,10 +18,14 @@ const canSwitch = process.getuid?.() === 0 && existsSync('/usr/sbin/runuser');
   const gid = Number((await exec('id', ['-g', 'postgres'])).stdout.trim());
   await chown(dir, uid, gid);
   try {
-    const { stdout } = await exec('/usr/sbin/runuser', ['-u', 'postgres', '--', process.execPath, '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'lifecycle.ts'), dir], {
-      cwd: rootDir,
-      env: { PATH: process.env.PATH, HOME: dir },
-    });
+    const { stdout } = await exec(
+      '/usr/sbin/runuser',
+      ['-u', 'postgres', '--', process.execPath, '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'lifecycle.ts'), dir],
+      {
+        cwd: rootDir,
+        env: { PATH: process.env.PATH, HOME: dir },
+      },
+    );
     t.deepEqual(JSON.parse(stdout), { uid, up: 'started', created: 'created', db: 'normal_user_db', down: 'stopped' });
   } finally {
     await rm(dir, { recursive: true, force: true });

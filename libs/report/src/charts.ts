@@ -8,7 +8,11 @@ const BASE = {
   width: 'container' as const,
   height: 220,
   background: 'transparent',
-  config: { view: { stroke: null }, axis: { labelFont: 'sans-serif', titleFont: 'sans-serif', gridColor: '#e5e7eb' }, legend: { labelFont: 'sans-serif', titleFont: 'sans-serif' } },
+  config: {
+    view: { stroke: null },
+    axis: { labelFont: 'sans-serif', titleFont: 'sans-serif', gridColor: '#e5e7eb' },
+    legend: { labelFont: 'sans-serif', titleFont: 'sans-serif' },
+  },
 };
 
 /** Vega-Lite → static SVG on the server (no browser, no network): the page needs no script. */
@@ -35,17 +39,20 @@ export const salesOverTime = (rows: Row[], field: string, title: string, timeUni
   } as TopLevelSpec);
 
 export const categoryShare = (rows: Row[]) =>
-  toSvg({
-    ...BASE,
-    title: 'Sales by category',
-    data: { values: rows },
-    mark: { type: 'arc', innerRadius: 55, stroke: '#fff' },
-    encoding: {
-      theta: { field: 'sales', type: 'quantitative', stack: true },
-      color: { field: 'category', type: 'nominal', scale: { range: COLORS }, legend: { title: null, orient: 'right' } },
-      order: { field: 'sales', sort: 'descending' },
-    },
-  } as TopLevelSpec, 420);
+  toSvg(
+    {
+      ...BASE,
+      title: 'Sales by category',
+      data: { values: rows },
+      mark: { type: 'arc', innerRadius: 55, stroke: '#fff' },
+      encoding: {
+        theta: { field: 'sales', type: 'quantitative', stack: true },
+        color: { field: 'category', type: 'nominal', scale: { range: COLORS }, legend: { title: null, orient: 'right' } },
+        order: { field: 'sales', sort: 'descending' },
+      },
+    } as TopLevelSpec,
+    420,
+  );
 
 export const horizontalBars = (rows: Row[], label: string, value: string, title: string, format = ',.2f') =>
   toSvg({

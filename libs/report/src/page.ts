@@ -9,16 +9,19 @@ export interface AnalysisJson {
   sections: Array<{ title: string; slug: string; columns: string[]; rows: Row[] }>;
 }
 
-const escapeHtml = (v: unknown) =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const money = (v: unknown) => Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 function section(data: AnalysisJson, slug: string): Row[] {
   const s = data.sections.find((x) => x.slug === slug);
   if (!s) {
-    throw new TaskError('REPORT_INPUT', `dist/analysis/${data.tenant}/${data.analysis}.json has no section "${slug}" (has: ${data.sections.map((x) => x.slug).join(', ')}).`, {
-      hint: `The report reads the sections of sql/analyses/${data.analysis}.sql by their "-- section:" titles; rerun the analysis or restore the section.`,
-    });
+    throw new TaskError(
+      'REPORT_INPUT',
+      `dist/analysis/${data.tenant}/${data.analysis}.json has no section "${slug}" (has: ${data.sections.map((x) => x.slug).join(', ')}).`,
+      {
+        hint: `The report reads the sections of sql/analyses/${data.analysis}.sql by their "-- section:" titles; rerun the analysis or restore the section.`,
+      },
+    );
   }
   return s.rows;
 }
@@ -53,7 +56,10 @@ export async function renderReport(input: { tenant: string; displayName: string;
   const [dailyChart, monthlyChart, categoryChart, rankingChart, segmentChart] = charts;
 
   const rankingRows = ranking
-    .map((r) => `<tr><td class="num">${escapeHtml(r.rank)}</td><td>${escapeHtml(r.product_name)}</td><td>${escapeHtml(r.product_category)}</td><td class="num">${money(r.sales)}</td><td class="num">${escapeHtml(r.orders)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td class="num">${escapeHtml(r.rank)}</td><td>${escapeHtml(r.product_name)}</td><td>${escapeHtml(r.product_category)}</td><td class="num">${money(r.sales)}</td><td class="num">${escapeHtml(r.orders)}</td></tr>`,
+    )
     .join('\n');
   const categoryRows = categories
     .map((r) => `<tr><td>${escapeHtml(r.category)}</td><td class="num">${money(r.sales)}</td><td class="num">${escapeHtml(r.share_pct)} %</td></tr>`)

@@ -18,7 +18,11 @@ export async function clusterEndpoint(env: AuroraEnvironment): Promise<{ host: s
     cfn.destroy();
   }
   const host = outputs[env.outputs.endpoint];
-  if (!host) throw failed(`stack "${env.stackName}" has no output "${env.outputs.endpoint}" (outputs: ${Object.keys(outputs).join(', ') || 'none'}).`, 'Fix environments.<env>.outputs.endpoint in config.json, or check the stack template.');
+  if (!host)
+    throw failed(
+      `stack "${env.stackName}" has no output "${env.outputs.endpoint}" (outputs: ${Object.keys(outputs).join(', ') || 'none'}).`,
+      'Fix environments.<env>.outputs.endpoint in config.json, or check the stack template.',
+    );
   const port = Number(outputs[env.outputs.port] ?? 5432);
   return { host, port: Number.isInteger(port) && port > 0 ? port : 5432 };
 }
@@ -28,14 +32,24 @@ export function awsError(err: unknown, call: string, env: AuroraEnvironment, sta
   const e = err as { name?: string; message?: string };
   const name = e.name ?? 'Error';
   if (name === 'CredentialsProviderError' || /credential/i.test(e.message ?? '')) {
-    return new TaskError('AWS_CREDENTIALS', `${call}: no AWS credentials were found (${e.message}).`, { hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on a machine with a role).', cause: err });
+    return new TaskError('AWS_CREDENTIALS', `${call}: no AWS credentials were found (${e.message}).`, {
+      hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on a machine with a role).',
+      cause: err,
+    });
   }
   if (/AccessDenied|UnauthorizedOperation|UnrecognizedClient|InvalidSignature/.test(name)) {
-    return new TaskError('AWS_ACCESS', `${call} in ${env.region} was refused: ${name}: ${e.message}`, { hint: 'Check the IAM permissions of your credentials (ssm:SendCommand, ssm:GetCommandInvocation, cloudformation:DescribeStacks).', cause: err });
+    return new TaskError('AWS_ACCESS', `${call} in ${env.region} was refused: ${name}: ${e.message}`, {
+      hint: 'Check the IAM permissions of your credentials (ssm:SendCommand, ssm:GetCommandInvocation, cloudformation:DescribeStacks).',
+      cause: err,
+    });
   }
   if (stackError && name === 'ValidationError') return stackError(`${e.message} (region ${env.region}).`);
   if (name === 'InvalidInstanceId') {
-    return new TaskError('BASTION_UNKNOWN', `${call}: the bastion ${env.bastion.instanceId ?? `tagged ${env.bastion.tag?.key}=${env.bastion.tag?.value}`} is not a managed instance in ${env.region} (${e.message}).`, { hint: 'Check environments.<env>.bastion.instanceId in config.json and that the SSM agent runs on it.', cause: err });
+    return new TaskError(
+      'BASTION_UNKNOWN',
+      `${call}: the bastion ${env.bastion.instanceId ?? `tagged ${env.bastion.tag?.key}=${env.bastion.tag?.value}`} is not a managed instance in ${env.region} (${e.message}).`,
+      { hint: 'Check environments.<env>.bastion.instanceId in config.json and that the SSM agent runs on it.', cause: err },
+    );
   }
   return new TaskError('AWS_ERROR', `${call} failed: ${name}: ${e.message}`, { cause: err });
 }
@@ -50,7 +64,19 @@ export interface RemoteResult {
 
 const OUTPUT_CAP = 24_000;
 const NOT_YET_GRACE_MS = 30_000;
-const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied', 'DeliveryTimedOut', 'ExecutionTimedOut']);
+const TERMINAL = new Set([
+  'Success',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+  'Cancelling',
+  'Undeliverable',
+  'Terminated',
+  'InvalidPlatform',
+  'AccessDenied',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+]);
 
 /** Runs shell commands on the bastion with SSM Run Command and waits for them (with backoff). */
 export class Bastion {
@@ -71,12 +97,18 @@ export class Bastion {
     const { key, value } = this.env.bastion.tag!;
     try {
       this.calls++;
-      const { InstanceInformationList = [] } = await this.ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: `tag:${key}`, Values: [value] }] }));
+      const { InstanceInformationList = [] } = await this.ssm.send(
+        new DescribeInstanceInformationCommand({ Filters: [{ Key: `tag:${key}`, Values: [value] }] }),
+      );
       const ids = InstanceInformationList.map((i) => i.InstanceId!).filter(Boolean);
       if (ids.length !== 1) {
-        throw new TaskError('BASTION_UNKNOWN', `${ids.length ? `${ids.length} managed instances (${ids.join(', ')})` : 'No managed instance'} carry the tag ${key}=${value} in ${this.env.region}; exactly one bastion is needed.`, {
-          hint: 'Tag exactly one instance, or set environments.<env>.bastion.instanceId in config.json.',
-        });
+        throw new TaskError(
+          'BASTION_UNKNOWN',
+          `${ids.length ? `${ids.length} managed instances (${ids.join(', ')})` : 'No managed instance'} carry the tag ${key}=${value} in ${this.env.region}; exactly one bastion is needed.`,
+          {
+            hint: 'Tag exactly one instance, or set environments.<env>.bastion.instanceId in config.json.',
+          },
+        );
       }
       return (this.instanceId = ids[0]);
     } catch (err) {
@@ -91,25 +123,33 @@ export class Bastion {
     try {
       this.calls++;
       this.bytesSent += Buffer.byteLength(body);
-      const { Command } = await this.ssm.send(new SendCommandCommand({
-        DocumentName: 'AWS-RunShellScript',
-        InstanceIds: [instanceId],
-        Parameters: { commands, executionTimeout: [String(timeoutSeconds)] },
-      }));
+      const { Command } = await this.ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [instanceId],
+          Parameters: { commands, executionTimeout: [String(timeoutSeconds)] },
+        }),
+      );
       commandId = Command!.CommandId!;
     } catch (err) {
       throw awsError(err, 'SSM SendCommand', this.env);
     }
     const started = Date.now();
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-      if (Date.now() - started > (timeoutSeconds + 60) * 1000) throw new TaskError('SSM_TIMEOUT', `The command on ${instanceId} did not finish within ${timeoutSeconds} s.`);
+      if (Date.now() - started > (timeoutSeconds + 60) * 1000)
+        throw new TaskError('SSM_TIMEOUT', `The command on ${instanceId} did not finish within ${timeoutSeconds} s.`);
       await new Promise((r) => setTimeout(r, delay));
       try {
         this.calls++;
         const out = await this.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
         if (!TERMINAL.has(out.Status ?? '')) continue;
         const stdout = out.StandardOutputContent ?? '';
-        return { exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1), stdout, stderr: out.StandardErrorContent ?? '', truncated: stdout.length >= OUTPUT_CAP };
+        return {
+          exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1),
+          stdout,
+          stderr: out.StandardErrorContent ?? '',
+          truncated: stdout.length >= OUTPUT_CAP,
+        };
       } catch (err) {
         // Right after SendCommand the invocation may not exist yet: tolerate that briefly, nothing else.
         if ((err as Error).name === 'InvocationDoesNotExist' && Date.now() - started < NOT_YET_GRACE_MS) continue;

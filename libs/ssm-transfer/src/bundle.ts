@@ -21,9 +21,13 @@ function walk(dir: string): string[] {
 function refuseSymlinks(root: string, files: string[]): string[] {
   const links = files.filter((f) => lstatSync(f).isSymbolicLink());
   if (links.length) {
-    throw new TaskError('BUNDLE_SYMLINK', `The files sent to the bastion may not be symbolic links (they would send whatever they point to): ${links.map((f) => relative(root, f)).join(', ')}.`, {
-      hint: 'Replace each link by the file itself, or remove it.',
-    });
+    throw new TaskError(
+      'BUNDLE_SYMLINK',
+      `The files sent to the bastion may not be symbolic links (they would send whatever they point to): ${links.map((f) => relative(root, f)).join(', ')}.`,
+      {
+        hint: 'Replace each link by the file itself, or remove it.',
+      },
+    );
   }
   return files;
 }
@@ -59,16 +63,20 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
     const { directories, files } = config.bastion.autoTransfer;
     for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
       const abs = join(root, dir);
-      if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.directories names "${dir}", which is not a folder of the workspace.`);
+      if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory())
+        throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.directories names "${dir}", which is not a folder of the workspace.`);
       for (const file of refuseSymlinks(root, walk(abs))) put(relative(root, file), { file });
     }
     for (const file of files) {
-      if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.files names "${file}", which does not exist.`);
+      if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile())
+        throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.files names "${file}", which does not exist.`);
       refuseSymlinks(root, [join(root, file)]);
       put(file, { file: join(root, file) });
     }
     put('phases.env', { text: config.phaseOrder.map((p) => `${p}=${config.phases[p].connectionDb}\n`).join('') });
-    const list = walk(stage).map((f) => relative(stage, f)).sort();
+    const list = walk(stage)
+      .map((f) => relative(stage, f))
+      .sort();
     const chunks: Buffer[] = [];
     const stream = create({ cwd: stage, gzip: true, portable: true, mtime: new Date(0), noDirRecurse: true }, list);
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);

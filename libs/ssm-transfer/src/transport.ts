@@ -61,10 +61,15 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const skipCopy = options.skipCopy || !options.config.bastion.autoTransfer.enabled;
     let sentSha: string | undefined;
     if (skipCopy) {
-      const check = await bastion.run([...HEADER, `if [ ! -d ${shellQuote(current)} ]; then printf '[WARNING] Workspace directory %s does not exist on Bastion Host\\n' ${shellQuote(current)} >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`]);
+      const check = await bastion.run([
+        ...HEADER,
+        `if [ ! -d ${shellQuote(current)} ]; then printf '[WARNING] Workspace directory %s does not exist on Bastion Host\\n' ${shellQuote(current)} >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`,
+      ]);
       if (check.exitCode !== 0) {
         options.print(check.stderr.replace(/\nfailed to run commands: exit status \d+\s*$/, '\n'));
-        throw new TaskError('NO_WORKSPACE', `The bastion has no workspace at ${current}: nothing was run.`, { hint: 'Run once without --skip-copy to transfer the files.' });
+        throw new TaskError('NO_WORKSPACE', `The bastion has no workspace at ${current}: nothing was run.`, {
+          hint: 'Run once without --skip-copy to transfer the files.',
+        });
       }
     } else {
       const bundle = await buildBundle(options.root, options.config, options.tenants);
@@ -87,7 +92,11 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
       ...lockWorkspace(ws),
       `cd ${shellQuote(current)}`,
       // Another run may have swapped in another bundle between our transfer and this command.
-      ...(sentSha ? [`if [ "$(cat .bundle-sha256)" != ${shellQuote(sentSha)} ]; then echo "[ERROR] the workspace now holds another bundle (a run from elsewhere sent it meanwhile): nothing was run" >&2; exit 6; fi`] : []),
+      ...(sentSha
+        ? [
+            `if [ "$(cat .bundle-sha256)" != ${shellQuote(sentSha)} ]; then echo "[ERROR] the workspace now holds another bundle (a run from elsewhere sent it meanwhile): nothing was run" >&2; exit 6; fi`,
+          ]
+        : []),
       `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${shellQuote(String(port))} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
       ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
     ]);
@@ -109,7 +118,8 @@ async function sendBundle(bastion: Bastion, ws: string, data: Buffer, sha256: st
   for (let i = 0; i < b64.length; i += CHUNK_BYTES) {
     const prepare = i === 0 ? [`mkdir -p ${shellQuote(ws)}`, `chmod 700 ${shellQuote(ws)}`, `rm -f ${shellQuote(staging)}`] : [];
     const r = await bastion.run([...HEADER, ...prepare, `printf '%s' '${b64.slice(i, i + CHUNK_BYTES)}' >> ${shellQuote(staging)}`]);
-    if (r.exitCode !== 0) throw new TaskError('TRANSFER_FAILED', `Sending part ${i / CHUNK_BYTES + 1} of the bundle failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    if (r.exitCode !== 0)
+      throw new TaskError('TRANSFER_FAILED', `Sending part ${i / CHUNK_BYTES + 1} of the bundle failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
   }
   const q = shellQuote;
   const r = await bastion.run([
@@ -123,7 +133,12 @@ async function sendBundle(bastion: Bastion, ws: string, data: Buffer, sha256: st
     `echo ${q(sha256)} > "$next/.bundle-sha256"`,
     `rm -rf previous; if [ -d current ]; then mv current previous; fi; mv "$next" current; rm -rf previous ${q(`${name}.b64`)} ${q(`${name}.tgz`)}`,
   ]);
-  if (r.exitCode !== 0) throw new TaskError('TRANSFER_FAILED', `The bastion refused the bundle (exit ${r.exitCode}): ${r.stderr.replace(/\nfailed to run commands:.*$/s, '').trim()}`, { hint: 'Run again: a damaged transfer is never unpacked, and the previous workspace is kept.' });
+  if (r.exitCode !== 0)
+    throw new TaskError(
+      'TRANSFER_FAILED',
+      `The bastion refused the bundle (exit ${r.exitCode}): ${r.stderr.replace(/\nfailed to run commands:.*$/s, '').trim()}`,
+      { hint: 'Run again: a damaged transfer is never unpacked, and the previous workspace is kept.' },
+    );
 }
 
 function surface(result: RemoteResult, options: RemotePhaseOptions, phase: string): void {
@@ -131,7 +146,9 @@ function surface(result: RemoteResult, options: RemotePhaseOptions, phase: strin
   if (result.truncated) options.log('  [WARNING] SSM returned only the first 24,000 characters of output; see the bastion for the rest.');
   if (result.exitCode !== 0) {
     const stderr = result.stderr.replace(/\nfailed to run commands:.*$/s, '').trim();
-    throw new TaskError('REMOTE_FAILED', `Phase ${phase} failed on the bastion (exit ${result.exitCode}):\n${stderr}`, { hint: 'psql stopped at the first error (ON_ERROR_STOP); fix the file and run the phase again.' });
+    throw new TaskError('REMOTE_FAILED', `Phase ${phase} failed on the bastion (exit ${result.exitCode}):\n${stderr}`, {
+      hint: 'psql stopped at the first error (ON_ERROR_STOP); fix the file and run the phase again.',
+    });
   }
   if (result.stderr.trim()) options.log(result.stderr.trim().replace(/^/gm, '  '));
 }

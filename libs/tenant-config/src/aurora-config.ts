@@ -34,7 +34,10 @@ export const PHASE_ORDER = ['database', 'schema', 'data', 'verification'];
 
 export function loadAuroraConfig(root: string): AuroraConfig {
   const file = join(root, 'config.json');
-  if (!existsSync(file)) throw new TaskError('NO_CONFIG', 'config.json is missing at the workspace root.', { hint: 'Restore it from git: it names the Aurora phases and what is sent to the bastion.' });
+  if (!existsSync(file))
+    throw new TaskError('NO_CONFIG', 'config.json is missing at the workspace root.', {
+      hint: 'Restore it from git: it names the Aurora phases and what is sent to the bastion.',
+    });
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -46,19 +49,32 @@ export function loadAuroraConfig(root: string): AuroraConfig {
   const tenantDatabases = new Map(declaredTenants(root).map((t) => [t.database, t.name]));
   for (const [name, p] of Object.entries((field(field(raw, 'aurora'), 'phases') ?? {}) as Record<string, unknown>)) {
     const db = field(p, 'connection_db');
-    if (/^template[01]$/.test(String(db))) problems.push(`"aurora.phases.${name}.connection_db" is ${db}, a template: every database created later would copy what the phase puts there`);
+    if (/^template[01]$/.test(String(db)))
+      problems.push(`"aurora.phases.${name}.connection_db" is ${db}, a template: every database created later would copy what the phase puts there`);
     else if (tenantDatabases.has(db)) problems.push(`"aurora.phases.${name}.connection_db" is ${db}, the database of tenant ${tenantDatabases.get(db)}`);
   }
-  if (problems.length) throw new TaskError('INVALID_CONFIG', `config.json has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, { hint: 'Compare with the config.json in git.' });
+  if (problems.length)
+    throw new TaskError('INVALID_CONFIG', `config.json has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, {
+      hint: 'Compare with the config.json in git.',
+    });
 
   const config = raw as ConfigFile;
-  const phases = Object.fromEntries(Object.entries(config.aurora.phases).map(([name, p]) => [name, { connectionDb: p.connection_db, description: p.description ?? `${name} phase` }]));
+  const phases = Object.fromEntries(
+    Object.entries(config.aurora.phases).map(([name, p]) => [name, { connectionDb: p.connection_db, description: p.description ?? `${name} phase` }]),
+  );
   const transfer = config.bastion?.autoTransfer ?? {};
   return {
     phases,
-    environments: Object.fromEntries(Object.entries(config.environments ?? {}).map(([name, e]) => [name, { name, ...e, workspace: e.workspace ?? '/var/lib/multitenant-etl' }])),
+    environments: Object.fromEntries(
+      Object.entries(config.environments ?? {}).map(([name, e]) => [name, { name, ...e, workspace: e.workspace ?? '/var/lib/multitenant-etl' }]),
+    ),
     bastion: { autoTransfer: { enabled: transfer.enabled !== false, directories: transfer.directories ?? [], files: transfer.files ?? [] } },
-    phaseOrder: [...PHASE_ORDER.filter((p) => p in phases), ...Object.keys(phases).filter((p) => !PHASE_ORDER.includes(p)).sort()],
+    phaseOrder: [
+      ...PHASE_ORDER.filter((p) => p in phases),
+      ...Object.keys(phases)
+        .filter((p) => !PHASE_ORDER.includes(p))
+        .sort(),
+    ],
   };
 }
 
@@ -75,9 +91,13 @@ export function assertEnvironment(config: AuroraConfig, name: string): AuroraEnv
 
 export function assertPhase(config: AuroraConfig, phase: string | undefined): string {
   if (!phase || !(phase in config.phases)) {
-    throw new TaskError('UNKNOWN_PHASE', `${phase ? `Unknown phase "${phase}"` : 'No phase given'}: known phases are ${config.phaseOrder.join(', ')} (config.json aurora.phases).`, {
-      hint: 'For example: npx nx run aurora:phase --phase=schema',
-    });
+    throw new TaskError(
+      'UNKNOWN_PHASE',
+      `${phase ? `Unknown phase "${phase}"` : 'No phase given'}: known phases are ${config.phaseOrder.join(', ')} (config.json aurora.phases).`,
+      {
+        hint: 'For example: npx nx run aurora:phase --phase=schema',
+      },
+    );
   }
   return phase;
 }

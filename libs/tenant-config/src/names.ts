@@ -6,8 +6,7 @@ import { TaskError } from '@mt/cli';
  */
 export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 
-export const isValidIdentifier = (value: unknown): value is string =>
-  typeof value === 'string' && IDENTIFIER_PATTERN.test(value);
+export const isValidIdentifier = (value: unknown): value is string => typeof value === 'string' && IDENTIFIER_PATTERN.test(value);
 
 export function assertTenantName(name: string): string {
   if (!isValidIdentifier(name)) {

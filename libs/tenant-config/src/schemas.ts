@@ -45,7 +45,10 @@ export const tenantSchema = described(
     // v.record would take a list for an object (and return {}), hence the custom check.
     vars: v.optional(
       described(
-        v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), (issue) => `must be an object, found ${shown(issue.input)}`),
+        v.custom<Record<string, unknown>>(
+          (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+          (issue) => `must be an object, found ${shown(issue.input)}`,
+        ),
         'Overrides of the vars of sql/project.yml for this tenant',
       ),
     ),
@@ -56,7 +59,17 @@ export const tenantSchema = described(
 export type TenantFile = v.InferOutput<typeof tenantSchema>;
 
 const relativePaths = (description: string) =>
-  v.optional(described(v.array(v.pipe(v.string(), v.check((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the workspace'))), description));
+  v.optional(
+    described(
+      v.array(
+        v.pipe(
+          v.string(),
+          v.check((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the workspace'),
+        ),
+      ),
+      description,
+    ),
+  );
 const nonEmpty = (description: string) => v.pipe(v.string(), v.minLength(1, 'must be a non-empty string'), v.description(description));
 
 export const configSchema = described(
@@ -103,7 +116,11 @@ export const configSchema = described(
               v.description('The bastion: its instance id, or a tag'),
             ),
             workspace: v.optional(
-              v.pipe(v.string(), v.startsWith('/', 'must be an absolute path'), v.description('Parent folder of the private workspace on the bastion (default /var/lib/multitenant-etl)')),
+              v.pipe(
+                v.string(),
+                v.startsWith('/', 'must be an absolute path'),
+                v.description('Parent folder of the private workspace on the bastion (default /var/lib/multitenant-etl)'),
+              ),
             ),
           }),
         ),

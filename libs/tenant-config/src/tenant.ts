@@ -21,7 +21,6 @@ export interface Tenant {
   s3Location(table?: string): string;
 }
 
-
 export const tenantsDir = (root: string) => join(root, 'tenants');
 
 export function listTenantNames(root: string): string[] {
@@ -47,11 +46,9 @@ export function loadTenant(root: string, name: string, claims: DatabaseClaims = 
   const file = join(dir, 'tenant.json');
   if (!existsSync(file)) {
     const known = listTenantNames(root);
-    throw new TaskError(
-      'UNKNOWN_TENANT',
-      `Unknown tenant "${name}": there is no ${relative(root, file)}. Known tenants: ${known.join(', ') || '(none)'}.`,
-      { hint: `Pick one of the known tenants, or add tenants/${name}/tenant.json (see README "Adding a tenant").` },
-    );
+    throw new TaskError('UNKNOWN_TENANT', `Unknown tenant "${name}": there is no ${relative(root, file)}. Known tenants: ${known.join(', ') || '(none)'}.`, {
+      hint: `Pick one of the known tenants, or add tenants/${name}/tenant.json (see README "Adding a tenant").`,
+    });
   }
   let raw: unknown;
   try {
@@ -123,7 +120,10 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
     const why = claims.reserved.get(obj.database);
     check(!why, `"database" "${obj.database}" is ${why}, not a tenant's: give the tenant a database of its own, e.g. "${where.name}_db"`);
     const sharing = claims.declared.filter((t) => t.name !== where.name && t.database === obj.database).map((t) => t.name);
-    check(!sharing.length, `"database" "${obj.database}" is also the database of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs a database of its own, or their data would mix`);
+    check(
+      !sharing.length,
+      `"database" "${obj.database}" is also the database of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs a database of its own, or their data would mix`,
+    );
   }
   const roles = checkRoles(obj.roles, where.name, claims, check);
 
@@ -151,18 +151,27 @@ function validateTenant(raw: unknown, where: { name: string; dir: string; file: 
  * The roles (tenant.json's, else the defaults) may not be another tenant's (a shared role would
  * reach both databases) nor the server's own (postgres, pg_*, public); the schema checked their form.
  */
-function checkRoles(configured: unknown, tenant: string, claims: DatabaseClaims, check: (ok: boolean, msg: string) => boolean): { owner: string; reader: string } {
+function checkRoles(
+  configured: unknown,
+  tenant: string,
+  claims: DatabaseClaims,
+  check: (ok: boolean, msg: string) => boolean,
+): { owner: string; reader: string } {
   const roles = rolesOf(tenant, configured) as { owner: string; reader: string };
   for (const kind of ['owner', 'reader'] as const) {
     const role = roles[kind];
     if (!isValidIdentifier(role)) {
       // A configured name of the wrong form is the schema's problem; a default can only be too long.
-      if (field(configured, kind) === undefined) check(false, `the default ${kind} role "${role}" is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`);
+      if (field(configured, kind) === undefined)
+        check(false, `the default ${kind} role "${role}" is longer than 63 characters: name the roles in "roles": {"owner": …, "reader": …}`);
       continue;
     }
     check(!/^pg_/.test(role) && role !== 'postgres' && role !== 'public', `"roles.${kind}" "${role}" is a name the server keeps for itself: pick another`);
     const sharing = claims.declared.filter((t) => t.name !== tenant && t.roles.includes(role)).map((t) => t.name);
-    check(!sharing.length, `role "${role}" is also a role of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs roles of its own, or each could reach the other's database`);
+    check(
+      !sharing.length,
+      `role "${role}" is also a role of ${sharing.map((t) => `${t} (tenants/${t}/tenant.json)`).join(', ')}: every tenant needs roles of its own, or each could reach the other's database`,
+    );
   }
   check(roles.owner !== roles.reader, '"roles.owner" and "roles.reader" must differ: the reader may only read');
   return roles;

@@ -6,10 +6,13 @@ const KINDS: Record<string, string> = { Object: 'an object', Array: 'a list', st
 
 /** Our wording where a schema gives none: what was expected, and what was found (or that a key is missing). */
 const wording = (issue: v.BaseIssue<unknown>) =>
-  issue.input === undefined && issue.expected?.startsWith('"') ? 'is missing' : `must be ${KINDS[issue.expected ?? ''] ?? issue.expected}, found ${shown(issue.input)}`;
+  issue.input === undefined && issue.expected?.startsWith('"')
+    ? 'is missing'
+    : `must be ${KINDS[issue.expected ?? ''] ?? issue.expected}, found ${shown(issue.input)}`;
 
 /** `value[key]` of parsed JSON not validated yet: undefined unless `value` is an object (or a list). */
-export const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+export const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 
 /**
  * Every problem of a configuration file, one line each, named by its path (`"aurora.schema" must …,

@@ -186,6 +186,13 @@ const closeStream = (stream: WriteStream): Promise<void> => new Promise((resolve
 
 /** Go's wording for a process killed by a signal ("signal: killed"). */
 function signalText(signal: NodeJS.Signals): string {
-  const words: Partial<Record<NodeJS.Signals, string>> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGSEGV: 'segmentation fault', SIGPIPE: 'broken pipe', SIGABRT: 'aborted' };
+  const words: Partial<Record<NodeJS.Signals, string>> = {
+    SIGKILL: 'killed',
+    SIGTERM: 'terminated',
+    SIGINT: 'interrupt',
+    SIGSEGV: 'segmentation fault',
+    SIGPIPE: 'broken pipe',
+    SIGABRT: 'aborted',
+  };
   return words[signal] ?? signal;
 }

@@ -64,11 +64,12 @@ async function main(argv) {
   const output = options['--output'] ?? 'json';
   if (output !== 'text' && output !== 'json') fail(`aws: error: argument --output: Invalid choice: '${output}' (choose from 'json', 'text')`, 2);
   const query = options['--query'];
-  if (query !== undefined && !/^[A-Za-z]+$/.test(query)) fail(`aws: error: the emulator's aws stand-in supports only a top-level key as --query (got "${query}")`, 2);
+  if (query !== undefined && !/^[A-Za-z]+$/.test(query))
+    fail(`aws: error: the emulator's aws stand-in supports only a top-level key as --query (got "${query}")`, 2);
   if (query === undefined && output === 'text') fail(`aws: error: the emulator's aws stand-in needs --query with --output text`, 2);
 
   const url = process.env.AWS_EMULATOR_URL;
-  if (!url) fail('aws: AWS_EMULATOR_URL is not set (run this through the bastion\'s aws wrapper)', 255);
+  if (!url) fail("aws: AWS_EMULATOR_URL is not set (run this through the bastion's aws wrapper)", 255);
   const region = options['--region'] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? process.env.AWS_EMULATOR_REGION ?? 'us-east-1';
   /** @type {Record<string, string>} */
   const input = { SecretId: secretId };
@@ -93,7 +94,9 @@ async function main(argv) {
   }
   const body = /** @type {Record<string, unknown>} */ (await response.json().catch(() => ({})));
   if (!response.ok) {
-    const code = String(body.__type ?? 'Unknown').split('#').pop();
+    const code = String(body.__type ?? 'Unknown')
+      .split('#')
+      .pop();
     const message = body.Message ?? body.message ?? '';
     fail(`\nAn error occurred (${code}) when calling the GetSecretValue operation: ${message}`, 254);
   }

@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { EmulatedInstance, EmulatorOptions } from './types.ts';
 
-export type EmulatorConfig = Pick<EmulatorOptions, 'bastionDir' | 'instances' | 'stacks' | 'secrets' | 'invocationNotReadyCalls' | 'denyAccess' | 'env' | 'region'>;
+export type EmulatorConfig = Pick<
+  EmulatorOptions,
+  'bastionDir' | 'instances' | 'stacks' | 'secrets' | 'invocationNotReadyCalls' | 'denyAccess' | 'env' | 'region'
+>;
 
 const KEYS = new Set(['bastionDir', 'instances', 'stacks', 'secrets', 'invocationNotReadyCalls', 'denyAccess', 'env', 'region']);
 
@@ -67,7 +70,8 @@ export function parseConfig(raw: unknown, file: string): EmulatorConfig {
     config.env = raw.env as Record<string, string>;
   }
   if (raw.invocationNotReadyCalls !== undefined) {
-    if (!Number.isInteger(raw.invocationNotReadyCalls) || (raw.invocationNotReadyCalls as number) < 0) fail('"invocationNotReadyCalls" must be a whole number ≥ 0');
+    if (!Number.isInteger(raw.invocationNotReadyCalls) || (raw.invocationNotReadyCalls as number) < 0)
+      fail('"invocationNotReadyCalls" must be a whole number ≥ 0');
     config.invocationNotReadyCalls = raw.invocationNotReadyCalls as number;
   }
   if (raw.denyAccess !== undefined) {

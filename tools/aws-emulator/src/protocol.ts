@@ -104,7 +104,10 @@ export type Input = Record<string, unknown>;
 export function requiredString(input: Input, key: string): string {
   const value = input[key];
   if (typeof value !== 'string' || value === '') {
-    throw new ServiceError('ValidationException', `1 validation error detected: Value at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`);
+    throw new ServiceError(
+      'ValidationException',
+      `1 validation error detected: Value at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

@@ -39,7 +39,10 @@ export class SecretsManager {
     const versionId = stableUuid(`version/${arn}`);
     const requestedVersion = optionalString(input, 'VersionId');
     if ((stage !== undefined && stage !== 'AWSCURRENT') || (requestedVersion !== undefined && requestedVersion !== versionId)) {
-      throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + (stage ?? requestedVersion));
+      throw new ServiceError(
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret value for staging label: " + (stage ?? requestedVersion),
+      );
     }
     return {
       ARN: arn,

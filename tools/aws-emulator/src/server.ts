@@ -7,18 +7,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { bastionLayout, prepareBastion } from './bastion.ts';
 import { CLOUDFORMATION_XMLNS, CloudFormation } from './cloudformation.ts';
-import {
-  ACCOUNT_ID,
-  type Call,
-  type Input,
-  newRequestId,
-  queryErrorXml,
-  sendJson,
-  sendJsonError,
-  sendXml,
-  ServiceError,
-  signedRegion,
-} from './protocol.ts';
+import { ACCOUNT_ID, type Call, type Input, newRequestId, queryErrorXml, sendJson, sendJsonError, sendXml, ServiceError, signedRegion } from './protocol.ts';
 import { SecretsManager } from './secrets-manager.ts';
 import { Ssm } from './ssm.ts';
 import type { EmulatedCommand, EmulatedInstance, Emulator, EmulatorOptions, RecordedRequest, ServiceName } from './types.ts';
@@ -181,7 +170,8 @@ function parseJson(body: string): Input {
   } catch {
     throw new ServiceError('SerializationException', 'The request body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ServiceError('SerializationException', 'The request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ServiceError('SerializationException', 'The request body must be a JSON object');
   return value as Input;
 }
 

@@ -5,17 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentRun } from './agent.ts';
 import type { Bastion } from './bastion.ts';
-import {
-  ACCOUNT_ID,
-  type Call,
-  type Input,
-  optionalList,
-  optionalString,
-  optionalStringList,
-  requiredString,
-  ServiceError,
-  unsupported,
-} from './protocol.ts';
+import { ACCOUNT_ID, type Call, type Input, optionalList, optionalString, optionalStringList, requiredString, ServiceError, unsupported } from './protocol.ts';
 import type { EmulatedCommand, EmulatedInstance } from './types.ts';
 
 /** SendCommand's request limit ("MaxDocumentSizeExceeded ... 64 KB"), measured on the request body. */

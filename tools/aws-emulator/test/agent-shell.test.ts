@@ -12,7 +12,13 @@ const onDash = shIsDash ? test : test.skip;
 
 test('a script whose first command is #!/bin/bash runs in bash', async (t) => {
   const { ssm } = await harness(t);
-  const { invocation } = await run(ssm, ['#!/bin/bash', 'set -euo pipefail', 'words=(alpha beta gamma)', 'echo "${words[1]} ${BASH_VERSION%%.*}"', '[[ -n "$BASH" ]] && echo bash']);
+  const { invocation } = await run(ssm, [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    'words=(alpha beta gamma)',
+    'echo "${words[1]} ${BASH_VERSION%%.*}"',
+    '[[ -n "$BASH" ]] && echo bash',
+  ]);
   t.is(invocation.Status, 'Success', invocation.StandardErrorContent);
   t.regex(invocation.StandardOutputContent ?? '', /^beta \d+\nbash\n$/);
 });

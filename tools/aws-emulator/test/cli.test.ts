@@ -33,7 +33,10 @@ const exited = (child: ChildProcess): Promise<number | null> =>
 test('the CLI prints the export lines, serves the configured stacks and stops on SIGTERM', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mt-aws-emulator-cli-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'emulator.json'), JSON.stringify({ bastionDir: 'bastion', region: 'eu-west-1', stacks: { aurora: { outputs: { Endpoint: 'db.internal' } } } }));
+  await writeFile(
+    join(dir, 'emulator.json'),
+    JSON.stringify({ bastionDir: 'bastion', region: 'eu-west-1', stacks: { aurora: { outputs: { Endpoint: 'db.internal' } } } }),
+  );
   const child = startCli(['--config', join(dir, 'emulator.json'), '--port', '0']);
   t.teardown(() => child.kill('SIGKILL'));
 
@@ -43,7 +46,11 @@ test('the CLI prints the export lines, serves the configured stacks and stops on
   t.regex(env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
   t.is(env.AWS_ENDPOINT_URL_SSM, env.AWS_ENDPOINT_URL_CLOUDFORMATION);
 
-  const cfn = new CloudFormationClient({ endpoint: env.AWS_ENDPOINT_URL_CLOUDFORMATION, region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const cfn = new CloudFormationClient({
+    endpoint: env.AWS_ENDPOINT_URL_CLOUDFORMATION,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
   t.teardown(() => cfn.destroy());
   const stacks = await cfn.send(new DescribeStacksCommand({ StackName: 'aurora' }));
   t.is(stacks.Stacks?.[0]?.Outputs?.[0]?.OutputValue, 'db.internal');

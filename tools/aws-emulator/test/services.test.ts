@@ -29,12 +29,15 @@ test('DescribeStacks returns the outputs, values intact through XML', async (t) 
 test('DescribeStacks without a name lists every stack; a stack without outputs has none', async (t) => {
   const { cfn } = await harness(t, { stacks });
   const all = (await cfn.send(new DescribeStacksCommand({}))).Stacks ?? [];
-  t.deepEqual(all.map((s) => s.StackName), ['aurora', 'network']);
+  t.deepEqual(
+    all.map((s) => s.StackName),
+    ['aurora', 'network'],
+  );
   t.is(all[1]?.StackStatus, 'UPDATE_COMPLETE');
   t.is(all[1]?.Outputs, undefined);
 });
 
-test('an unknown stack is ValidationError with the service\'s message; the request is a recorded form POST', async (t) => {
+test("an unknown stack is ValidationError with the service's message; the request is a recorded form POST", async (t) => {
   const { emu, cfn } = await harness(t, { stacks });
   const error = await rejection(t, cfn.send(new DescribeStacksCommand({ StackName: 'nope' })));
   t.is(error.name, 'ValidationError');
@@ -69,7 +72,10 @@ test('an unknown secret is ResourceNotFoundException', async (t) => {
 
 test('denyAccess: every client gets AccessDenied(Exception) and no command runs', async (t) => {
   const { emu, ssm, cfn, sm } = await harness(t, { denyAccess: true, stacks, secrets: { db: 'x' } });
-  const ssmError = await rejection(t, ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [INSTANCE], Parameters: { commands: ['true'] } })));
+  const ssmError = await rejection(
+    t,
+    ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [INSTANCE], Parameters: { commands: ['true'] } })),
+  );
   t.is(ssmError.name, 'AccessDeniedException');
   t.regex(ssmError.message, /not authorized to perform: ssm:SendCommand/);
   const cfnError = await rejection(t, cfn.send(new DescribeStacksCommand({ StackName: 'aurora' })));
@@ -79,5 +85,8 @@ test('denyAccess: every client gets AccessDenied(Exception) and no command runs'
   const smError = await rejection(t, sm.send(new GetSecretValueCommand({ SecretId: 'db' })));
   t.is(smError.name, 'AccessDeniedException');
   t.deepEqual(emu.commands, []);
-  t.deepEqual(emu.requests.map((r) => `${r.service}:${r.action}`), ['ssm:SendCommand', 'cloudformation:DescribeStacks', 'secretsmanager:GetSecretValue']);
+  t.deepEqual(
+    emu.requests.map((r) => `${r.service}:${r.action}`),
+    ['ssm:SendCommand', 'cloudformation:DescribeStacks', 'secretsmanager:GetSecretValue'],
+  );
 });

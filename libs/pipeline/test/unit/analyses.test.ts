@@ -39,7 +39,12 @@ function fakeDb() {
 }
 
 test('listAnalyses lists sql/analyses/*.sql with valid names, sorted; assertAnalysis names the available ones', (t) => {
-  const root = workspace(t, { 'sql/analyses/revenue.sql': 'select 1', 'sql/analyses/churn.sql': 'select 1', 'sql/analyses/Bad-Name.sql': 'select 1', 'sql/analyses/notes.md': '' });
+  const root = workspace(t, {
+    'sql/analyses/revenue.sql': 'select 1',
+    'sql/analyses/churn.sql': 'select 1',
+    'sql/analyses/Bad-Name.sql': 'select 1',
+    'sql/analyses/notes.md': '',
+  });
   t.deepEqual(listAnalyses(root), ['churn', 'revenue']);
   t.notThrows(() => assertAnalysis(root, 'churn'));
   const err = t.throws(() => assertAnalysis(root, 'retention'), { instanceOf: TaskError });
@@ -50,7 +55,9 @@ test('listAnalyses lists sql/analyses/*.sql with valid names, sorted; assertAnal
 });
 
 test('a statement that is not a query is ANALYSIS_NOT_A_QUERY at its line, before any connection', async (t) => {
-  const root = workspace(t, { 'sql/analyses/sneaky.sql': "-- section: Fine\nselect 1;\n\n/* looks harmless */ commit;\ndelete from {{ ref('customers') }};\n" });
+  const root = workspace(t, {
+    'sql/analyses/sneaky.sql': "-- section: Fine\nselect 1;\n\n/* looks harmless */ commit;\ndelete from {{ ref('customers') }};\n",
+  });
   const { db, calls } = fakeDb();
   const err = await t.throwsAsync(runAnalysis({ root, tenant: fakeTenant(root), db, name: 'sneaky', env: {} }), { instanceOf: TaskError });
   t.is(err?.code, 'ANALYSIS_NOT_A_QUERY');
@@ -60,23 +67,40 @@ test('a statement that is not a query is ANALYSIS_NOT_A_QUERY at its line, befor
 
 test('runAnalysis: queries run in a read-only transaction as the reader; sections are titled by "-- section:" comments with unique slugs', async (t) => {
   const root = workspace(t, {
-    'sql/analyses/revenue.sql': "select 1;\n-- section: By Region (EUR)\nwith x as (select 1) select * from x;\n-- section: By Region (EUR)\nvalues (1);\ntable {{ ref('customers') }};\n",
+    'sql/analyses/revenue.sql':
+      "select 1;\n-- section: By Region (EUR)\nwith x as (select 1) select * from x;\n-- section: By Region (EUR)\nvalues (1);\ntable {{ ref('customers') }};\n",
   });
   const { db, calls } = fakeDb();
   const result = await runAnalysis({ root, tenant: fakeTenant(root), db, name: 'revenue', env: {} });
-  t.deepEqual(calls.slice(0, -2), ['ensureUp', 'connect as reader', 'begin transaction read only', 'select 1', 'with x as (select 1) select * from x', 'values (1)', 'table "public"."customers"']);
-  t.regex(calls.slice(-2).join(' then '), /^(commit|rollback) then end$/, 'the transaction is closed, then the connection');
-  t.deepEqual(result.sections.map((s) => [s.title, s.slug]), [
-    ['revenue', 'revenue'],
-    ['By Region (EUR)', 'by-region-eur'],
-    ['By Region (EUR)', 'by-region-eur-2'],
-    ['revenue 4', 'revenue-4'],
+  t.deepEqual(calls.slice(0, -2), [
+    'ensureUp',
+    'connect as reader',
+    'begin transaction read only',
+    'select 1',
+    'with x as (select 1) select * from x',
+    'values (1)',
+    'table "public"."customers"',
   ]);
+  t.regex(calls.slice(-2).join(' then '), /^(commit|rollback) then end$/, 'the transaction is closed, then the connection');
+  t.deepEqual(
+    result.sections.map((s) => [s.title, s.slug]),
+    [
+      ['revenue', 'revenue'],
+      ['By Region (EUR)', 'by-region-eur'],
+      ['By Region (EUR)', 'by-region-eur-2'],
+      ['revenue 4', 'revenue-4'],
+    ],
+  );
   t.deepEqual([result.analysis, result.tenant, result.database, result.sections[0].rows], ['revenue', 'tenant_a', 'tenant_a_db', [['1']]]);
 });
 
 test('a third section with the same title is numbered from the title (x-3), not from the previous slug (x-2-2)', async (t) => {
-  const root = workspace(t, { 'sql/analyses/kpis.sql': '-- section: X\nselect 1;\n-- section: X\nselect 2;\n-- section: X\nselect 3;\n-- section: X 2\nselect 4;\n' });
+  const root = workspace(t, {
+    'sql/analyses/kpis.sql': '-- section: X\nselect 1;\n-- section: X\nselect 2;\n-- section: X\nselect 3;\n-- section: X 2\nselect 4;\n',
+  });
   const result = await runAnalysis({ root, tenant: fakeTenant(root), db: fakeDb().db, name: 'kpis', env: {} });
-  t.deepEqual(result.sections.map((s) => s.slug), ['x', 'x-2', 'x-3', 'x-2-2']);
+  t.deepEqual(
+    result.sections.map((s) => s.slug),
+    ['x', 'x-2', 'x-3', 'x-2-2'],
+  );
 });

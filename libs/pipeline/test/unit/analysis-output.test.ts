@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { formatAnalysis, formatDecimal, toJson, writeAnalysisFiles, type AnalysisResult, type AnalysisSection } from '../../src/analysis-output.ts';
 import { tempWorkspace } from './support/fixtures.ts';
 
-const TEXT = 25, INT8 = 20, INT4 = 23, NUMERIC = 1700, FLOAT8 = 701, BOOL = 16;
+const TEXT = 25,
+  INT8 = 20,
+  INT4 = 23,
+  NUMERIC = 1700,
+  FLOAT8 = 701,
+  BOOL = 16;
 
 const section = (title: string, slug: string, fields: Array<[string, number]>, rows: Array<Array<string | null>>): AnalysisSection => ({
   title,
@@ -55,7 +60,12 @@ test('formatAnalysis: integers grouped, numeric via formatDecimal, floats at two
       section(
         'Revenue by region',
         'revenue-by-region',
-        [['region', TEXT], ['orders', INT8], ['revenue', NUMERIC], ['share', FLOAT8]],
+        [
+          ['region', TEXT],
+          ['orders', INT8],
+          ['revenue', NUMERIC],
+          ['share', FLOAT8],
+        ],
         [
           ['Kanto', '1234', '1234567.891', '0.4'],
           ['Kansai', '-56', '92.4', null],
@@ -86,7 +96,13 @@ test('toJson keeps numbers as numbers only when exact, booleans as booleans, and
       section(
         'S',
         's',
-        [['id', INT8], ['amount', NUMERIC], ['ratio', FLOAT8], ['paid', BOOL], ['code', TEXT]],
+        [
+          ['id', INT8],
+          ['amount', NUMERIC],
+          ['ratio', FLOAT8],
+          ['paid', BOOL],
+          ['code', TEXT],
+        ],
         [
           ['9007199254740993', '0.1000000000000000055511151231257827', '0.5', 't', '007'],
           ['42', '1.50', null, 'f', null],
@@ -113,10 +129,37 @@ test('toJson keeps numbers as numbers only when exact, booleans as booleans, and
 });
 
 test('toJson: columns of one name get distinct keys (n, n_2), the same in columns and rows, so no value is lost', (t) => {
-  const json = toJson(result(section('S', 's', [['n', INT4], ['n', INT4], ['label', TEXT]], [['1', '2', 'a']]))) as any;
+  const json = toJson(
+    result(
+      section(
+        'S',
+        's',
+        [
+          ['n', INT4],
+          ['n', INT4],
+          ['label', TEXT],
+        ],
+        [['1', '2', 'a']],
+      ),
+    ),
+  ) as any;
   t.deepEqual(json.sections[0].columns, ['n', 'n_2', 'label']);
   t.deepEqual(json.sections[0].rows, [{ n: 1, n_2: 2, label: 'a' }]);
-  const taken = toJson(result(section('S', 's', [['n', INT4], ['n', INT4], ['n_2', INT4], ['n', INT4]], [['1', '2', '3', '4']]))) as any;
+  const taken = toJson(
+    result(
+      section(
+        'S',
+        's',
+        [
+          ['n', INT4],
+          ['n', INT4],
+          ['n_2', INT4],
+          ['n', INT4],
+        ],
+        [['1', '2', '3', '4']],
+      ),
+    ),
+  ) as any;
   t.deepEqual(taken.sections[0].columns, ['n', 'n_3', 'n_2', 'n_4'], 'a name the query returns itself is never reused');
   t.deepEqual(taken.sections[0].rows, [{ n: 1, n_3: 2, n_2: 3, n_4: 4 }]);
 });
@@ -130,8 +173,24 @@ test('writeAnalysisFiles writes <name>.json, .md and .csv; CSV tells NULL from e
     ['a "quoted", | piped\nname', null],
     ['', '0'],
   ];
-  const files = writeAnalysisFiles(dir, result(section('Orders', 'orders', [['region', TEXT], ['orders', INT4]], rows)));
-  t.deepEqual(files, ['revenue.json', 'revenue.md', 'revenue.csv'].map((f) => join(dir, f)));
+  const files = writeAnalysisFiles(
+    dir,
+    result(
+      section(
+        'Orders',
+        'orders',
+        [
+          ['region', TEXT],
+          ['orders', INT4],
+        ],
+        rows,
+      ),
+    ),
+  );
+  t.deepEqual(
+    files,
+    ['revenue.json', 'revenue.md', 'revenue.csv'].map((f) => join(dir, f)),
+  );
   t.is(readFileSync(join(dir, 'revenue.csv'), 'utf8'), 'region,orders\nKanto,1234\n"a ""quoted"", | piped\nname",\n"",0\n');
   t.is(
     readFileSync(join(dir, 'revenue.md'), 'utf8'),

@@ -93,14 +93,26 @@ test('every seed, model, snapshot and test becomes a node whose parents are its 
     'test.not_null_fct_orders_customer_id': ['model.fct_orders'],
     'test.relationships_fct_orders_customer_id': ['model.fct_orders', 'seed.customers'],
   });
-  t.deepEqual([...project.byName.keys()].sort(), ['customers', 'dim_customers', 'fct_orders', 'history_report', 'orders', 'orders_snapshot', 'revenue', 'stg_orders']);
+  t.deepEqual([...project.byName.keys()].sort(), [
+    'customers',
+    'dim_customers',
+    'fct_orders',
+    'history_report',
+    'orders',
+    'orders_snapshot',
+    'revenue',
+    'stg_orders',
+  ]);
 });
 
 test('rendered SQL uses the project schema, the snapshot schema for snapshots, declared source identifiers and vars', (t) => {
   const { nodes } = loadShop();
   t.is(nodes.get('model.revenue')?.sql, 'select sum(total) as total from "analytics"."fct_orders" join "raw_stripe"."charges_v2" using (id)\n');
   t.is(nodes.get('model.history_report')?.sql, 'select * from "history"."orders_snapshot"\n');
-  t.is(nodes.get('model.fct_orders')?.sql, "\nselect o.*, 'EU' as region, 'EUR' as currency\nfrom \"analytics\".\"stg_orders\" o join \"analytics\".\"customers\" c on c.id = o.customer_id\n");
+  t.is(
+    nodes.get('model.fct_orders')?.sql,
+    '\nselect o.*, \'EU\' as region, \'EUR\' as currency\nfrom "analytics"."stg_orders" o join "analytics"."customers" c on c.id = o.customer_id\n',
+  );
   t.is(nodes.get('test.not_null_fct_orders_customer_id')?.sql, 'select * from "analytics"."fct_orders" where "customer_id" is null');
 });
 
@@ -140,7 +152,9 @@ test('checksums are stable across loads and change only for the nodes whose cont
 });
 
 test('renderNode renders the is_incremental() branch on demand without changing the loaded node', (t) => {
-  const project = load(t, { 'sql/models/marts/finance/revenue.sql': "select 1{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n" });
+  const project = load(t, {
+    'sql/models/marts/finance/revenue.sql': 'select 1{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n',
+  });
   const node = project.nodes.get('model.revenue')!;
   t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "analytics"."revenue")\n', config: {}, refs: [] });
   t.is(node.sql, 'select 1\n');
@@ -164,19 +178,43 @@ test('ref() to a missing name is UNKNOWN_REF at its line, with the closest names
 });
 
 test('ref() to a missing name reports the line of that ref() call, not the first line where the name appears', (t) => {
-  const err = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select * from {{ ref('orders') }}\n-- {# ref('order') #} in a comment does not count\njoin {{ ref('shop', 'order') }} using (id)\n" }, TINY), {
+  const err = t.throws(
+    () =>
+      load(
+        t,
+        {
+          'sql/models/dim_customers.sql':
+            "select * from {{ ref('orders') }}\n-- {# ref('order') #} in a comment does not count\njoin {{ ref('shop', 'order') }} using (id)\n",
+        },
+        TINY,
+      ),
+    {
+      instanceOf: TaskError,
+    },
+  );
+  t.is(err?.message, `sql/models/dim_customers.sql:3: ref('order') points to nothing: there is no model, seed or snapshot named "order".`);
+  const multiline = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select 'order' as kind\nfrom {{\n  ref(\n    'order'\n  )\n}}\n" }, TINY), {
     instanceOf: TaskError,
   });
-  t.is(err?.message, `sql/models/dim_customers.sql:3: ref('order') points to nothing: there is no model, seed or snapshot named "order".`);
-  const multiline = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "select 'order' as kind\nfrom {{\n  ref(\n    'order'\n  )\n}}\n" }, TINY), { instanceOf: TaskError });
   t.regex(multiline?.message ?? '', /^sql\/models\/dim_customers\.sql:3: ref\('order'\)/, 'the line where the call starts');
-  const computed = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "{% set name = 'order' %}\nselect * from {{ ref(name) }}\n" }, TINY), { instanceOf: TaskError });
+  const computed = t.throws(() => load(t, { 'sql/models/dim_customers.sql': "{% set name = 'order' %}\nselect * from {{ ref(name) }}\n" }, TINY), {
+    instanceOf: TaskError,
+  });
   t.regex(computed?.message ?? '', /^sql\/models\/dim_customers\.sql: ref\('order'\)/, 'no line rather than a wrong one when the name is computed');
 });
 
 test('the same generic test in two YAML files, or a generic test named like a singular test, keeps both (numbered past the taken name)', (t) => {
   const yml = (column: string) => `models:\n  - name: stg_orders\n    columns:\n      - name: ${column}\n        tests:\n          - not_null\n`;
-  const project = load(t, { 'sql/models/a.yml': yml('id'), 'sql/models/b.yml': yml('id'), 'sql/tests/not_null_stg_orders_total.sql': "select 1 from {{ ref('stg_orders') }} where false\n", 'sql/models/c.yml': yml('total') }, TINY);
+  const project = load(
+    t,
+    {
+      'sql/models/a.yml': yml('id'),
+      'sql/models/b.yml': yml('id'),
+      'sql/tests/not_null_stg_orders_total.sql': "select 1 from {{ ref('stg_orders') }} where false\n",
+      'sql/models/c.yml': yml('total'),
+    },
+    TINY,
+  );
   const tests = [...project.nodes.values()].filter((n) => n.kind === 'test').map((n) => [n.name, n.file, n.generic?.column ?? null]);
   t.deepEqual(tests, [
     ['not_null_stg_orders_total', 'sql/tests/not_null_stg_orders_total.sql', null],
@@ -187,7 +225,10 @@ test('the same generic test in two YAML files, or a generic test named like a si
 });
 
 test('two singular tests with one name (in different folders of sql/tests) are DUPLICATE_NODE naming both files', (t) => {
-  const err = t.throws(() => load(t, { 'sql/tests/finance/assert_positive.sql': 'select 1 where false\n', 'sql/tests/sales/assert_positive.sql': 'select 2 where false\n' }, TINY), { instanceOf: TaskError });
+  const err = t.throws(
+    () => load(t, { 'sql/tests/finance/assert_positive.sql': 'select 1 where false\n', 'sql/tests/sales/assert_positive.sql': 'select 2 where false\n' }, TINY),
+    { instanceOf: TaskError },
+  );
   t.is(err?.code, 'DUPLICATE_NODE');
   t.is(err?.message, 'Two tests are named "assert_positive": sql/tests/finance/assert_positive.sql and sql/tests/sales/assert_positive.sql.');
   t.is(err?.hint, 'Test names are unique in the project, whatever folder of sql/tests they are in: rename one of the files.');
@@ -233,7 +274,8 @@ test('YAML about a model without SQL, an undeclared source and a relationships t
     code: 'UNKNOWN_SOURCE',
     message: "sql/models/stg_orders.sql: source('stripe', 'refunds') is not declared in any sql/models/**/*.yml \"sources:\" block.",
   });
-  const yml = 'models:\n  - name: stg_orders\n    columns:\n      - name: customer_id\n        tests:\n          - relationships:\n              to: ref(\'clients\')\n              field: id\n';
+  const yml =
+    "models:\n  - name: stg_orders\n    columns:\n      - name: customer_id\n        tests:\n          - relationships:\n              to: ref('clients')\n              field: id\n";
   t.throws(() => load(t, { 'sql/models/staging/schema.yml': yml }, TINY), {
     code: 'UNKNOWN_REF',
     message: 'sql/models/staging/schema.yml: relationships test on stg_orders.customer_id points to "clients", which does not exist.',
@@ -248,7 +290,10 @@ test('loadSettings: defaults without project.yml; schema names must be lowercase
     code: 'INVALID_PROJECT',
     message: 'sql/project.yml: "schema" must be a lowercase identifier, found "Analytics".',
   });
-  t.throws(() => load(t, { 'sql/project.yml': 'snapshot_schema: "a;drop"\n' }, TINY), { code: 'INVALID_PROJECT', message: /"snapshot_schema" must be a lowercase identifier, found "a;drop"/ });
+  t.throws(() => load(t, { 'sql/project.yml': 'snapshot_schema: "a;drop"\n' }, TINY), {
+    code: 'INVALID_PROJECT',
+    message: /"snapshot_schema" must be a lowercase identifier, found "a;drop"/,
+  });
   t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nvars:\n  a: 1\n b: 2\n' }, TINY), { code: 'INVALID_YAML', message: /^sql\/project\.yml:\d+:\d+: / });
 });
 
@@ -265,7 +310,10 @@ test('project.yml: every problem at once, unknown keys with the closest known on
 });
 
 test('model YAML: a misspelt key is refused instead of dropping its tests; dbt documentation keys are accepted', (t) => {
-  const yaml = (columns: string) => ({ ...TINY, 'sql/models/schema.yml': `version: 2\nmodels:\n  - name: stg_orders\n    description: Orders.\n    meta: { owner: data }\n    ${columns}\n` });
+  const yaml = (columns: string) => ({
+    ...TINY,
+    'sql/models/schema.yml': `version: 2\nmodels:\n  - name: stg_orders\n    description: Orders.\n    meta: { owner: data }\n    ${columns}\n`,
+  });
   const project = load(t, {}, yaml('columns:\n      - name: id\n        description: Key.\n        data_type: integer\n        tests: [unique, not_null]'));
   t.deepEqual([...project.nodes.keys()].filter((id) => id.startsWith('test.')).sort(), ['test.not_null_stg_orders_id', 'test.unique_stg_orders_id']);
   t.throws(() => load(t, {}, yaml('colums:\n      - name: id\n        tests: [unique]')), {

@@ -34,7 +34,11 @@ test('swapIn of a first build only renames; a partitioned table (relkind p) coun
   t.deepEqual(first.log, ['alter view "analytics"."orders__tmp" rename to "orders"']);
   const partitioned = fakeClient({ events: 'p' });
   await swapIn(partitioned.client, 's', 'events', 'events__tmp', 'table');
-  t.deepEqual(partitioned.log, ['alter table "s"."events" rename to "events__backup"', 'alter table "s"."events__tmp" rename to "events"', 'drop table if exists "s"."events__backup" cascade']);
+  t.deepEqual(partitioned.log, [
+    'alter table "s"."events" rename to "events__backup"',
+    'alter table "s"."events__tmp" rename to "events"',
+    'drop table if exists "s"."events__backup" cascade',
+  ]);
   t.is(dropRelation('view', 'Mixed Case', 'a"b'), 'drop view if exists "Mixed Case"."a""b" cascade');
 });
 

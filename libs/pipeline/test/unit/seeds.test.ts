@@ -81,7 +81,10 @@ test('empty cells are ignored for inference; a column with only empty cells is t
     { name: 'discount', type: 'integer' },
     { name: 'note', type: 'text' },
   ]);
-  t.deepEqual(seedColumns(seed('id,shipped\n1,\n2,2024-01-31\n')).map((c) => c.type), ['integer', 'date']);
+  t.deepEqual(
+    seedColumns(seed('id,shipped\n1,\n2,2024-01-31\n')).map((c) => c.type),
+    ['integer', 'date'],
+  );
 });
 
 test('mixed values fall back to the first type they all fit, else text', (t) => {
@@ -118,10 +121,16 @@ test('a row with the wrong number of fields is SEED_MALFORMED at its line', (t) 
 
 test('header problems: empty file, duplicate names, blank names, names over 63 bytes', (t) => {
   t.throws(() => seedColumns(seed('')), { code: 'SEED_EMPTY', message: 'seeds/orders.csv: the file has no header row.' });
-  t.throws(() => seedColumns(seed('id,name,id\n1,a,2\n')), { code: 'SEED_HEADER', message: 'seeds/orders.csv:1: column names must be present and unique (problem: id).' });
+  t.throws(() => seedColumns(seed('id,name,id\n1,a,2\n')), {
+    code: 'SEED_HEADER',
+    message: 'seeds/orders.csv:1: column names must be present and unique (problem: id).',
+  });
   t.throws(() => seedColumns(seed('id, \n1,2\n')), { code: 'SEED_HEADER', message: /\(problem: an empty name\)\.$/ });
   const long = 'é'.repeat(32); // 64 bytes, 32 characters
-  t.throws(() => seedColumns(seed(`id,${long}\n1,2\n`)), { code: 'SEED_HEADER', message: `seeds/orders.csv:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: "${long}".` });
+  t.throws(() => seedColumns(seed(`id,${long}\n1,2\n`)), {
+    code: 'SEED_HEADER',
+    message: `seeds/orders.csv:1: column names may have at most 63 bytes (PostgreSQL's limit); too long: "${long}".`,
+  });
 });
 
 test('readSeedText returns valid UTF-8 as text and names the first line with an invalid byte', (t) => {

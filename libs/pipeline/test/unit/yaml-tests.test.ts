@@ -41,16 +41,23 @@ test('accepted_values with quote: false writes booleans as true/false, numbers a
 });
 
 test('accepted_values with quote: false refuses anything but one bare token at load time, naming file, test and value: no SQL through YAML', (t) => {
-  const err = t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [1, '1) or (true', "x'"], quote: false } }]), FILE), { instanceOf: TaskError });
+  const err = t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [1, '1) or (true', "x'"], quote: false } }]), FILE), {
+    instanceOf: TaskError,
+  });
   t.is(err?.code, 'INVALID_TEST');
-  t.is(err?.message, `${FILE}: accepted_values on orders.status has quote: false, but "1) or (true", "x'" are not a number, true/false or a single bare word, so they cannot be written into the SQL unquoted.`);
+  t.is(
+    err?.message,
+    `${FILE}: accepted_values on orders.status has quote: false, but "1) or (true", "x'" are not a number, true/false or a single bare word, so they cannot be written into the SQL unquoted.`,
+  );
   t.is(err?.hint, 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.');
   for (const value of ['placed shipped', '1;', null, { a: 1 }, Number.NaN, '']) {
     t.throws(() => genericTestsFromYaml(doc([{ accepted_values: { values: [value], quote: false } }]), FILE), { code: 'INVALID_TEST' }, JSON.stringify(value));
   }
   // The same values are fine quoted, and genericTestSql refuses them unquoted for any other caller.
   t.is(genericTestsFromYaml(doc([{ accepted_values: { values: ['1) or (true'] } }]), FILE)[0].generic?.values?.[0], '1) or (true');
-  t.throws(() => genericTestSql({ type: 'accepted_values', model: 'orders', column: 'priority', values: ['1) or (true'], quote: false }, rel), { code: 'INVALID_TEST' });
+  t.throws(() => genericTestSql({ type: 'accepted_values', model: 'orders', column: 'priority', values: ['1) or (true'], quote: false }, rel), {
+    code: 'INVALID_TEST',
+  });
 });
 
 test('accepted_values with an empty values list is refused at load time (it would run `not in ()`)', (t) => {
@@ -87,8 +94,26 @@ test('YAML entries become test nodes with dbt-style names, severity error by def
     FILE,
   );
   t.deepEqual(nodes, [
-    { id: 'test.unique_orders_order_id', kind: 'test', name: 'unique_orders_order_id', file: FILE, generic: { type: 'unique', model: 'orders', column: 'order_id' }, config: { severity: 'error' }, dependsOn: [], checksum: '' },
-    { id: 'test.not_null_orders_order_id', kind: 'test', name: 'not_null_orders_order_id', file: FILE, generic: { type: 'not_null', model: 'orders', column: 'order_id' }, config: { severity: 'error' }, dependsOn: [], checksum: '' },
+    {
+      id: 'test.unique_orders_order_id',
+      kind: 'test',
+      name: 'unique_orders_order_id',
+      file: FILE,
+      generic: { type: 'unique', model: 'orders', column: 'order_id' },
+      config: { severity: 'error' },
+      dependsOn: [],
+      checksum: '',
+    },
+    {
+      id: 'test.not_null_orders_order_id',
+      kind: 'test',
+      name: 'not_null_orders_order_id',
+      file: FILE,
+      generic: { type: 'not_null', model: 'orders', column: 'order_id' },
+      config: { severity: 'error' },
+      dependsOn: [],
+      checksum: '',
+    },
     {
       id: 'test.relationships_orders_customer_id',
       kind: 'test',
@@ -108,20 +133,35 @@ test('accepted_values: values, quote (default true) and severity, in the flat, a
     genericTestsFromYaml(doc([{ accepted_values: { arguments: { values: [1, 2], quote: false }, config: { severity: 'warn' } } }]), FILE)[0],
     genericTestsFromYaml(doc(['not_null'], 'data_tests'), FILE)[0],
   ];
-  t.deepEqual([flat.generic, flat.config], [{ type: 'accepted_values', model: 'orders', column: 'status', values: ['placed', 'shipped'], quote: true }, { severity: 'warn' }]);
-  t.deepEqual([nested.generic, nested.config], [{ type: 'accepted_values', model: 'orders', column: 'status', values: [1, 2], quote: false }, { severity: 'warn' }]);
+  t.deepEqual(
+    [flat.generic, flat.config],
+    [{ type: 'accepted_values', model: 'orders', column: 'status', values: ['placed', 'shipped'], quote: true }, { severity: 'warn' }],
+  );
+  t.deepEqual(
+    [nested.generic, nested.config],
+    [{ type: 'accepted_values', model: 'orders', column: 'status', values: [1, 2], quote: false }, { severity: 'warn' }],
+  );
   t.is(dataTests.id, 'test.not_null_orders_status');
 });
 
 test('a second test of the same kind on the same column gets a numbered name', (t) => {
-  const nodes = genericTestsFromYaml(doc([{ accepted_values: { values: ['a'] } }, { accepted_values: { values: ['b'] } }, { accepted_values: { values: ['c'] } }]), FILE);
-  t.deepEqual(nodes.map((n) => n.name), ['accepted_values_orders_status', 'accepted_values_orders_status_2', 'accepted_values_orders_status_3']);
+  const nodes = genericTestsFromYaml(
+    doc([{ accepted_values: { values: ['a'] } }, { accepted_values: { values: ['b'] } }, { accepted_values: { values: ['c'] } }]),
+    FILE,
+  );
+  t.deepEqual(
+    nodes.map((n) => n.name),
+    ['accepted_values_orders_status', 'accepted_values_orders_status_2', 'accepted_values_orders_status_3'],
+  );
 });
 
 test('numbering also skips names taken elsewhere in the project (other YAML files, singular tests)', (t) => {
   const taken = new Set(['not_null_orders_status', 'not_null_orders_status_2']);
   const nodes = genericTestsFromYaml(doc(['not_null', 'not_null', 'unique']), FILE, (name) => taken.has(name));
-  t.deepEqual(nodes.map((n) => n.id), ['test.not_null_orders_status_3', 'test.not_null_orders_status_4', 'test.unique_orders_status']);
+  t.deepEqual(
+    nodes.map((n) => n.id),
+    ['test.not_null_orders_status_3', 'test.not_null_orders_status_4', 'test.unique_orders_status'],
+  );
 });
 
 test('severity is warn or error in any case; anything else is refused at load time with the file and the test', (t) => {

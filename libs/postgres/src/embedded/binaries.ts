@@ -24,9 +24,13 @@ export async function loadBinaries(): Promise<Binaries> {
   const platform = `${process.platform}-${process.arch}`;
   const pkg = PACKAGES[platform];
   if (!pkg) {
-    throw new TaskError('PG_UNSUPPORTED_PLATFORM', `The embedded PostgreSQL has no binaries for ${platform} (available: ${Object.keys(PACKAGES).join(', ')}).`, {
-      hint: OTHER_MODES,
-    });
+    throw new TaskError(
+      'PG_UNSUPPORTED_PLATFORM',
+      `The embedded PostgreSQL has no binaries for ${platform} (available: ${Object.keys(PACKAGES).join(', ')}).`,
+      {
+        hint: OTHER_MODES,
+      },
+    );
   }
   try {
     const { initdb, pg_ctl, postgres } = (await import(pkg)) as Binaries;

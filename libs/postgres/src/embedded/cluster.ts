@@ -33,7 +33,6 @@ async function giveToServerUser(c: Cluster, path: string): Promise<void> {
   if (c.user) await chown(path, c.user.uid, c.user.gid);
 }
 
-
 function outputTail(err: unknown, count = 20): string {
   return failureText(err).split('\n').slice(-count).join('\n');
 }
@@ -89,10 +88,14 @@ export async function startCluster(c: Cluster, port: number): Promise<void> {
   } catch (err) {
     const tail = await logTail(c.layout, logOffset);
     const portTaken = /could not bind .* Address already in use/i.test(tail);
-    throw new TaskError(portTaken ? 'PG_PORT_IN_USE' : 'PG_START_FAILED', `PostgreSQL did not start on ${LOCALHOST}:${port} (data ${data}):\n${tail || outputTail(err)}`, {
-      hint: portTaken ? 'Another program took the port meanwhile; run `make up` again to pick a free one.' : `Full server log: ${log}`,
-      cause: err,
-    });
+    throw new TaskError(
+      portTaken ? 'PG_PORT_IN_USE' : 'PG_START_FAILED',
+      `PostgreSQL did not start on ${LOCALHOST}:${port} (data ${data}):\n${tail || outputTail(err)}`,
+      {
+        hint: portTaken ? 'Another program took the port meanwhile; run `make up` again to pick a free one.' : `Full server log: ${log}`,
+        cause: err,
+      },
+    );
   }
 }
 

@@ -136,7 +136,9 @@ export class EmbeddedEngine extends BaseEngine {
     if (text === undefined || text === '') return DEFAULT_PORT;
     const port = Number(text);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new TaskError('PG_PORT_INVALID', `POSTGRES_PORT=${JSON.stringify(text)} is not a port number (1-65535).`, { hint: 'Fix it in .env or the environment, or remove it to use 54329.' });
+      throw new TaskError('PG_PORT_INVALID', `POSTGRES_PORT=${JSON.stringify(text)} is not a port number (1-65535).`, {
+        hint: 'Fix it in .env or the environment, or remove it to use 54329.',
+      });
     }
     return port;
   }

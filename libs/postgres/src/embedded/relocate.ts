@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { log } from '@mt/cli';
 import type { Binaries } from './binaries.ts';
@@ -69,13 +82,19 @@ export function relocate(layout: Layout, bins: Binaries, version: string, user: 
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, `${MARKER}.tmp`), `${JSON.stringify(relocation, null, 2)}\n`);
   renameSync(join(layout.dir, `${MARKER}.tmp`), join(layout.dir, MARKER));
-  if (!previous) log(`postgres: user "${user.name}" cannot reach ${needData ? layout.dir : dirname(bins.postgres)}; the server's files live in ${base} (remembered in ${join(layout.dir, MARKER)})`);
+  if (!previous)
+    log(
+      `postgres: user "${user.name}" cannot reach ${needData ? layout.dir : dirname(bins.postgres)}; the server's files live in ${base} (remembered in ${join(layout.dir, MARKER)})`,
+    );
   return { layout: relocatedLayout(layout), bins: relocatedBinaries(layout, bins, version) };
 }
 
 /** A folder of its own per workspace data folder, owned by the server user, mode 0700. */
 function privateFolder(dataDir: string, user: ServerUser): string {
-  const id = createHash('sha256').update(realpathSync(dirname(dataDir)) + '/' + basename(dataDir)).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(realpathSync(dirname(dataDir)) + '/' + basename(dataDir))
+    .digest('hex')
+    .slice(0, 16);
   let lastError: unknown;
   for (const root of BASES) {
     try {

@@ -68,7 +68,11 @@ export function assertReachable(dir: string, user: ServerUser, what: string): vo
   const blocked = firstUnreachable(dir, user);
   if (!blocked) return;
   const mode = blocked.mode.toString(8).padStart(4, '0');
-  throw new TaskError('PG_PATH_NOT_TRAVERSABLE', `The embedded PostgreSQL runs as user "${user.name}" (it refuses to run as root), but that user cannot enter ${blocked.dir} (mode ${mode}), on the way to ${what} ${dir}.`, {
-    hint: `Allow it with \`chmod o+x ${blocked.dir}\`, or move ${what} below a directory that user can reach (PG_DATA_DIR sets the data directory).`,
-  });
+  throw new TaskError(
+    'PG_PATH_NOT_TRAVERSABLE',
+    `The embedded PostgreSQL runs as user "${user.name}" (it refuses to run as root), but that user cannot enter ${blocked.dir} (mode ${mode}), on the way to ${what} ${dir}.`,
+    {
+      hint: `Allow it with \`chmod o+x ${blocked.dir}\`, or move ${what} below a directory that user can reach (PG_DATA_DIR sets the data directory).`,
+    },
+  );
 }

@@ -25,9 +25,11 @@ export async function provisionTenant(
   passwords: () => Record<TenantRole, string>,
   ownServer: boolean,
 ): Promise<'own' | 'shared'> {
-  const me = (await admin.query<{ name: string; superuser: boolean; createrole: boolean }>(
-    'select rolname as name, rolsuper as superuser, rolcreaterole as createrole from pg_roles where rolname = current_user',
-  )).rows[0];
+  const me = (
+    await admin.query<{ name: string; superuser: boolean; createrole: boolean }>(
+      'select rolname as name, rolsuper as superuser, rolcreaterole as createrole from pg_roles where rolname = current_user',
+    )
+  ).rows[0];
   if (!me.superuser && !me.createrole) {
     await createDatabaseIfMissing(admin, t.database);
     return 'shared';
@@ -68,9 +70,13 @@ async function checkRoles(admin: Client, t: TenantDatabase): Promise<Set<TenantR
     if (rows[0].superuser || rows[0].comment !== managedComment(t.name, kind)) {
       const tenant = rows[0].comment?.match(/role of tenant (\S+), managed by/)?.[1];
       const whose = rows[0].superuser ? 'a superuser' : tenant ? `it belongs to tenant ${tenant}` : 'it was not created by this tool';
-      throw new TaskError('ROLE_TAKEN', `The ${kind} role "${role}" of tenant ${t.name} already exists on the server and is not this tenant's (${whose}): it is left as it is.`, {
-        hint: `Name other roles in tenants/${t.name}/tenant.json ("roles": {"owner": "…", "reader": "…"}), or drop that role if it is a leftover.`,
-      });
+      throw new TaskError(
+        'ROLE_TAKEN',
+        `The ${kind} role "${role}" of tenant ${t.name} already exists on the server and is not this tenant's (${whose}): it is left as it is.`,
+        {
+          hint: `Name other roles in tenants/${t.name}/tenant.json ("roles": {"owner": "…", "reader": "…"}), or drop that role if it is a leftover.`,
+        },
+      );
     }
     found.add(kind);
   }
@@ -98,9 +104,13 @@ const ownerOf = async (admin: Client, database: string) =>
   (await admin.query<{ owner: string }>('select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [database])).rows[0]?.owner;
 
 function ownedElsewhere(t: TenantDatabase, owner: string): TaskError {
-  return new TaskError('DB_OWNED_ELSEWHERE', `Database ${t.database} of tenant ${t.name} belongs to role "${owner}", not to the tenant's role "${t.roles.owner}": it is left as it is.`, {
-    hint: `If it holds this tenant's data, hand it over (ALTER DATABASE ${t.database} OWNER TO ${t.roles.owner}, as an admin) and run again; otherwise give the tenant a database of its own in tenants/${t.name}/tenant.json.`,
-  });
+  return new TaskError(
+    'DB_OWNED_ELSEWHERE',
+    `Database ${t.database} of tenant ${t.name} belongs to role "${owner}", not to the tenant's role "${t.roles.owner}": it is left as it is.`,
+    {
+      hint: `If it holds this tenant's data, hand it over (ALTER DATABASE ${t.database} OWNER TO ${t.roles.owner}, as an admin) and run again; otherwise give the tenant a database of its own in tenants/${t.name}/tenant.json.`,
+    },
+  );
 }
 
 const CLOSE_ADMIN_DATABASES = `

@@ -32,7 +32,8 @@ export interface Clone {
 }
 
 /** Variables of this test process that a user's shell would not have, or that would steer the commands. */
-const STEERING = /^(TENANT|TENANT_NAME|ARGS|PHASE|ENV|BASE|PG_MODE|PG_DATA_DIR|DATABASE_URL|PG(HOST|PORT|USER|PASSWORD|DATABASE)|NX_.*|MT_.*|AVA_.*|TEST_.*|NODE_OPTIONS|MAKEFLAGS|MAKELEVEL|MFLAGS)$/;
+const STEERING =
+  /^(TENANT|TENANT_NAME|ARGS|PHASE|ENV|BASE|PG_MODE|PG_DATA_DIR|DATABASE_URL|PG(HOST|PORT|USER|PASSWORD|DATABASE)|NX_.*|MT_.*|AVA_.*|TEST_.*|NODE_OPTIONS|MAKEFLAGS|MAKELEVEL|MFLAGS)$/;
 
 export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -41,8 +42,15 @@ export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NX_DAEMON: 'false', NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
-const gitIn = (cwd: string) => async (...args: string[]) =>
-  (await exec('git', ['-c', 'user.email=contract@example.com', '-c', 'user.name=contract', '-c', 'init.defaultBranch=main', ...args], { cwd, maxBuffer: 64 << 20 })).stdout;
+const gitIn =
+  (cwd: string) =>
+  async (...args: string[]) =>
+    (
+      await exec('git', ['-c', 'user.email=contract@example.com', '-c', 'user.name=contract', '-c', 'init.defaultBranch=main', ...args], {
+        cwd,
+        maxBuffer: 64 << 20,
+      })
+    ).stdout;
 
 /**
  * @param branch  the branch of the source repository, so of the clone (`master` for the clone whose
@@ -57,7 +65,9 @@ export async function makeClone(options: { branch?: string; remote?: boolean; pa
   if (!options.parent) chmodSync(parent, 0o755);
   const source = join(parent, 'source');
   mkdirSync(source);
-  const files = (await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, maxBuffer: 64 << 20 })).stdout.split('\0').filter(Boolean);
+  const files = (await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, maxBuffer: 64 << 20 })).stdout
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(dirname(join(source, file)), { recursive: true });
     try {
