@@ -103,7 +103,11 @@ analysis-dashboard: $(INSTALLED) ## KPIs, daily trend, sales by category, produc
 	@$(call tenant-task,analysis-dashboard)
 analysis-products: $(INSTALLED) ## Product and category performance
 	@$(call tenant-task,analysis-products)
+# sql/analyses/*.sql for make's check above and for scripts/run_analysis.sh --help (list-analyses). The
+# targets come from tools/nx-plugin, which lists them as listAnalyses does (libs/pipeline/src/analyses.ts).
 ANALYSES := $(sort $(basename $(notdir $(wildcard sql/analyses/*.sql))))
+list-analyses: # for scripts/run_analysis.sh --help
+	@echo $(ANALYSES)
 analysis-%: $(INSTALLED) # any sql/analyses/<name>.sql
 	$(if $(filter-out $(ANALYSES),$*),$(error Unknown analysis "$*": there is no sql/analyses/$*.sql. Available: $(ANALYSES)))
 	@$(call tenant-task,analysis-$*)
@@ -170,5 +174,5 @@ fi; \
 echo "affected base: $$base ($$why)"
 endef
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

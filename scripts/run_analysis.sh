@@ -11,7 +11,7 @@ else tenant_a), or every analysis when <analysis> is left out: the same as
 `make analysis-<analysis> TENANT=<tenant>` / `make analysis-all TENANT=<tenant>`.
 Results: dist/analysis/<tenant>/<analysis>.{json,md,csv}
 USAGE
-  printf 'Analyses: %s\n' "$(cd "$(dirname "$0")/../sql/analyses" && ls -- *.sql 2>/dev/null | sed 's/\.sql$//' | tr '\n' ' ')"
+  printf 'Analyses: %s\n' "$(make --no-print-directory -s -C "$(dirname "$0")/.." list-analyses)"
 }
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 [ $# -le 2 ] || { usage >&2; exit 2; }

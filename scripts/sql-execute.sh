@@ -55,8 +55,7 @@ sums=$(awk -v f="$file" '$1 == f { print $2, $3 }' "$here/checksums.txt")
 if [ -n "$sums" ]; then
   read -r checksum rendered <<<"$sums"
   run_psql -q -f "$here/history.sql"
-  applied=$(printf '%s\n' "select checksum, rendered_checksum, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from aurora_setup.applied_files where file = :'file';" |
-    run_psql -qAt -F ' ' -v file="$file")
+  applied=$(run_psql -qAt -F ' ' -v file="$file" -f "$here/lookup.sql")
   if [ -n "$applied" ]; then
     read -r applied_sum applied_rendered applied_at <<<"$applied"
     if [ "$applied_sum" = "$checksum" ] && [ "$applied_rendered" = "$rendered" ]; then

@@ -1,25 +1,25 @@
 #!/usr/bin/env -S node --import tsx
 import { join } from 'node:path';
 import { log, runMain } from '@mt/cli';
-import { formatAnalysis, listAnalyses, runAnalysis, toJson, writeAnalysisFiles } from '@mt/pipeline';
+import { analysisOutputDir, formatAnalysis, listAnalyses, runAnalysis, toJson, writeAnalysisFiles } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 
 await runMain(async () => {
   const argv = await tenantCli(
     'analysis',
-    'Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes dist/analysis/<tenant>/<name>.{json,csv,md}.',
+    `Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes ${analysisOutputDir('<tenant>')}/<name>.{json,csv,md}.`,
   )
     .option('name', { alias: 'n', type: 'string', array: true, describe: 'Analyses to run (default: all of sql/analyses)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' })
     .parse();
   const ctx = tenantContext(argv.tenant);
   const names = argv.name?.length ? argv.name : listAnalyses(ctx.root);
-  const outDir = join(ctx.root, 'dist', 'analysis', ctx.tenant.name);
+  const outDir = join(ctx.root, analysisOutputDir(ctx.tenant.name));
   for (const name of names) {
     const result = await runAnalysis({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, name, env: ctx.env });
     const files = writeAnalysisFiles(outDir, result);
     if (argv.json) console.log(JSON.stringify(toJson(result), null, 2));
     else process.stdout.write(`${formatAnalysis(result)}`);
-    log(`${ctx.tenant.name}: analysis ${name} → ${files.length} files in dist/analysis/${ctx.tenant.name}/`);
+    log(`${ctx.tenant.name}: analysis ${name} → ${files.length} files in ${analysisOutputDir(ctx.tenant.name)}/`);
   }
 });

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TaskError, log, runMain } from '@mt/cli';
+import { analysisOutputDir } from '@mt/pipeline';
 import { renderReport, type AnalysisJson } from '@mt/report';
 import { tenantCli, tenantContext } from './context.ts';
 
@@ -12,7 +13,7 @@ await runMain(async () => {
   ).parse();
   const { root, tenant } = tenantContext(argv.tenant);
   const read = (name: string): AnalysisJson => {
-    const file = join(root, 'dist', 'analysis', tenant.name, `${name}.json`);
+    const file = join(root, analysisOutputDir(tenant.name), `${name}.json`);
     if (!existsSync(file)) {
       throw new TaskError('REPORT_INPUT', `${relative(root, file)} does not exist yet.`, {
         hint: `Run \`make analysis-${name} TENANT=${tenant.name}\` first, or \`make report TENANT=${tenant.name}\`, which runs it.`,

@@ -19,9 +19,14 @@ values (:'file', :'phase', :'checksum', :'rendered', coalesce(:ms::integer, (ext
 on conflict (file) do update set checksum = excluded.checksum, rendered_checksum = excluded.rendered_checksum,
   applied_at = now(), duration_ms = excluded.duration_ms`;
 
-const RECORD_PARAMS = ['file', 'phase', 'checksum', 'rendered', 'ms'];
-/** RECORD_SQL with $1…$5 in place of the psql variables, in RECORD_PARAMS order. */
-export const RECORD_SQL_PG = RECORD_SQL.replace(/:'(\w+)'|:(\w+)(?=::)/g, (_, quoted, bare) => `$${RECORD_PARAMS.indexOf(quoted ?? bare) + 1}`);
+/** An applied file's checksums and when it was applied (UTC, to the second, as both runs print it). */
+export const LOOKUP_SQL = `select checksum, rendered_checksum, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as applied_at
+from ${HISTORY} where file = :'file'`;
+
+/** psql's :'name' / :name variables as $1, $2 … in the order of `names`, for the local run. */
+const positional = (sql: string, names: string[]) => sql.replace(/:'(\w+)'|:(\w+)(?=::)/g, (_, quoted, bare) => `$${names.indexOf(quoted ?? bare) + 1}`);
+export const RECORD_SQL_PG = positional(RECORD_SQL, ['file', 'phase', 'checksum', 'rendered', 'ms']);
+export const LOOKUP_SQL_PG = positional(LOOKUP_SQL, ['file']);
 
 /**
  * History lives in the target database. The database phase runs before it exists (and is idempotent

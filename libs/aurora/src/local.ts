@@ -5,7 +5,7 @@ import { TaskError, formatDuration, isTaskError } from '@mt/cli';
 import { formatAligned, runScript } from '@mt/sql';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 import { renderPhase, type PhaseFile } from './render.ts';
-import { HISTORY, HISTORY_DDL, RECORD_SQL_PG, isRecorded, runsInTransaction } from './history.ts';
+import { HISTORY_DDL, LOOKUP_SQL_PG, RECORD_SQL_PG, isRecorded, runsInTransaction } from './history.ts';
 import { withAdvisoryLock, withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
 
 export interface PhaseOptions {
@@ -79,7 +79,7 @@ async function applyEach(client: pg.Client, files: PhaseFile[], options: PhaseOp
   const outcomes: FileOutcome[] = [];
   for (const f of files) {
     const t0 = performance.now();
-    const applied = (await client.query(`select checksum, rendered_checksum, applied_at from ${HISTORY} where file = $1`, [f.file])).rows[0];
+    const applied = (await client.query(LOOKUP_SQL_PG, [f.file])).rows[0];
     if (applied && applied.checksum === f.checksum && applied.rendered_checksum === f.renderedChecksum) {
       outcomes.push({ file: f.file, status: 'unchanged', statements: 0, ms: performance.now() - t0 });
       options.log(`  ${f.file}: already applied, unchanged`);
@@ -88,7 +88,7 @@ async function applyEach(client: pg.Client, files: PhaseFile[], options: PhaseOp
     if (applied && applied.checksum !== f.checksum && !options.force) {
       throw new TaskError(
         'AURORA_FILE_CHANGED',
-        `${f.file} was applied on ${new Date(applied.applied_at).toISOString()} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`,
+        `${f.file} was applied on ${applied.applied_at} and has changed since (checksum ${applied.checksum.slice(0, 12)} → ${f.checksum.slice(0, 12)}); it was not applied again.`,
         {
           hint: 'Put new changes in a new file of the phase, or re-apply this one with --force (make sure it is safe to run twice).',
         },

@@ -4,3 +4,4 @@ export { color, log, formatDuration, textTable } from './output.ts';
 export { runMain, formatError } from './main.ts';
 export { taskCli } from './args.ts';
 export { shellQuote } from './shell.ts';
+export { IDENTIFIER_PATTERN, isValidIdentifier } from './identifier.ts';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { TaskError } from '@mt/cli';
+import { TaskError, isValidIdentifier } from '@mt/cli';
 import { runScript, splitStatements } from '@mt/sql';
-import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
+import type { Tenant } from '@mt/tenant-config';
 import { loadProject, renderNode } from './project.ts';
 import type { AnalysisResult, AnalysisSection } from './analysis-output.ts';
 import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
@@ -10,7 +10,11 @@ import type { PipelineNode } from './types.ts';
 
 export const ANALYSES_DIR = 'sql/analyses';
 
-/** Every `sql/analyses/<name>.sql`: each becomes target `analysis-<name>` on every tenant. */
+/**
+ * Every `sql/analyses/<name>.sql` whose name is an identifier, sorted: each becomes target
+ * `analysis-<name>` on every tenant. tools/nx-plugin (plain JS, which cannot import this) lists them
+ * the same way in analysisNames; its test asserts that both agree.
+ */
 export function listAnalyses(root: string): string[] {
   const dir = join(root, ANALYSES_DIR);
   if (!existsSync(dir)) return [];
@@ -20,6 +24,13 @@ export function listAnalyses(root: string): string[] {
     .filter(isValidIdentifier)
     .sort();
 }
+
+/**
+ * Where the analysis target writes a tenant's results (<name>.json, .md, .csv; writeAnalysisFiles),
+ * relative to the workspace root; the report reads them there. The plugin's analysis targets declare
+ * the same folder as their outputs (tools/nx-plugin, tested to agree).
+ */
+export const analysisOutputDir = (tenant: string): string => `dist/analysis/${tenant}`;
 
 export function assertAnalysis(root: string, name: string): void {
   const known = listAnalyses(root);

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import { formatAligned, type RawField } from '@mt/sql';
 
 /** One result table of an analysis file. */
@@ -107,8 +108,12 @@ export function toJson(result: AnalysisResult): object {
   };
 }
 
-const csvCell = (v: string | null) => (v === null ? '' : /[",\r\n]/.test(v) || v === '' ? `"${v.replace(/"/g, '""')}"` : v);
-const toCsv = (s: AnalysisSection) => [s.fields.map((f) => csvCell(f.name)), ...s.rows.map((r) => r.map(csvCell))].map((r) => r.join(',')).join('\n') + '\n';
+/**
+ * RFC 4180 with `\n` line ends, a header line, and NULL kept apart from empty text: csv-stringify
+ * writes null as an empty field, and quoted_match quotes only the empty string (`""`); its
+ * quoted_empty option would quote both.
+ */
+const toCsv = (s: AnalysisSection) => stringify([s.fields.map((f) => f.name), ...s.rows], { quoted_match: /^$/ });
 
 function toMarkdown(result: AnalysisResult): string {
   const cell = (v: string | null) => (v ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
+import { fdir } from 'fdir';
 import { parse as parseYaml, YAMLError } from 'yaml';
-import { TaskError } from '@mt/cli';
-import { isValidIdentifier, type Tenant } from '@mt/tenant-config';
+import { TaskError, isValidIdentifier } from '@mt/cli';
+import type { Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
@@ -14,12 +15,17 @@ const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** Files of one kind under a folder, sorted, as paths relative to the workspace root. */
+/**
+ * Files of one kind under a folder (none when it does not exist), sorted, as paths relative to the
+ * workspace root. Dot-files count; links are followed, into folders too, and keep their own path.
+ */
 function filesUnder(root: string, dir: string, ext: string): string[] {
-  const abs = join(root, dir);
-  if (!existsSync(abs)) return [];
-  return (readdirSync(abs, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(ext))
+  return new fdir()
+    .withRelativePaths()
+    .withSymlinks({ resolvePaths: false })
+    .filter((path) => path.endsWith(ext))
+    .crawl(join(root, dir))
+    .sync()
     .sort()
     .map((f) => join(dir, f));
 }

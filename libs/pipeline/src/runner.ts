@@ -49,7 +49,11 @@ export interface PipelineReport {
   ms: number;
 }
 
-/** Connects to the tenant's own database as its owner role (the server started, the database and roles set up when needed). */
+/**
+ * A client on the tenant's own database: starts the server when needed (ensureUp), then connects as the
+ * tenant's owner role (connectTenant, which sets the roles and the database up on first use, and uses
+ * the configured user itself where that user may not create roles). Takes no lock: runPipeline does.
+ */
 export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
   await db.ensureUp();
   return db.connectTenant(tenant, 'owner');

@@ -5,8 +5,8 @@
  * are checked by yaml-tests.ts.
  */
 import * as v from 'valibot';
-import { TaskError } from '@mt/cli';
-import { IDENTIFIER_PATTERN, schemaProblems } from '@mt/tenant-config';
+import { IDENTIFIER_PATTERN, TaskError } from '@mt/cli';
+import { schemaProblems } from '@mt/tenant-config';
 
 const identifier = v.pipe(
   v.string((issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),

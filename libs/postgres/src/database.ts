@@ -1,14 +1,10 @@
 import pg from 'pg';
 import type { Client } from 'pg';
-import { TaskError } from '@mt/cli';
-
-// Longer names are silently truncated to 63 bytes by the server and could collide; upper case
-// would need quoting everywhere else.
-const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+import { IDENTIFIER_PATTERN, TaskError, isValidIdentifier } from '@mt/cli';
 
 export function assertDatabaseName(name: string): void {
-  if (!DATABASE_NAME.test(name)) {
-    throw new TaskError('INVALID_IDENTIFIER', `Invalid database name ${JSON.stringify(name)}: it must match ${DATABASE_NAME.source}.`, {
+  if (!isValidIdentifier(name)) {
+    throw new TaskError('INVALID_IDENTIFIER', `Invalid database name ${JSON.stringify(name)}: it must match ${IDENTIFIER_PATTERN.source}.`, {
       hint: 'Use 1–63 characters: lower-case letters, digits and _, starting with a letter.',
     });
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
+import { parse } from 'pg-connection-string';
 import { TaskError, isTaskError } from '@mt/cli';
 import { BaseEngine } from './base.ts';
 import type { ConnectionHints } from './connection.ts';
@@ -22,7 +23,7 @@ function settingsFrom(env: Env): Settings {
   const url: UrlParts = env.DATABASE_URL ? parseUrl(env.DATABASE_URL) : {};
   return {
     host: url.host || env.PGHOST || 'localhost',
-    port: url.port ? Number(url.port) : portFrom(env.PGPORT, 'PGPORT', 5432),
+    port: url.port ? portFrom(url.port, 'DATABASE_URL port', 5432) : portFrom(env.PGPORT, 'PGPORT', 5432),
     user: url.user || env.PGUSER || 'postgres',
     password: url.password || env.PGPASSWORD || undefined,
     database: url.database || env.PGDATABASE || 'postgres',
@@ -30,18 +31,39 @@ function settingsFrom(env: Env): Settings {
   };
 }
 
+/**
+ * Query parameters pg-connection-string turns into pg's TLS options, reading certificate files and
+ * warning that sslmode=require means verify-full to pg. TLS is sslFrom's business (libpq's meaning of
+ * sslmode), so the parser never sees them.
+ */
+const TLS_PARAMS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'sslnegotiation', 'uselibpqcompat'];
+
+/**
+ * DATABASE_URL read by the parser pg itself uses (pg-connection-string): percent-decoded parts,
+ * [IPv6] hosts, and the query parameters libpq also takes (`?host=/var/run/postgresql`, `?port=`,
+ * `?user=`, `?password=`, which win over the URL's own parts). It accepts any text (a relative one
+ * against postgres://base, `%zz` as a literal), so the URL is checked here first.
+ */
 function parseUrl(text: string): UrlParts {
   try {
     const url = new URL(text);
     if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') {
-      return {
-        host: decodeURIComponent(url.hostname.replace(/^\[(.*)\]$/, '$1')),
-        port: url.port,
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-        database: decodeURIComponent(url.pathname.slice(1)),
-        sslmode: url.searchParams.get('sslmode') ?? undefined,
-      };
+      const sslmode = url.searchParams.get('sslmode') ?? undefined;
+      for (const name of TLS_PARAMS) url.searchParams.delete(name); // also re-encodes the query
+      url.hash = '';
+      // A malformed %-escape: libpq refuses it, pg-connection-string would read it as a literal "%".
+      if (!/%(?![0-9a-f]{2})/i.test(url.href)) {
+        const parts = parse(url.href);
+        return {
+          host: parts.host ?? undefined,
+          port: parts.port ?? undefined,
+          user: parts.user,
+          password: parts.password,
+          // Its decodeURI leaves %2F, %23, %3F… encoded in the name; libpq decodes them.
+          database: decodeURIComponent(url.pathname.slice(1)),
+          sslmode,
+        };
+      }
     }
   } catch {
     // reported below; the value is not repeated, as it may contain the password

@@ -20,7 +20,7 @@
  *                          needed (a few ms when running); docker/external: checks reachability
  *   engine.clientConfig(db) → pg ClientConfig (host, port, user, password, database)
  *   engine.connect(db)     → connected pg Client
- *   engine.ensureDatabase(name) → 'created' | 'exists' (race-safe; name must match ^[a-z][a-z0-9_]{0,62}$)
+ *   engine.ensureDatabase(name) → 'created' | 'exists' (race-safe; name must match IDENTIFIER_PATTERN of @mt/cli)
  *   engine.connectTenant(tenant, 'owner' | 'reader') → a client as one of the tenant's own roles (roles/)
  *   engine.describe()      one line for humans, password masked
  *
@@ -31,7 +31,7 @@
  * DB_CONNECT, DB_CONNECT_DENIED, DB_CREATE_FAILED, tenant roles ROLE_TAKEN, DB_OWNED_ELSEWHERE,
  * ROLES_FILE_CORRUPT, TENANT_NOT_SET_UP, INVALID_IDENTIFIER, PG_MODE_INVALID, PG_CONFIG_INVALID, embedded
  * PG_UNSUPPORTED_PLATFORM, PG_BINARIES_MISSING, PG_USER_CREATE, PG_PATH_NOT_TRAVERSABLE,
- * PG_INITDB_FAILED, PG_START_FAILED, PG_PORT_IN_USE, PG_STOP_FAILED, PG_LOCK_TIMEOUT, PG_NOT_CREATED,
+ * PG_INITDB_FAILED, PG_START_FAILED, PG_PORT_IN_USE, PG_PORT_INVALID, PG_STOP_FAILED, PG_LOCK_TIMEOUT, PG_NOT_CREATED,
  * PG_STATE_CORRUPT, PG_STATE_LOST, PG_DATA_ACCESS, PG_DATA_DIR, docker DOCKER_NOT_FOUND, DOCKER_DAEMON_DOWN,
  * DOCKER_COMPOSE_MISSING, DOCKER_FAILED.
  */
@@ -42,8 +42,7 @@ import { EmbeddedEngine } from './embedded/engine.ts';
 import { ExternalEngine } from './external.ts';
 import type { Engine, EngineMode, EngineOptions } from './types.ts';
 
-export type { DownResult, Engine, EngineMode, EngineOptions, EngineStatus, Env, UpResult } from './types.ts';
-export type { TenantDatabase, TenantRole } from './roles/types.ts';
+export type { Engine, Env } from './types.ts';
 export { withAdvisoryLock, withClient, withTransaction, type DatabaseAccess } from './session.ts';
 
 const MODES: readonly EngineMode[] = ['embedded', 'docker', 'external'];

@@ -31,8 +31,9 @@ async function tryAcquire(lockPath: string): Promise<boolean> {
 }
 
 /**
- * Runs `fn` while holding an exclusive lock file, so parallel tasks (Nx runs tenants at once) never
- * run initdb or pg_ctl together. A lock left by a crashed process is taken over once its pid is gone.
+ * Runs `fn` while holding an exclusive lock file, so parallel tasks (Nx runs tenants at once) take
+ * turns: the embedded engine's up and down (initdb, pg_ctl) and setting a tenant's roles up (roles.json).
+ * A lock left by a crashed process is taken over once its pid is gone.
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -42,6 +42,43 @@ test('a DATABASE_URL that is not a postgres URL is rejected without repeating it
   }
 });
 
+test('DATABASE_URL parts fall back one by one to the PG* variables (empty counts as unset); [IPv6] hosts lose their brackets', (t) => {
+  const env = { PGHOST: 'envhost', PGPORT: '6543', PGUSER: 'envuser', PGPASSWORD: PASSWORD, PGDATABASE: 'envdb' };
+  const ipv6 = external({ ...env, DATABASE_URL: 'postgres://[::1]/my%2Fdb%23' });
+  t.like(ipv6.clientConfig('x'), { host: '::1', port: 6543, user: 'envuser', password: PASSWORD });
+  t.is(ipv6.describe(), 'external postgres at postgres://envuser:****@::1:6543/my/db#', 'the database name is decoded in full, as libpq does');
+  t.like(external({ ...env, DATABASE_URL: 'postgres://app:@db/' }).clientConfig('x'), { host: 'db', port: 6543, user: 'app', password: PASSWORD });
+  t.is(external({ ...env, DATABASE_URL: 'postgresql://' }).describe(), 'external postgres at postgres://envuser:****@envhost:6543/envdb');
+});
+
+test('DATABASE_URL query parameters as libpq takes them: host (a socket folder), port, user and password win over the URL parts', (t) => {
+  const socket = external({ PGPORT: '6543', DATABASE_URL: 'postgres://app@db.example:5432/maint?host=/var/run/postgresql&port=6432' });
+  t.like(socket.clientConfig('x'), { host: '/var/run/postgresql', port: 6432, user: 'app', database: 'x' });
+  t.like(external({ DATABASE_URL: 'postgres://app:old@db/maint?user=other&password=p%2Fw' }).clientConfig('x'), { host: 'db', user: 'other', password: 'p/w' });
+  for (const port of ['abc', '0', '70000']) {
+    const err = t.throws<TaskError>(() => external({ DATABASE_URL: `postgres://app:${PASSWORD}@db/maint?port=${port}` }));
+    t.is(err?.code, 'PG_CONFIG_INVALID');
+    t.regex(err?.message ?? '', /DATABASE_URL port=".*" is not a TCP port/);
+    t.false(text(err).includes(PASSWORD));
+  }
+});
+
+test('DATABASE_URL sslmode has libpq meaning; certificate parameters are not read and nothing warns about sslmode', async (t) => {
+  const warnings: Error[] = [];
+  const listen = (w: Error) => warnings.push(w);
+  process.on('warning', listen);
+  t.teardown(() => process.off('warning', listen));
+  const ssl = (url: string, env: Env = {}) => external({ ...env, DATABASE_URL: url }).clientConfig('x').ssl;
+  t.deepEqual(ssl('postgres://db/maint?sslmode=require&sslrootcert=/nonexistent/ca.pem&sslcert=/nonexistent/c.pem'), { rejectUnauthorized: false });
+  t.is(ssl('postgres://db/maint?sslmode=verify-ca'), true);
+  t.is(ssl('postgres://db/maint?sslmode=prefer'), undefined);
+  t.is(ssl('postgres://db/maint?sslmode=disable', { PGSSLMODE: 'verify-full' }), undefined, 'the URL wins over PGSSLMODE');
+  t.is(ssl('postgres://db/maint', { PGSSLMODE: 'verify-full' }), true);
+  t.is(t.throws<TaskError>(() => ssl('postgres://db/maint?sslmode=yes'))?.code, 'PG_CONFIG_INVALID');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(warnings, []);
+});
+
 test('ensureDatabase rejects invalid names before connecting (the server is unreachable here)', async (t) => {
   const engine = external({ PGHOST: '127.0.0.1', PGPORT: String(await closedPort()) });
   for (const name of ['Tenant', '1abc', 'a-b', 'x"; drop database postgres; --', 'a'.repeat(64), '']) {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { fdir } from 'fdir';
 import { create } from 'tar';
 import { TaskError } from '@mt/cli';
-import { AURORA_SQL_DIR, HISTORY_DDL, RECORD_SQL, isRecorded, renderPhase } from '@mt/aurora';
+import { AURORA_SQL_DIR, HISTORY_DDL, LOOKUP_SQL, RECORD_SQL, isRecorded, renderPhase } from '@mt/aurora';
 import type { AuroraConfig, Tenant } from '@mt/tenant-config';
 
 export interface Bundle {
@@ -13,9 +14,13 @@ export interface Bundle {
   files: string[];
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)]));
-}
+/**
+ * Every entry under dir that is not a folder, symbolic links included, as sorted full paths. fdir (the
+ * crawler under tinyglobby) lists a link as an entry of its own and never follows it, so refuseSymlinks
+ * sees them all; a glob would follow links (a linked folder's files passing as plain files, a broken
+ * link vanishing) or, told not to, leave them out.
+ */
+const filesIn = (dir: string): string[] => new fdir().withFullPaths().crawl(dir).sync().sort();
 
 /** A symlink would ship its target's content (anything on this machine): refused, with its path. */
 function refuseSymlinks(root: string, files: string[]): string[] {
@@ -60,12 +65,13 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
     put('checksums.txt', { text: checksums.join('') });
     put('history.sql', { text: `${HISTORY_DDL};\n` });
     put('record.sql', { text: `\\set QUIET on\n${RECORD_SQL};\n` }); // no "INSERT 0 1" after each file
+    put('lookup.sql', { text: `${LOOKUP_SQL};\n` });
     const { directories, files } = config.bastion.autoTransfer;
     for (const dir of directories.filter((d) => d !== 'sql' && d !== AURORA_SQL_DIR)) {
       const abs = join(root, dir);
       if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory())
         throw new TaskError('BUNDLE_MISSING', `config.json bastion.autoTransfer.directories names "${dir}", which is not a folder of the workspace.`);
-      for (const file of refuseSymlinks(root, walk(abs))) put(relative(root, file), { file });
+      for (const file of refuseSymlinks(root, filesIn(abs))) put(relative(root, file), { file });
     }
     for (const file of files) {
       if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile())
@@ -74,7 +80,7 @@ export async function buildBundle(root: string, config: AuroraConfig, tenants: T
       put(file, { file: join(root, file) });
     }
     put('phases.env', { text: config.phaseOrder.map((p) => `${p}=${config.phases[p].connectionDb}\n`).join('') });
-    const list = walk(stage)
+    const list = filesIn(stage)
       .map((f) => relative(stage, f))
       .sort();
     const chunks: Buffer[] = [];

@@ -1,12 +1,4 @@
-import { TaskError } from '@mt/cli';
-
-/**
- * Identifiers we create from configuration (tenant names, databases, schemas). Longer names would be
- * silently truncated by PostgreSQL at 63 bytes and could collide, hence the upper bound.
- */
-export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
-
-export const isValidIdentifier = (value: unknown): value is string => typeof value === 'string' && IDENTIFIER_PATTERN.test(value);
+import { IDENTIFIER_PATTERN, TaskError, isValidIdentifier } from '@mt/cli';
 
 export function assertTenantName(name: string): string {
   if (!isValidIdentifier(name)) {

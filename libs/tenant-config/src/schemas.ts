@@ -8,7 +8,7 @@
  * instead of ~180 KB, and ~20 ms less start-up on every command (docs/BENCHMARKS.md).
  */
 import * as v from 'valibot';
-import { IDENTIFIER_PATTERN } from './names.ts';
+import { IDENTIFIER_PATTERN } from '@mt/cli';
 
 export const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
 /** A string matching `pattern`; any other value gets the same one-line message. */

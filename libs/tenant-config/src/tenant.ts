@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { TaskError } from '@mt/cli';
-import { assertTenantName, isValidIdentifier } from './names.ts';
+import { TaskError, isValidIdentifier } from '@mt/cli';
+import { assertTenantName } from './names.ts';
 import { tenantSchema, type TenantFile } from './schemas.ts';
 import { field, schemaProblems } from './validate.ts';
 

@@ -17,7 +17,11 @@ const { createNodesFromFiles } = require('@nx/devkit');
  * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean }} TargetSpec
  */
 
-const TENANT_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+/**
+ * Valid tenant and analysis names: a copy of IDENTIFIER_PATTERN of @mt/cli (libs/cli/src/identifier.ts),
+ * the source of truth, which this CommonJS file cannot import. test/create-nodes.test.ts asserts they are equal.
+ */
+const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 /** @param {string} script  @param {string[]} args */
 const runTask = (script, args) => ({ command: ['node tools/bundle/run-task.mjs', `tenant/${script}`, ...args].join(' '), cwd: '{workspaceRoot}' });
 
@@ -79,7 +83,9 @@ function buildTarget(tenant, spec) {
 const DATABASE_ENV = ['PG_MODE', 'PG_DATA_DIR', 'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER'];
 
 /**
- * `sql/analyses/<name>.sql` → analysis names (a new file is a new target on every tenant).
+ * `sql/analyses/<name>.sql` → analysis names (a new file is a new target on every tenant): the same
+ * list as listAnalyses of @mt/pipeline (libs/pipeline/src/analyses.ts), which the analysis task runs
+ * when given no name; test/create-nodes.test.ts asserts that both agree.
  * @param {string} workspaceRoot
  */
 function analysisNames(workspaceRoot) {
@@ -88,7 +94,7 @@ function analysisNames(workspaceRoot) {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .map((f) => f.slice(0, -4))
-    .filter((n) => TENANT_PATTERN.test(n))
+    .filter((n) => IDENTIFIER_PATTERN.test(n))
     .sort();
 }
 
@@ -103,6 +109,7 @@ function analysisNames(workspaceRoot) {
  * @returns {import('@nx/devkit').TargetConfiguration}
  */
 function analysisTarget(tenant, name) {
+  // analysisOutputDir(tenant) of @mt/pipeline, where the task writes (test/create-nodes.test.ts checks).
   const out = `{workspaceRoot}/dist/analysis/${tenant}`;
   return {
     executor: 'nx:run-commands',
@@ -139,7 +146,7 @@ function createTenantProject(configFile, options, context) {
   const root = dirname(configFile);
   const name = basename(root);
   // An invalid folder name is reported by the task scripts with a clear message; it gets no project.
-  if (!TENANT_PATTERN.test(name)) return {};
+  if (!IDENTIFIER_PATTERN.test(name)) return {};
   const reserved = reservedNames(context.workspaceRoot);
   if (reserved.has(name)) {
     console.warn(
@@ -206,4 +213,5 @@ function preTasksExecution(_options, context) {
   );
 }
 
-module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution };
+// IDENTIFIER_PATTERN only for the test that compares it with @mt/cli's (Nx reads the other three).
+module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution, IDENTIFIER_PATTERN };

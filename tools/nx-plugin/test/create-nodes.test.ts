@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test from 'ava';
+import { IDENTIFIER_PATTERN } from '@mt/cli';
+import { analysisOutputDir, listAnalyses } from '@mt/pipeline';
 import plugin from '../src/index.js';
 
 const { createNodes, createNodesV2 } = plugin;
@@ -202,6 +204,38 @@ test.serial('analysis targets come from sql/analyses/*.sql in name order; other 
     dependsOn: ['analysis-alpha', 'analysis-zeta'],
     metadata: { description: 'Every analysis of sql/analyses (alpha, zeta)' },
   });
+});
+
+// The plugin is plain CommonJS and cannot import the TypeScript libs: these keep its copies equal to them.
+test.serial('tenant and analysis names: the same pattern as IDENTIFIER_PATTERN of @mt/cli', (t) => {
+  t.is(plugin.IDENTIFIER_PATTERN.source, IDENTIFIER_PATTERN.source);
+  t.is(plugin.IDENTIFIER_PATTERN.flags, IDENTIFIER_PATTERN.flags);
+});
+
+test.serial('analysis targets: the same analyses as listAnalyses of @mt/pipeline (what the analysis task runs)', async (t) => {
+  const root = makeWorkspace(t, {
+    analyses: ['zeta', 'alpha', 'a_1', `t${'x'.repeat(62)}`],
+    files: {
+      'sql/analyses/README.md': '# analyses\n',
+      'sql/analyses/Top-Customers.sql': 'select 1\n',
+      'sql/analyses/1st.sql': 'select 1\n',
+      [`sql/analyses/t${'x'.repeat(63)}.sql`]: 'select 1\n',
+      'sql/analyses/notes.sql.bak': 'select 1\n',
+    },
+  });
+  const { targets } = await tenantProject(root, 'tenant_a');
+  t.deepEqual(listAnalyses(root), ['a_1', 'alpha', `t${'x'.repeat(62)}`, 'zeta']);
+  t.deepEqual(
+    targets!.analysis.dependsOn,
+    listAnalyses(root).map((name) => `analysis-${name}`),
+  );
+});
+
+test.serial("analysis-<name>: its outputs are in the task's folder, analysisOutputDir of @mt/pipeline", async (t) => {
+  const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_c'], analyses: ['products'] }), 'tenant_c');
+  const outputs = targets!['analysis-products'].outputs!;
+  t.is(outputs.length, 4);
+  for (const output of outputs) t.true(output.startsWith(`{workspaceRoot}/${analysisOutputDir('tenant_c')}/products.`), output);
 });
 
 test.serial('report: cached on the analysis results and the sources, after analysis-dashboard and analysis-basic', async (t) => {

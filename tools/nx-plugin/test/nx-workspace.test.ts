@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { listAnalyses } from '@mt/pipeline';
 import { REPO, TEST_DATA_DIR, testEngine } from '../../../apps/tenant/test/support/workspace.ts';
 
 const run = promisify(execFile);
@@ -74,6 +75,11 @@ test.serial('analysis targets: cached, after the tenant build, with the runtime 
 test.serial('make analysis-<unknown> lists the available analyses', async (t) => {
   const err = await run('make', ['analysis-nope'], { cwd: REPO }).catch((e) => e);
   t.regex(err.stderr, /Unknown analysis "nope": there is no sql\/analyses\/nope\.sql\. Available: basic dashboard products/);
+});
+
+test.serial("make's analyses (its check, scripts/run_analysis.sh --help) are listAnalyses of @mt/pipeline", async (t) => {
+  const { stdout } = await run('make', ['--no-print-directory', '-s', 'list-analyses'], { cwd: REPO });
+  t.is(stdout.trim(), listAnalyses(REPO).join(' '));
 });
 
 test.serial('make help lists every target with one line', async (t) => {
