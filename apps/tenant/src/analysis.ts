@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { join } from 'node:path';
-import { log, runMain } from '@mt/cli';
+import { log, runMain, step } from '@mt/cli';
 import { analysisOutputDir, formatAnalysis, listAnalyses, runAnalysis, toJson, writeAnalysisFiles } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 
@@ -16,7 +16,9 @@ await runMain(async () => {
   const names = argv.name?.length ? argv.name : listAnalyses(ctx.root);
   const outDir = join(ctx.root, analysisOutputDir(ctx.tenant.name));
   for (const name of names) {
-    const result = await runAnalysis({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, name, env: ctx.env });
+    // The line after it says how it went; a spinner covers a long query on a terminal.
+    const run = () => runAnalysis({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, name, env: ctx.env });
+    const result = await step(`${ctx.tenant.name}: analysis ${name}`, run, { summary: false });
     const files = writeAnalysisFiles(outDir, result);
     if (argv.json) console.log(JSON.stringify(toJson(result), null, 2));
     else process.stdout.write(`${formatAnalysis(result)}`);

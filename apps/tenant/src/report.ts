@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { TaskError, log, runMain } from '@mt/cli';
+import { TaskError, log, runMain, step } from '@mt/cli';
 import { analysisOutputDir } from '@mt/pipeline';
 import { renderReport, type AnalysisJson } from '@mt/report';
 import { tenantCli, tenantContext } from './context.ts';
@@ -21,7 +21,8 @@ await runMain(async () => {
     }
     return JSON.parse(readFileSync(file, 'utf8'));
   };
-  const html = await renderReport({ tenant: tenant.name, displayName: tenant.displayName, dashboard: read('dashboard'), basic: read('basic') });
+  const input = { tenant: tenant.name, displayName: tenant.displayName, dashboard: read('dashboard'), basic: read('basic') };
+  const html = await step(`${tenant.name}: rendering the charts`, () => renderReport(input));
   const outDir = join(root, 'dist', 'reports', tenant.name);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'index.html'), html);

@@ -12,9 +12,6 @@ export const color = {
   cyan: paint('cyan'),
 };
 
-/** Progress and diagnostics go to stderr so stdout stays clean for results (`--json`). */
-export const log = (...parts: unknown[]) => console.error(...parts);
-
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Client, ClientConfig } from 'pg';
-import { TaskError, isTaskError, log } from '@mt/cli';
+import { TaskError, isTaskError, log, step } from '@mt/cli';
 import { openClient, type ConnectionHints } from './connection.ts';
 import { assertDatabaseName, createDatabaseIfMissing, serverInfo, type ServerInfo } from './database.ts';
 import { withLock } from './lock.ts';
@@ -65,7 +65,7 @@ export abstract class BaseEngine implements Engine {
       const current = readRoleStore(this.rolesFile);
       // Another terminal set the tenant up while we waited for the lock.
       if (!known && this.tenantConfig(current, t, as)) return current;
-      return this.provision(t, current);
+      return step(`setting up tenant ${t.name} (roles, database ${t.database})`, () => this.provision(t, current));
     });
     return this.openAs(this.tenantConfig(store, t, as)!, t);
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
-import { TaskError } from '@mt/cli';
+import { TaskError, step } from '@mt/cli';
 import { BaseEngine } from './base.ts';
 import type { ConnectionHints } from './connection.ts';
 import { failureText, notFound, ProcessOutput, run } from './run.ts';
@@ -78,8 +78,10 @@ export class DockerEngine extends BaseEngine {
     const t0 = performance.now();
     await this.checkDaemon();
     const wasRunning = await this.serviceRunning();
-    // --wait returns once the healthcheck (pg_isready) passes.
-    if (!wasRunning) await this.compose(['up', '-d', '--wait', '--wait-timeout', '120', SERVICE], PULL_TIMEOUT_MS);
+    // --wait returns once the healthcheck (pg_isready) passes. The callers say how it went; on a terminal
+    // a spinner covers the wait (minutes when the image is pulled first).
+    const start = () => this.compose(['up', '-d', '--wait', '--wait-timeout', '120', SERVICE], PULL_TIMEOUT_MS);
+    if (!wasRunning) await step(`starting ${this.describe()}`, start, { summary: false });
     await this.checkReachable();
     return { status: wasRunning ? 'already-running' : 'started', port: this.settings.port, ms: Math.round(performance.now() - t0) };
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shellQuote, TaskError } from '@mt/cli';
+import { shellQuote, step, TaskError } from '@mt/cli';
 import { renderPhase } from '@mt/aurora';
 import type { AuroraConfig, AuroraEnvironment, Tenant } from '@mt/tenant-config';
 import { Bastion, clusterEndpoint, type RemoteResult } from './aws.ts';
@@ -50,7 +50,8 @@ const lockWorkspace = (ws: string) => [
  */
 export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<RemotePhaseReport> {
   const { environment: env, phase, log } = options;
-  const { host, port } = await clusterEndpoint(env);
+  // Every wait here is on CloudFormation or SSM: a spinner on a terminal, and the lines after say how it went.
+  const { host, port } = await step(`  looking up the cluster endpoint (stack ${env.stackName})`, () => clusterEndpoint(env), { summary: false });
   log(`  cluster ${host}:${port}, bastion ${env.bastion.instanceId} (${env.region})`);
   const bastion = new Bastion(env);
   const ws = env.workspace;
@@ -61,10 +62,11 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
     const skipCopy = options.skipCopy || !options.config.bastion.autoTransfer.enabled;
     let sentSha: string | undefined;
     if (skipCopy) {
-      const check = await bastion.run([
+      const hasWorkspace = [
         ...HEADER,
         `if [ ! -d ${shellQuote(current)} ]; then printf '[WARNING] Workspace directory %s does not exist on Bastion Host\\n' ${shellQuote(current)} >&2; echo "[WARNING] You may need to run without --skip-copy first to transfer files" >&2; exit 3; fi`,
-      ]);
+      ];
+      const check = await step('  checking the workspace on the bastion', () => bastion.run(hasWorkspace), { summary: false });
       if (check.exitCode !== 0) {
         options.print(check.stderr.replace(/\nfailed to run commands: exit status \d+\s*$/, '\n'));
         throw new TaskError('NO_WORKSPACE', `The bastion has no workspace at ${current}: nothing was run.`, {
@@ -75,19 +77,21 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
       const bundle = await buildBundle(options.root, options.config, options.tenants);
       report.bundleBytes = bundle.data.length;
       sentSha = bundle.sha256;
-      const remote = await bastion.run([...HEADER, `cat ${shellQuote(`${current}/.bundle-sha256`)} 2>/dev/null || true`]);
-      if (remote.stdout.trim() === bundle.sha256) log(`  bundle ${bundle.sha256.slice(0, 12)} already on the bastion: not sent`);
+      const tag = `  bundle ${bundle.sha256.slice(0, 12)}`;
+      const readSha = [...HEADER, `cat ${shellQuote(`${current}/.bundle-sha256`)} 2>/dev/null || true`];
+      const remote = await step(`${tag}: comparing with the bastion's`, () => bastion.run(readSha), { summary: false });
+      if (remote.stdout.trim() === bundle.sha256) log(`${tag} already on the bastion: not sent`);
       else {
-        await sendBundle(bastion, ws, bundle.data, bundle.sha256);
+        await step(`${tag}: sending ${bundle.data.length} bytes`, () => sendBundle(bastion, ws, bundle.data, bundle.sha256), { summary: false });
         report.bundleSent = true;
-        log(`  bundle ${bundle.sha256.slice(0, 12)} sent: ${bundle.files.length} files, ${bundle.data.length} bytes`);
+        log(`${tag} sent: ${bundle.files.length} files, ${bundle.data.length} bytes`);
       }
     }
     const all = renderPhase(options.root, phase, options.tenants).map((f) => f.file);
     const unknown = (options.files ?? []).filter((f) => !all.includes(f));
     if (unknown.length) throw new TaskError('UNKNOWN_FILE', `${unknown.join(', ')} is not a file of phase ${phase} (files: ${all.join(', ')}).`);
     const files = options.files ?? all;
-    const result = await bastion.run([
+    const runFiles = [
       ...HEADER,
       ...lockWorkspace(ws),
       `cd ${shellQuote(current)}`,
@@ -99,7 +103,9 @@ export async function runPhaseOverSsm(options: RemotePhaseOptions): Promise<Remo
         : []),
       `export AURORA_ENDPOINT=${shellQuote(host)} AURORA_PORT=${shellQuote(String(port))} AURORA_SECRET_ID=${shellQuote(env.secretId)} AURORA_FORCE=${options.force ? 1 : 0}`,
       ...files.map((f) => `bash scripts/sql-execute.sh config.json ${shellQuote(f)}`),
-    ]);
+    ];
+    const what = files.length === 1 ? files[0] : `the ${files.length} files of phase ${phase}`;
+    const result = await step(`  running ${what} on the bastion`, () => bastion.run(runFiles));
     surface(result, options, phase);
     report.ssmCalls = bastion.calls;
     report.bytesSent = bastion.bytesSent;

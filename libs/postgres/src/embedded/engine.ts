@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { ClientConfig } from 'pg';
-import { TaskError, formatDuration, isTaskError, log } from '@mt/cli';
+import { TaskError, formatDuration, isTaskError, log, step } from '@mt/cli';
 import { BaseEngine } from '../base.ts';
 import type { ConnectionHints } from '../connection.ts';
 import type { DownResult, Env, EngineStatus, UpResult } from '../types.ts';
@@ -83,19 +83,24 @@ export class EmbeddedEngine extends BaseEngine {
         cause: err,
       });
     });
-    return withLock(this.layout.lock, async () => {
-      // Another process may have started it while we waited for the lock.
-      const started = await this.running();
-      if (started) return { status: 'already-running' as const, port: started.port, ms: ms() };
-      const cluster = await this.cluster();
-      const state = await this.createdState(cluster);
-      await clearStaleLockFiles(this.layout);
-      const port = await this.startOnFreePort(cluster, state);
-      // Also proves that engine.json's password works, so `up` means "ready to use".
-      const version = await this.withMaintenanceClient(async (c) => (await c.query<{ server_version: string }>('show server_version')).rows[0].server_version);
-      if (version !== state.version) await writeState(this.layout, { ...state, port, version });
-      return { status: 'started' as const, port, ms: ms() };
-    });
+    // The callers say how it went (`started: … (1.20 s)`); the spinner covers the wait on a terminal.
+    const start = () =>
+      withLock(this.layout.lock, async () => {
+        // Another process may have started it while we waited for the lock.
+        const started = await this.running();
+        if (started) return { status: 'already-running' as const, port: started.port, ms: ms() };
+        const cluster = await this.cluster();
+        const state = await this.createdState(cluster);
+        await clearStaleLockFiles(this.layout);
+        const port = await this.startOnFreePort(cluster, state);
+        // Also proves that engine.json's password works, so `up` means "ready to use".
+        const version = await this.withMaintenanceClient(
+          async (c) => (await c.query<{ server_version: string }>('show server_version')).rows[0].server_version,
+        );
+        if (version !== state.version) await writeState(this.layout, { ...state, port, version });
+        return { status: 'started' as const, port, ms: ms() };
+      });
+    return step(`starting ${this.describe()}`, start, { summary: false });
   }
 
   async down(): Promise<DownResult> {
@@ -153,7 +158,7 @@ export class EmbeddedEngine extends BaseEngine {
       });
     }
     const state = { port: this.preferredPort(), user: SUPERUSER, password: randomBytes(18).toString('base64url') };
-    await initCluster(cluster, state.password);
+    await step('creating the database cluster (initdb)', () => initCluster(cluster, state.password));
     await writeState(this.layout, state);
     return state;
   }
