@@ -96,16 +96,19 @@ test('an unknown PG_MODE is a clear error', (t) => {
 });
 
 const hasDocker = spawnSync('docker', ['--version']).status === 0;
-(hasDocker ? test : test.skip)('docker mode without a daemon: DOCKER_DAEMON_DOWN suggests the embedded default', async (t) => {
-  const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', PATH: process.env.PATH, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
-  for (const action of [() => engine.up(), () => engine.down(), () => engine.status()]) {
-    const err = await t.throwsAsync<TaskError>(action());
-    t.is(err?.code, 'DOCKER_DAEMON_DOWN');
-    t.regex(err?.message ?? '', /Docker daemon is not running/);
-    t.regex(err?.hint ?? '', /unset PG_MODE/);
-  }
-  t.is(engine.describe(), 'docker postgres (compose service postgres) at postgres://postgres:****@127.0.0.1:5432/postgres');
-});
+(hasDocker ? test : test.skip)(
+  'docker mode without a daemon: DOCKER_DAEMON_DOWN suggests the embedded default (needs the docker CLI; DOCKER_NOT_FOUND is tested without it)',
+  async (t) => {
+    const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', PATH: process.env.PATH, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    for (const action of [() => engine.up(), () => engine.down(), () => engine.status()]) {
+      const err = await t.throwsAsync<TaskError>(action());
+      t.is(err?.code, 'DOCKER_DAEMON_DOWN');
+      t.regex(err?.message ?? '', /Docker daemon is not running/);
+      t.regex(err?.hint ?? '', /unset PG_MODE/);
+    }
+    t.is(engine.describe(), 'docker postgres (compose service postgres) at postgres://postgres:****@127.0.0.1:5432/postgres');
+  },
+);
 
 test('docker mode without the docker command: DOCKER_NOT_FOUND', async (t) => {
   const engine = resolveEngine({ rootDir, env: { PG_MODE: 'docker', PATH: '/nonexistent' } });

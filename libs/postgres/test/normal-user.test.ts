@@ -12,7 +12,7 @@ const exec = promisify(execFile);
 // as a developer without root would.
 const canSwitch = process.getuid?.() === 0 && existsSync('/usr/sbin/runuser');
 
-(canSwitch ? test : test.skip)('the embedded engine works for a normal (non-root) user', async (t) => {
+(canSwitch ? test : test.skip)('the embedded engine works for a normal (non-root) user (needs root and runuser, to become one)', async (t) => {
   const dir = await tempDir('normal-user');
   const uid = Number((await exec('id', ['-u', 'postgres'])).stdout.trim());
   const gid = Number((await exec('id', ['-g', 'postgres'])).stdout.trim());

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { formatAligned, displayWidth } from '../src/aligned.ts';
 import { queryRaw } from '../src/raw-query.ts';
 import { startServer, type TestServer } from './support/server.ts';
-import { hasPsql, psql } from './support/psql.ts';
+import { psql } from './support/psql.ts';
 
 const QUERIES: Record<string, string> = {
   integers: 'select 1 as a, 22 as bb, 333 as c, 123456789012::bigint as big, 5::smallint as s',
@@ -43,7 +43,6 @@ let server: TestServer | undefined;
 let client: pg.Client | undefined;
 
 test.before(async () => {
-  if (!hasPsql) return;
   server = await startServer();
   client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
   await client.connect();
@@ -54,13 +53,13 @@ test.after.always(async () => {
 });
 
 for (const [name, sql] of Object.entries(QUERIES)) {
-  (hasPsql ? test.serial : test.skip)(`same bytes as psql: ${name}`, async (t) => {
+  test.serial(`same bytes as psql: ${name}`, async (t) => {
     const expected = (await psql(server!, ['-c', sql])).stdout;
     t.is(formatAligned(await queryRaw(client!, sql)), expected);
   });
 }
 
-(hasPsql ? test.serial : test.skip)('title and footer off like \\pset title / \\pset footer off', async (t) => {
+test.serial('title and footer off like \\pset title / \\pset footer off', async (t) => {
   const sql = "select 1 as a, 'wide value here' as b";
   const result = await queryRaw(client!, sql);
   t.is(formatAligned(result, { title: 'Customers' }), (await psql(server!, ['-P', 'title=Customers', '-c', sql])).stdout);
@@ -69,7 +68,7 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   t.is(formatAligned(result, { footer: false }), (await psql(server!, ['-P', 'footer=off', '-c', sql])).stdout);
 });
 
-(hasPsql ? test.serial : test.skip)('queryRaw keeps raw text, duplicate columns and the command', async (t) => {
+test.serial('queryRaw keeps raw text, duplicate columns and the command', async (t) => {
   const r = await queryRaw(client!, "select 1.10::numeric as a, 9007199254740993::int8 as a, date '2024-01-01' as d, null as n");
   t.deepEqual(r.fields.map((f) => f.name), ['a', 'a', 'd', 'n']);
   t.deepEqual(r.rows, [['1.10', '9007199254740993', '2024-01-01', null]]);

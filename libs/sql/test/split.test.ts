@@ -23,7 +23,7 @@ import path from 'node:path';
 import { TaskError } from '@mt/cli';
 import { splitStatements } from '../src/split.ts';
 import { startServer, type TestServer } from './support/server.ts';
-import { hasPsql, psql } from './support/psql.ts';
+import { psql } from './support/psql.ts';
 
 const CASES: Record<string, string> = {
   'two statements on one line': 'select 1; select 2;',
@@ -98,7 +98,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'split-test-'));
 let server: TestServer | undefined;
 
 test.before(async () => {
-  if (hasPsql) server = await startServer();
+  server = await startServer();
 });
 test.after.always(async () => {
   await server?.stop();
@@ -162,7 +162,7 @@ async function compareWithPsql(name: string, sql: string): Promise<string[]> {
 }
 
 for (const [name, sql] of Object.entries(CASES)) {
-  (hasPsql ? test : test.skip)(`same statements as psql: ${name}`, async (t) => {
+  test(`same statements as psql: ${name}`, async (t) => {
     t.deepEqual(await compareWithPsql(name, sql), []);
   });
 }
@@ -174,7 +174,7 @@ const FRAGMENTS = [
   'begin atomic ', 'create function f() ', 'CREATE OR REPLACE PROCEDURE p() ', ' end;',
 ];
 
-(hasPsql ? test : test.skip)('same statements as psql: 120 seeded random scripts', async (t) => {
+test('same statements as psql: 120 seeded random scripts', async (t) => {
   let seed = 20240531;
   const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   let compared = 0;

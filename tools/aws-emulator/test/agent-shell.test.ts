@@ -23,7 +23,7 @@ test('a script whose first command is #!/bin/bash runs in bash', async (t) => {
   t.regex(invocation.StandardOutputContent ?? '', /^beta \d+\nbash\n$/);
 });
 
-onDash('without a shebang the script runs in sh (dash): bash syntax is a syntax error', async (t) => {
+onDash('without a shebang the script runs in sh (dash): bash syntax is a syntax error (needs /bin/sh = dash, as on Debian/Ubuntu bastions)', async (t) => {
   const { ssm } = await harness(t);
   const { invocation } = await run(ssm, ['echo before', 'words=(alpha beta gamma)', 'echo "${words[1]}"']);
   t.is(invocation.Status, 'Failed');
@@ -32,7 +32,7 @@ onDash('without a shebang the script runs in sh (dash): bash syntax is a syntax 
   t.is(invocation.StandardOutputContent, 'before\n'); // dash runs line 1 before it parses line 2
 });
 
-onDash('an indented #!/bin/bash is only a comment: the script still runs in dash', async (t) => {
+onDash('an indented #!/bin/bash is only a comment: the script still runs in dash (needs /bin/sh = dash)', async (t) => {
   const { ssm } = await harness(t);
   const { invocation } = await run(ssm, ['  #!/bin/bash', '[[ 1 == 1 ]] && echo bash-test']);
   t.is(invocation.Status, 'Failed');
