@@ -4,7 +4,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
 import { parse as parseYaml, YAMLError } from 'yaml';
 import { TaskError, isValidIdentifier } from '@mt/cli';
-import type { Tenant } from '@mt/tenant-config';
+import { closestNames, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
@@ -219,9 +219,7 @@ function validateTestConfig(node: PipelineNode) {
 function unknownRef(node: PipelineNode, name: string, known: string[]): TaskError {
   // The line of the call itself: the name alone also matches longer names and other text.
   const line = callLine(node.template ?? '', 'ref', name, { packaged: true });
-  const distance = (k: string) => editDistance(name, k);
-  const best = Math.min(...known.map(distance));
-  const close = best <= Math.max(2, name.length / 3) ? known.filter((k) => distance(k) === best) : [];
+  const close = closestNames(name, known);
   return new TaskError(
     'UNKNOWN_REF',
     `${node.file}${line ? `:${line}` : ''}: ref('${name}') points to nothing: there is no model, seed or snapshot named "${name}".`,
@@ -231,17 +229,6 @@ function unknownRef(node: PipelineNode, name: string, known: string[]): TaskErro
         : 'Check the name against the files in sql/models, sql/snapshots and seeds.',
     },
   );
-}
-
-/** Levenshtein distance, for "did you mean" suggestions. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 function sourceRelation(sources: Map<string, YamlSource>, file: string, sourceName: string, table: string): string {
