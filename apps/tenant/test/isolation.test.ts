@@ -5,10 +5,18 @@ import { makeWorkspace, queryOn, testEngine } from './support/workspace.ts';
 test('two concurrent runs of one tenant: the second waits, both succeed', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
   try {
-    const [a, b] = await Promise.all([
-      ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']),
-      ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']),
-    ]);
+    // The first run holds the lock for at least 3 s, and the second starts once it does: on a busy
+    // machine, two runs started together could otherwise simply run one after the other.
+    ws.write('sql/models/marts/slow_model.sql', 'select 1 as x from pg_sleep(3)\n');
+    const first = ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
+    const held = () =>
+      queryOn(
+        'postgres',
+        `select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = $1)`,
+        [ws.databases.tenant_a],
+      );
+    for (let i = 0; i < 300 && (await held().catch(() => [{ n: 0 }]))[0].n === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const [a, b] = await Promise.all([first, ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json'])]);
     t.is(a.code, 0, a.stderr);
     t.is(b.code, 0, b.stderr);
     t.regex(a.stderr + b.stderr, /waiting for another run on \S+ \(tenant_a\) to finish/);
