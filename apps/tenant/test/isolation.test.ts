@@ -4,28 +4,44 @@ import { makeWorkspace, queryOn, testEngine } from './support/workspace.ts';
 
 test('two concurrent runs of one tenant: the second waits, both succeed', async (t) => {
   const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const gate = new pg.Client(testEngine().clientConfig(ws.databases.tenant_a));
   try {
-    // The first run holds the lock for at least 3 s, and the second starts once it does: on a busy
-    // machine, two runs started together could otherwise simply run one after the other.
-    ws.write('sql/models/marts/slow_model.sql', 'select 1 as x from pg_sleep(3)\n');
+    const ready = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+    t.is(ready.code, 0, ready.stderr);
+    // A new model that waits for a lock the test holds: the first run stays inside the run lock until
+    // the second is seen waiting for it, however slowly each process starts on a busy machine.
+    ws.write('sql/models/marts/gated_model.sql', 'select 1 as x from (select pg_advisory_xact_lock(4242)) as gate\n');
+    await gate.connect();
+    await gate.query('select pg_advisory_lock(4242)');
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 600; i++) {
+        const { rows } = await gate.query(
+          `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+        );
+        if (rows[0].n >= n) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`never saw ${n} run(s) waiting`);
+    };
     const first = ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
-    const held = () =>
-      queryOn(
-        'postgres',
-        `select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = $1)`,
-        [ws.databases.tenant_a],
-      );
-    for (let i = 0; i < 300 && (await held().catch(() => [{ n: 0 }]))[0].n === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    const [a, b] = await Promise.all([first, ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json'])]);
+    await waiting(1); // the first run, at the gated model
+    const second = ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
+    await waiting(2); // and the second, at the run lock
+    await gate.end();
+    const [a, b] = await Promise.all([first, second]);
     t.is(a.code, 0, a.stderr);
     t.is(b.code, 0, b.stderr);
-    t.regex(a.stderr + b.stderr, /waiting for another run on \S+ \(tenant_a\) to finish/);
-    const built = [a, b].map((r) => JSON.parse(r.stdout).results.filter((x: any) => x.status === 'built').length).sort((x, y) => x - y);
-    t.is(built[0], 0, 'the run that waited found everything built');
-    t.true(built[1] >= 16);
+    t.regex(b.stderr, /waiting for another run on \S+ \(tenant_a\) to finish: task runner: tenant_a, process \d+/);
+    const built = [a, b].map((r) =>
+      JSON.parse(r.stdout)
+        .results.filter((x: any) => x.status === 'built')
+        .map((x: any) => x.id),
+    );
+    t.deepEqual(built, [['model.gated_model'], []], 'the run that waited found everything built');
     const [runs] = await ws.query('tenant_a', `select count(*)::int as n, count(*) filter (where status = 'success')::int as ok from pipeline_meta.runs`);
-    t.deepEqual(runs, { n: 2, ok: 2 });
+    t.deepEqual(runs, { n: 3, ok: 3 });
   } finally {
+    await gate.end().catch(() => {});
     await ws.cleanup();
   }
 });
