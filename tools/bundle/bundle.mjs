@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles an app's task scripts (every apps/<app>/src/*.ts with a shebang) into one ESM file each,
+ * Bundles an app's task scripts (every apps/<app>/src/*.ts that exports `main`) into one ESM file each,
  * in dist/tasks/<app>/. Why: loading ~300 modules through tsx's hooks costs ~0.6 s per command;
  * a bundle starts in ~0.1 s, and these commands are typed dozens of times a day.
  *
@@ -27,13 +27,13 @@ const sha1 = (file) => createHash('sha1').update(readFileSync(file)).digest('hex
 const outDirOf = (app) => join(ROOT, 'dist', 'tasks', app);
 
 /**
- * The task scripts of apps/<app>/src: the .ts files that start with a shebang.
+ * The task scripts of apps/<app>/src: the .ts files that export `main` (`export const main = …`).
  * @param {string} app
  */
 function entryPoints(app) {
   const srcDir = join(ROOT, 'apps', app, 'src');
   return readdirSync(srcDir)
-    .filter((f) => f.endsWith('.ts') && readFileSync(join(srcDir, f), 'utf8').startsWith('#!'))
+    .filter((f) => f.endsWith('.ts') && /^export const main = /m.test(readFileSync(join(srcDir, f), 'utf8')))
     .sort()
     .map((f) => join('apps', app, 'src', f));
 }

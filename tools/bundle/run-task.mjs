@@ -2,7 +2,8 @@
 /**
  * What every Nx task target runs: `node tools/bundle/run-task.mjs <app>/<script> [args…]`.
  * It makes the app's bundle current (ensureBundle: a hash check, a rebuild only after a change) and
- * runs the script in this same process — one Node start per task.
+ * calls the script's `main(argv)` in this same process — one Node start per task. This is the one
+ * entry of every task script (tests call `main` in-process instead).
  *
  * Arguments from make arrive in MT_ARGS, not on the command line: Nx's run-commands would join them
  * into a shell command line, where `$`, backticks and quotes are interpreted again. MT_ARGS is split
@@ -83,9 +84,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: node tools/bundle/run-task.mjs <app>/<script> [args…]   (e.g. tenant/tenant-run --tenant tenant_a)');
     process.exit(2);
   }
-  await ensureBundle(app);
-  const file = join(ROOT, 'dist', 'tasks', app, `${script}.mjs`);
-  // The script reads its options from process.argv, as if it had been started as `node <file> …`.
-  process.argv = [process.argv[0], file, ...args, ...argsFromMake()];
-  await import(pathToFileURL(file).href);
+  // MT_FROM_SOURCE=1 (with `node --import tsx`) runs the TypeScript itself: for a debugger, or to compare.
+  const file = process.env.MT_FROM_SOURCE === '1' ? join(ROOT, 'apps', app, 'src', `${script}.ts`) : join(ROOT, 'dist', 'tasks', app, `${script}.mjs`);
+  if (process.env.MT_FROM_SOURCE !== '1') await ensureBundle(app);
+  // `… | head` closes the pipe early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (err) => {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  /** @type {{ main: (argv: string[]) => Promise<number> }} */
+  const { main } = await import(pathToFileURL(file).href);
+  process.exitCode = await main([...args, ...argsFromMake()]);
 }

@@ -12,6 +12,6 @@ if ! command -v psql >/dev/null 2>&1; then
     echo "warning: psql is missing and cannot be installed here (needs root and apt-get); install postgresql-client" >&2
   fi
 fi
-stop() { PG_DATA_DIR=.data/test-pg node --import tsx apps/platform/src/down.ts >/dev/null 2>&1 || true; }
+stop() { PG_DATA_DIR=.data/test-pg node tools/bundle/run-task.mjs platform/down >/dev/null 2>&1 || true; }
 trap stop EXIT
 ./node_modules/.bin/ava "$@"

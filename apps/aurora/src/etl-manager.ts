@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --import tsx
 /**
  * The original command, kept working:
  *   etl-manager -p aurora-postgresql -c config.json \
@@ -6,26 +5,28 @@
  * The phase comes from the SQL file's path; the file runs on the bastion of --environment (default: the only,
  * or the "dev", environment of config.json) through the same transport as `nx run aurora:phase --environment`.
  */
-import { TaskError, log, runMain, taskCli } from '@mt/cli';
+import { TaskError, log, taskCli, taskMain, parseOptions, io } from '@mt/cli';
 import { phaseOfPath } from '@mt/aurora';
 import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { assertEnvironment, assertPhase, findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadEnv } from '@mt/tenant-config';
 
-await runMain(async () => {
-  const argv = await taskCli(
-    'etl-manager',
-    '$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--environment dev]',
-  )
-    .option('p', { alias: 'platform', type: 'string', demandOption: true, describe: 'Target platform (aurora-postgresql)' })
-    .option('c', { alias: 'config', type: 'string', default: 'config.json', describe: 'Configuration file (the workspace config.json)' })
-    .option('bastion-command', {
-      type: 'string',
-      demandOption: true,
-      describe: 'The command to run on the bastion: scripts/sql-execute.sh config.json <sql file>',
-    })
-    .option('skip-copy', { type: 'boolean', default: false, describe: 'Do not transfer files; use the bastion workspace as it is' })
-    .option('environment', { type: 'string', describe: 'config.json environment (default: dev, or the only one)' })
-    .parse();
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    taskCli(
+      'etl-manager',
+      '$0 -p aurora-postgresql -c config.json --bastion-command "scripts/sql-execute.sh config.json <sql file>" [--skip-copy] [--environment dev]',
+    )
+      .option('p', { alias: 'platform', type: 'string', demandOption: true, describe: 'Target platform (aurora-postgresql)' })
+      .option('c', { alias: 'config', type: 'string', default: 'config.json', describe: 'Configuration file (the workspace config.json)' })
+      .option('bastion-command', {
+        type: 'string',
+        demandOption: true,
+        describe: 'The command to run on the bastion: scripts/sql-execute.sh config.json <sql file>',
+      })
+      .option('skip-copy', { type: 'boolean', default: false, describe: 'Do not transfer files; use the bastion workspace as it is' })
+      .option('environment', { type: 'string', describe: 'config.json environment (default: dev, or the only one)' }),
+    args,
+  );
   if (argv.p !== 'aurora-postgresql')
     throw new TaskError('UNKNOWN_PLATFORM', `Unknown platform "${argv.p}": this tool sets up aurora-postgresql.`, { hint: 'Use -p aurora-postgresql.' });
   const root = findWorkspaceRoot();
@@ -55,6 +56,6 @@ await runMain(async () => {
     skipCopy: argv['skip-copy'],
     files: [file],
     log,
-    print: (t) => process.stdout.write(t),
+    print: (t) => io().stdout.write(t),
   });
 });

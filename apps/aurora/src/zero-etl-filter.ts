@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --import tsx
-import { runMain, taskCli } from '@mt/cli';
+import { taskCli, taskMain, parseOptions, out } from '@mt/cli';
 import { zeroEtlFilter } from '@mt/aurora';
 import { findWorkspaceRoot, loadAllTenants } from '@mt/tenant-config';
 
-await runMain(async () => {
-  await taskCli('zero-etl-filter', "$0\n\nPrints the Aurora → Redshift zero-ETL data filter that includes every tenant's users table.").parse();
-  console.log(zeroEtlFilter(loadAllTenants(findWorkspaceRoot())));
+export const main = taskMain(async (args) => {
+  parseOptions(taskCli('zero-etl-filter', "$0\n\nPrints the Aurora → Redshift zero-ETL data filter that includes every tenant's users table."), args);
+  out(zeroEtlFilter(loadAllTenants(findWorkspaceRoot())));
 });

@@ -1,5 +1,4 @@
-#!/usr/bin/env -S node --import tsx
-import { color, runMain } from '@mt/cli';
+import { color, taskMain, parseOptions, out } from '@mt/cli';
 import { platformCli } from './context.ts';
 
 const EXAMPLES: Array<[string, string[]]> = [
@@ -61,11 +60,11 @@ const EXAMPLES: Array<[string, string[]]> = [
   ['Workspace', ['npx nx show project tenant_a', 'npx nx graph', 'make info', 'make test']],
 ];
 
-await runMain(async () => {
-  await platformCli('examples', 'Prints example commands.').parse();
+export const main = taskMain(async (args) => {
+  parseOptions(platformCli('examples', 'Prints example commands.'), args);
   for (const [title, lines] of EXAMPLES) {
-    console.log(color.bold(title));
-    for (const l of lines) console.log(`  ${l}`);
-    console.log('');
+    out(color.bold(title));
+    for (const l of lines) out(`  ${l}`);
+    out('');
   }
 });

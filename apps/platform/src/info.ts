@@ -1,5 +1,4 @@
-#!/usr/bin/env -S node --import tsx
-import { color, runMain, textTable } from '@mt/cli';
+import { color, textTable, taskMain, parseOptions, out } from '@mt/cli';
 import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
@@ -13,21 +12,21 @@ function selectedTenant(env: NodeJS.ProcessEnv): string {
   return 'tenant_a (default; set TENANT= on the make line or TENANT_NAME)';
 }
 
-await runMain(async () => {
-  await platformCli('info', 'Shows the project: tenants with their databases and data lake paths, and the database engine (password masked).').parse();
+export const main = taskMain(async (args) => {
+  parseOptions(platformCli('info', 'Shows the project: tenants with their databases and data lake paths, and the database engine (password masked).'), args);
   const { root, env, engine } = platformContext();
   const tenants = loadAllTenants(root);
-  console.log(color.bold('Multi-tenant analytics task runner'));
-  console.log(`  workspace       ${root}`);
-  console.log(`  engine          ${engine.describe()}`);
-  console.log(`  tenant          ${selectedTenant(env)}`);
-  console.log('');
-  console.log(
+  out(color.bold('Multi-tenant analytics task runner'));
+  out(`  workspace       ${root}`);
+  out(`  engine          ${engine.describe()}`);
+  out(`  tenant          ${selectedTenant(env)}`);
+  out('');
+  out(
     textTable(
       ['tenant', 'database', 'aurora schema', 'data lake'],
       tenants.map((t) => [t.name, t.database, t.aurora.schema, t.s3Location()]),
     ),
   );
-  console.log('');
-  console.log(`  tables per tenant: customers, orders, products, regions (e.g. ${tenants[0]?.s3Location('customers') ?? ''})`);
+  out('');
+  out(`  tables per tenant: customers, orders, products, regions (e.g. ${tenants[0]?.s3Location('customers') ?? ''})`);
 });

@@ -1,14 +1,15 @@
-#!/usr/bin/env -S node --import tsx
 import { existsSync } from 'node:fs';
 import { $ } from 'zx';
-import { TaskError, runMain } from '@mt/cli';
+import { TaskError, taskMain, parseOptions } from '@mt/cli';
 import { platformCli, platformContext } from './context.ts';
 
-await runMain(async () => {
-  const argv = await platformCli('logs', 'Follows the database server log (Ctrl-C to stop).')
-    .option('follow', { alias: 'f', type: 'boolean', default: true, describe: 'Keep following (--no-follow prints and exits)' })
-    .option('lines', { alias: 'n', type: 'number', default: 50, describe: 'Lines of history to show first' })
-    .parse();
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    platformCli('logs', 'Follows the database server log (Ctrl-C to stop).')
+      .option('follow', { alias: 'f', type: 'boolean', default: true, describe: 'Keep following (--no-follow prints and exits)' })
+      .option('lines', { alias: 'n', type: 'number', default: 50, describe: 'Lines of history to show first' }),
+    args,
+  );
   const { root, engine } = platformContext();
   const follow = argv.follow ? ['-F'] : [];
   if (engine.mode === 'docker') {

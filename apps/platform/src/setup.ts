@@ -1,13 +1,12 @@
-#!/usr/bin/env -S node --import tsx
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { which } from 'zx';
-import { color, formatDuration, log, runMain } from '@mt/cli';
+import { color, formatDuration, log, taskMain, parseOptions } from '@mt/cli';
 import { listTenantNames } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
-await runMain(async () => {
-  await platformCli('setup', 'First-time setup: writes .env from .env.example when missing, checks the tools, and starts the database.').parse();
+export const main = taskMain(async (args) => {
+  parseOptions(platformCli('setup', 'First-time setup: writes .env from .env.example when missing, checks the tools, and starts the database.'), args);
   const { root, engine } = platformContext();
   const envFile = join(root, '.env');
   if (!existsSync(envFile)) {

@@ -1,12 +1,11 @@
-#!/usr/bin/env -S node --import tsx
-import { color, isTaskError, log, runMain, textTable } from '@mt/cli';
+import { color, isTaskError, log, textTable, taskMain, parseOptions, out } from '@mt/cli';
 import { lastRun } from '@mt/pipeline';
 import { withClient } from '@mt/postgres';
 import { loadAllTenants } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';
 
-await runMain(async () => {
-  await platformCli('status', 'Shows the database engine and, per tenant, its database and last build. Does not start anything.').parse();
+export const main = taskMain(async (args) => {
+  parseOptions(platformCli('status', 'Shows the database engine and, per tenant, its database and last build. Does not start anything.'), args);
   const { root, engine } = platformContext();
   const s = await engine.status();
   log(`${s.running ? color.green('running') : color.yellow('stopped')}  ${engine.describe()}${s.version ? `, PostgreSQL ${s.version}` : ''}`);
@@ -36,5 +35,5 @@ await runMain(async () => {
         run ? String(run.relations) : '',
       ]);
   }
-  console.log(textTable(['tenant', 'database', 'last run', 'finished (UTC)', 'relations'], rows, [4]));
+  out(textTable(['tenant', 'database', 'last run', 'finished (UTC)', 'relations'], rows, [4]));
 });

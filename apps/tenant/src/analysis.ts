@@ -1,17 +1,18 @@
-#!/usr/bin/env -S node --import tsx
 import { join } from 'node:path';
-import { log, runMain, step } from '@mt/cli';
+import { log, step, taskMain, parseOptions, out, io } from '@mt/cli';
 import { analysisOutputDir, formatAnalysis, listAnalyses, runAnalysis, toJson, writeAnalysisFiles } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 
-await runMain(async () => {
-  const argv = await tenantCli(
-    'analysis',
-    `Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes ${analysisOutputDir('<tenant>')}/<name>.{json,csv,md}.`,
-  )
-    .option('name', { alias: 'n', type: 'string', array: true, describe: 'Analyses to run (default: all of sql/analyses)' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' })
-    .parse();
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    tenantCli(
+      'analysis',
+      `Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes ${analysisOutputDir('<tenant>')}/<name>.{json,csv,md}.`,
+    )
+      .option('name', { alias: 'n', type: 'string', array: true, describe: 'Analyses to run (default: all of sql/analyses)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' }),
+    args,
+  );
   const ctx = tenantContext(argv.tenant);
   const names = argv.name?.length ? argv.name : listAnalyses(ctx.root);
   const outDir = join(ctx.root, analysisOutputDir(ctx.tenant.name));
@@ -20,8 +21,8 @@ await runMain(async () => {
     const run = () => runAnalysis({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, name, env: ctx.env });
     const result = await step(`${ctx.tenant.name}: analysis ${name}`, run, { summary: false });
     const files = writeAnalysisFiles(outDir, result);
-    if (argv.json) console.log(JSON.stringify(toJson(result), null, 2));
-    else process.stdout.write(`${formatAnalysis(result)}`);
+    if (argv.json) out(JSON.stringify(toJson(result), null, 2));
+    else io().stdout.write(`${formatAnalysis(result)}`);
     log(`${ctx.tenant.name}: analysis ${name} → ${files.length} files in ${analysisOutputDir(ctx.tenant.name)}/`);
   }
 });

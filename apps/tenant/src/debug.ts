@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --import tsx
-import { runMain } from '@mt/cli';
+import { taskMain, parseOptions } from '@mt/cli';
 import { tenantCli, tenantContext } from './context.ts';
 import { printDebug } from './debug-report.ts';
 
-await runMain(async () => {
-  const argv = await tenantCli('debug', 'Checks the tenant config, the database connection and the server version (password masked).').parse();
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(tenantCli('debug', 'Checks the tenant config, the database connection and the server version (password masked).'), args);
   await printDebug(tenantContext(argv.tenant));
 });

@@ -1,5 +1,6 @@
+import type { StdioOptions } from 'node:child_process';
 import type pg from 'pg';
-import { TaskError } from '@mt/cli';
+import { TaskError, io } from '@mt/cli';
 import { $, which } from 'zx';
 import { withClient } from '@mt/postgres';
 import type { TenantContext } from './context.ts';
@@ -50,4 +51,20 @@ export async function psqlVersionWarning(psql: string, server: number): Promise<
     `the catalog (\\l, \\d+, \\dt+ …) may fail with "column … does not exist". Install psql ${server} or newer ` +
     `(e.g. postgresql-client-${server} from apt.postgresql.org, or brew install libpq).`
   );
+}
+
+/**
+ * An interactive program (psql, a shell) on the terminal, in the task's folder; resolves to its exit
+ * code. Run in-process by a test, whose streams are not the terminal, its output goes to the task's streams.
+ */
+export async function runAttached(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { cwd, stdout, stderr } = io();
+  const onTerminal = stdout === process.stdout;
+  const stdio: StdioOptions = onTerminal ? 'inherit' : ['ignore', 'pipe', 'pipe'];
+  const result = await $({ stdio, env, cwd, nothrow: true, quiet: true })`${file} ${args}`;
+  if (!onTerminal) {
+    stdout.write(result.stdout);
+    stderr.write(result.stderr);
+  }
+  return result.exitCode ?? 1;
 }

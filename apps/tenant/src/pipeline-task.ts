@@ -1,16 +1,18 @@
-import { log, runMain } from '@mt/cli';
+import { log, taskMain, parseOptions, out } from '@mt/cli';
 import { formatSummary, progressLine, runPipeline, type Phase } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 import { printDebug } from './debug-report.ts';
 
 /** seed / run / snapshot / test / tenant-run share one shape: parse, resolve, run phases, summarise. */
 export function pipelineTask(script: string, description: string, phases: Phase[], options: { debugFirst?: boolean } = {}) {
-  return runMain(async () => {
-    const argv = await tenantCli(script, description)
-      .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
-      .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' })
-      .parse();
+  return taskMain(async (args) => {
+    const argv = parseOptions(
+      tenantCli(script, description)
+        .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
+        .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' }),
+      args,
+    );
     const ctx = tenantContext(argv.tenant);
     log(`${ctx.tenant.name}: ${[...(options.debugFirst ? ['debug'] : []), ...phases].join(' → ')}`);
     if (options.debugFirst) await printDebug(ctx);
@@ -28,7 +30,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
         if (r.detail) log(r.detail.replace(/^/gm, '      '));
       },
     });
-    console.log(argv.json ? JSON.stringify(report, null, 2) : `\n${formatSummary(report)}`);
+    out(argv.json ? JSON.stringify(report, null, 2) : `\n${formatSummary(report)}`);
     return report.ok ? 0 : 1;
   });
 }

@@ -1,16 +1,18 @@
-#!/usr/bin/env -S node --import tsx
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { TaskError, log, runMain, step } from '@mt/cli';
+import { TaskError, log, step, taskMain, parseOptions } from '@mt/cli';
 import { analysisOutputDir } from '@mt/pipeline';
 import { renderReport, type AnalysisJson } from '@mt/report';
 import { tenantCli, tenantContext } from './context.ts';
 
-await runMain(async () => {
-  const argv = await tenantCli(
-    'report',
-    'Renders dist/reports/<tenant>/index.html — KPI tiles and charts — from the dashboard and basic analyses (run them first; `nx run <tenant>:report` does).',
-  ).parse();
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    tenantCli(
+      'report',
+      'Renders dist/reports/<tenant>/index.html — KPI tiles and charts — from the dashboard and basic analyses (run them first; `nx run <tenant>:report` does).',
+    ),
+    args,
+  );
   const { root, tenant } = tenantContext(argv.tenant);
   const read = (name: string): AnalysisJson => {
     const file = join(root, analysisOutputDir(tenant.name), `${name}.json`);

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --import tsx
 import { pipelineTask } from './pipeline-task.ts';
 
-await pipelineTask('run', 'Builds sql/models in DAG order (view, table, incremental); unchanged models are skipped.', ['run']);
+export const main = pipelineTask('run', 'Builds sql/models in DAG order (view, table, incremental); unchanged models are skipped.', ['run']);

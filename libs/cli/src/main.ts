@@ -1,24 +1,33 @@
 import { isTaskError } from './errors.ts';
+import { io, withIO, type TaskIO } from './io.ts';
 import { color } from './output.ts';
 
-/**
- * The one top-level handler every task script uses: runs `main`, prints user errors as one
- * paragraph plus the next step (no stack trace), and sets the exit code. Unexpected errors keep
- * their stack, since they are our bugs.
- */
-export async function runMain(main: () => Promise<number | void>): Promise<void> {
-  // `… | head` closes the pipe early: that is the reader's choice, not a crash.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-  try {
-    const code = await main();
-    process.exitCode = code ?? 0;
-  } catch (err) {
-    console.error(formatError(err));
-    process.exitCode = isTaskError(err) ? err.exitCode : 70;
+/** A task's entry: the arguments after the script name; resolves to the exit code and never throws. */
+export type TaskMain = (argv: string[], io?: Partial<TaskIO>) => Promise<number>;
+
+/** Thrown by parseOptions for `--help` and usage errors: the text is printed, the task ends with `code`. */
+export class EarlyExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
   }
+}
+
+/**
+ * The one way a task script is written: `export const main = taskMain(async (argv) => …)`. The body
+ * runs with its IO (the process's, or a test's), user errors are printed as one paragraph plus the next
+ * step (no stack trace), and the exit code is returned. Unexpected errors keep their stack: they are our bugs.
+ */
+export function taskMain(body: (argv: string[]) => Promise<number | void>): TaskMain {
+  return (argv, overrides = {}) =>
+    withIO(overrides, async () => {
+      try {
+        return (await body(argv)) ?? 0;
+      } catch (err) {
+        if (err instanceof EarlyExit) return err.exitCode;
+        io().stderr.write(`${formatError(err)}\n`);
+        return isTaskError(err) ? err.exitCode : 70;
+      }
+    });
 }
 
 /** The text users see for an error: `error [CODE] message` and `hint  next step`. */

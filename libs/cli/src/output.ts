@@ -1,6 +1,10 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
+import { io } from './io.ts';
 
-const colorOn = () => !process.env.NO_COLOR && !!process.stdout.isTTY && process.env.TERM !== 'dumb';
+const colorOn = () => {
+  const { env, stdout } = io();
+  return !env.NO_COLOR && !!stdout.isTTY && env.TERM !== 'dumb';
+};
 const paint = (format: Parameters<typeof styleText>[0]) => (s: string) => (colorOn() ? styleText(format, s) : s);
 
 export const color = {

@@ -1,11 +1,9 @@
+import { format } from 'node:util';
+import { io, type OutputStream } from './io.ts';
 import { formatDuration } from './output.ts';
 
-/** Where a step draws: process.stderr, or a fake in tests. */
-export interface StepStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+/** Where a step draws: the task's stderr, or a fake in tests. */
+export type StepStream = OutputStream;
 
 export interface StepOptions {
   /**
@@ -13,7 +11,7 @@ export interface StepOptions {
    * then only shows the spinner. Default true: the step ends with `label … done in 1.20 s`.
    */
   summary?: boolean;
-  /** Tests: where to draw (default process.stderr), the clock in ms, the environment (CI). */
+  /** Tests: where to draw (default the task's stderr), the clock in ms, the environment (CI). */
   stream?: StepStream;
   now?: () => number;
   env?: NodeJS.ProcessEnv;
@@ -49,7 +47,7 @@ const spinners = new Map<StepStream, Spinner>();
  * the width of stdout, unknown whenever the results are redirected (`--json > file`), so its frame was left on screen.
  */
 export async function step<T>(label: string, fn: () => T | Promise<T>, options: StepOptions = {}): Promise<T> {
-  const { stream = process.stderr, now = () => performance.now(), env = process.env, summary = true } = options;
+  const { stream = io().stderr, now = () => performance.now(), env = io().env, summary = true } = options;
   const live = !!stream.isTTY && !env.CI && env.TERM !== 'dumb';
   const t0 = now();
   const stop = live ? spin(stream, label) : undefined;
@@ -66,8 +64,9 @@ export async function step<T>(label: string, fn: () => T | Promise<T>, options: 
 
 /** Progress and diagnostics go to stderr so stdout stays clean for results (`--json`). A turning spinner is cleared first. */
 export const log = (...parts: unknown[]): void => {
-  hide(process.stderr);
-  console.error(...parts);
+  const { stderr } = io();
+  hide(stderr);
+  stderr.write(`${format(...parts)}\n`);
 };
 
 function spin(stream: StepStream, label: string): () => void {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
 import { parse as parseYaml, YAMLError } from 'yaml';
-import { TaskError, isValidIdentifier } from '@mt/cli';
+import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { closestNames, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
@@ -71,7 +71,7 @@ function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
  * Reads sql/ and seeds/ for one tenant: every node with its rendered SQL, config and dependencies.
  * Rendering happens here once (with is_incremental() false) because ref() calls define the DAG.
  */
-export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = process.env): Project {
+export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = io().env): Project {
   const settings = loadSettings(root);
   const nodes = new Map<string, PipelineNode>();
   const byName = new Map<string, PipelineNode>();

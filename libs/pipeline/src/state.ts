@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { log, TaskError } from '@mt/cli';
+import { io, log, TaskError } from '@mt/cli';
 
 /**
  * Run state lives in each tenant database (schema pipeline_meta), so it travels with the data:
@@ -77,7 +77,7 @@ function lockTimeoutSeconds(env: NodeJS.ProcessEnv): number {
  * the client is connected to), whatever tenant names it. Session-level: released if the process dies.
  * A waiting run names the holder and gives up after RUN_LOCK_TIMEOUT seconds.
  */
-export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function acquireDatabaseLock(client: pg.Client, database: string, tenant: string, env: NodeJS.ProcessEnv = io().env): Promise<void> {
   const key = `pipeline:${database}`;
   const timeout = lockTimeoutSeconds(env);
   // Named, so a run waiting for this one can say whose run it is.

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Client, ClientConfig } from 'pg';
 import { TaskError, isTaskError, log, step } from '@mt/cli';
 import { openClient, type ConnectionHints } from './connection.ts';
-import { assertDatabaseName, createDatabaseIfMissing, serverInfo, type ServerInfo } from './database.ts';
+import { assertDatabaseName, serverInfo, type ServerInfo } from './database.ts';
 import { withLock } from './lock.ts';
 import { provisionTenant } from './roles/provision.ts';
 import { PROVISION_VERSION, passwordsFor, readRoleStore, writeRoleStore, type RoleStore } from './roles/store.ts';
@@ -34,11 +34,6 @@ export abstract class BaseEngine implements Engine {
 
   connect(database: string): Promise<Client> {
     return openClient(this.clientConfig(database), this.mode, this.hints);
-  }
-
-  async ensureDatabase(name: string): Promise<'created' | 'exists'> {
-    assertDatabaseName(name);
-    return this.withMaintenanceClient((client) => createDatabaseIfMissing(client, name));
   }
 
   /**

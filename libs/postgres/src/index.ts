@@ -20,7 +20,6 @@
  *                          needed (a few ms when running); docker/external: checks reachability
  *   engine.clientConfig(db) → pg ClientConfig (host, port, user, password, database)
  *   engine.connect(db)     → connected pg Client
- *   engine.ensureDatabase(name) → 'created' | 'exists' (race-safe; name must match IDENTIFIER_PATTERN of @mt/cli)
  *   engine.connectTenant(tenant, 'owner' | 'reader') → a client as one of the tenant's own roles (roles/)
  *   engine.describe()      one line for humans, password masked
  *
@@ -36,7 +35,7 @@
  * DOCKER_COMPOSE_MISSING, DOCKER_FAILED.
  */
 import { resolve } from 'node:path';
-import { TaskError } from '@mt/cli';
+import { TaskError, io } from '@mt/cli';
 import { DockerEngine } from './docker.ts';
 import { EmbeddedEngine } from './embedded/engine.ts';
 import { ExternalEngine } from './external.ts';
@@ -49,7 +48,7 @@ const MODES: readonly EngineMode[] = ['embedded', 'docker', 'external'];
 
 /** The engine PG_MODE asks for. The mode is always explicit: DATABASE_URL alone does not switch to external. */
 export function resolveEngine(options: EngineOptions): Engine {
-  const env = options.env ?? process.env;
+  const env = options.env ?? io().env;
   const mode = env.PG_MODE || 'embedded';
   switch (mode) {
     case 'embedded':

@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { $, ProcessOutput } from 'zx';
+import { io } from '@mt/cli';
 
 export { ProcessOutput };
 
@@ -19,7 +20,7 @@ export function run(file: string, args: string[], options: RunOptions = {}): Pro
   const { uid, gid } = options;
   const spawnAs = (cmd: string, argv: readonly string[], opts: SpawnOptions) => spawn(cmd, argv, { ...opts, uid, gid });
   const asUser = uid === undefined ? {} : { spawn: spawnAs as unknown as typeof spawn };
-  return $({ quiet: true, env: options.env ?? process.env, timeout: options.timeoutMs, ...asUser })`${file} ${args}`;
+  return $({ quiet: true, env: options.env ?? io().env, timeout: options.timeoutMs, ...asUser })`${file} ${args}`;
 }
 
 /** The shell's "command not found". */

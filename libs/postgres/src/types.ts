@@ -53,8 +53,6 @@ export interface Engine {
   clientConfig(database: string): ClientConfig;
   /** A connected client; connection failures become DB_UNREACHABLE / DB_AUTH / DB_NOT_FOUND TaskErrors. */
   connect(database: string): Promise<Client>;
-  /** Creates the database when missing; safe when several processes ask at once. Does not start the server. */
-  ensureDatabase(name: string): Promise<'created' | 'exists'>;
   /**
    * A client on a tenant's database as its owner or reader role; the first call sets the roles and the
    * database up with the admin connection. provision: false fails with TENANT_NOT_SET_UP instead.

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import type { TaskError } from '@mt/cli';
-import { resolveEngine } from '@mt/postgres';
+import { resolveEngine, withClient } from '@mt/postgres';
+import { createDatabaseIfMissing } from '../src/database.ts';
 import { isPostmaster } from '../src/embedded/proc.ts';
 import { cleanup, closedPort, embedded, rootDir, tempDir } from './helpers.ts';
 
@@ -13,6 +14,7 @@ const dir = await tempDir('embedded');
 // A preferred port of its own: the port it frees on `down` is not the 54329 other test servers try first.
 const engine = embedded(dir, { POSTGRES_PORT: String(await closedPort()) });
 test.after.always(() => cleanup(engine, dir));
+const ensureDatabase = (name: string) => withClient(engine.connect('postgres'), (client) => createDatabaseIfMissing(client, name));
 
 test.serial('a fresh directory is initialised and started; a second up finds it running', async (t) => {
   t.like(await engine.status(), { running: false, mode: 'embedded' });
@@ -39,10 +41,10 @@ test.serial('ensureUp is a no-op on a running server; clientConfig connects', as
   t.like(engine.clientConfig('x'), { host: '127.0.0.1', user: 'postgres', database: 'x' });
 });
 
-test.serial('ensureDatabase creates once, then reports exists, also when racing', async (t) => {
-  t.is(await engine.ensureDatabase('tenant_a'), 'created');
-  t.is(await engine.ensureDatabase('tenant_a'), 'exists');
-  const results = await Promise.all(Array.from({ length: 4 }, () => engine.ensureDatabase('tenant_race')));
+test.serial('createDatabaseIfMissing creates once, then reports exists, also when racing', async (t) => {
+  t.is(await ensureDatabase('tenant_a'), 'created');
+  t.is(await ensureDatabase('tenant_a'), 'exists');
+  const results = await Promise.all(Array.from({ length: 4 }, () => ensureDatabase('tenant_race')));
   t.is(results.filter((r) => r === 'created').length, 1);
   t.is(results.filter((r) => r === 'exists').length, 3);
 });
@@ -103,5 +105,5 @@ test.serial('a crashed server (postmaster killed with open sessions) starts agai
   while (await isPostmaster(pid!)) await sleep(10);
   t.is((await engine.up()).status, 'started');
   await session.end().catch(() => {});
-  t.is(await engine.ensureDatabase('tenant_a'), 'exists');
+  t.is(await ensureDatabase('tenant_a'), 'exists');
 });

@@ -1,11 +1,36 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { TaskError } from '@mt/cli';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+  waitUntilCommandExecuted,
+  type GetCommandInvocationCommandInput,
+  type GetCommandInvocationCommandOutput,
+} from '@aws-sdk/client-ssm';
+import { TaskError, io } from '@mt/cli';
 import type { AuroraEnvironment } from '@mt/tenant-config';
+
+/**
+ * What the SDK reads from process.env — the endpoint and static keys — read from the task's environment
+ * instead: for a command they are the same object; a test runs tasks in-process, each with its own.
+ * Profiles, SSO and instance roles stay with the SDK's default chain.
+ */
+function clientConfig(region: string, service: 'SSM' | 'CLOUDFORMATION') {
+  const env = io().env;
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  return {
+    region,
+    retryMode: 'adaptive',
+    ...(endpoint ? { endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, sessionToken } } : {}),
+  };
+}
 
 /** The cluster endpoint and port, from the phase-1 CloudFormation stack's outputs. */
 export async function clusterEndpoint(env: AuroraEnvironment): Promise<{ host: string; port: number }> {
-  const cfn = new CloudFormationClient({ region: env.region, retryMode: 'adaptive' });
+  const cfn = new CloudFormationClient(clientConfig(env.region, 'CLOUDFORMATION'));
   const failed = (why: string, hint = 'Make sure the phase-1 stack finished (CREATE_COMPLETE) and the Aurora cluster is running.') =>
     new TaskError('AURORA_ENDPOINT', `[ERROR] Could not retrieve Aurora endpoint from CloudFormation: ${why}`, { hint });
   let outputs: Record<string, string>;
@@ -64,21 +89,8 @@ export interface RemoteResult {
 
 const OUTPUT_CAP = 24_000;
 const NOT_YET_GRACE_MS = 30_000;
-const TERMINAL = new Set([
-  'Success',
-  'Failed',
-  'Cancelled',
-  'TimedOut',
-  'Cancelling',
-  'Undeliverable',
-  'Terminated',
-  'InvalidPlatform',
-  'AccessDenied',
-  'DeliveryTimedOut',
-  'ExecutionTimedOut',
-]);
 
-/** Runs shell commands on the bastion with SSM Run Command and waits for them (with backoff). */
+/** Runs shell commands on the bastion with SSM Run Command and waits for them (the SDK's waiter). */
 export class Bastion {
   private readonly ssm: SSMClient;
   calls = 0;
@@ -87,7 +99,7 @@ export class Bastion {
   private instanceId?: string;
 
   constructor(private readonly env: AuroraEnvironment) {
-    this.ssm = new SSMClient({ region: env.region, retryMode: 'adaptive' });
+    this.ssm = new SSMClient(clientConfig(env.region, 'SSM'));
     this.instanceId = env.bastion.instanceId;
   }
 
@@ -118,42 +130,69 @@ export class Bastion {
 
   async run(commands: string[], timeoutSeconds = 3600): Promise<RemoteResult> {
     const body = commands.join('\n');
-    const instanceId = await this.instance();
-    let commandId: string;
+    const InstanceId = await this.instance();
+    let CommandId: string;
     try {
       this.calls++;
       this.bytesSent += Buffer.byteLength(body);
       const { Command } = await this.ssm.send(
         new SendCommandCommand({
           DocumentName: 'AWS-RunShellScript',
-          InstanceIds: [instanceId],
+          InstanceIds: [InstanceId],
           Parameters: { commands, executionTimeout: [String(timeoutSeconds)] },
         }),
       );
-      commandId = Command!.CommandId!;
+      CommandId = Command!.CommandId!;
     } catch (err) {
       throw awsError(err, 'SSM SendCommand', this.env);
     }
+    const out = await this.waitFor({ CommandId, InstanceId }, timeoutSeconds);
+    const stdout = out.StandardOutputContent ?? '';
+    return {
+      exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1),
+      stdout,
+      stderr: out.StandardErrorContent ?? '',
+      truncated: stdout.length >= OUTPUT_CAP,
+    };
+  }
+
+  /**
+   * The SDK's waiter (backoff with jitter from 0.25 s to 5 s) until the command ended, then its output.
+   * The waiter retries on any error; only "the invocation is not there yet", right after SendCommand, is
+   * worth waiting for, so any other error (access denied, throttling beyond the SDK's retries) stops it.
+   */
+  private async waitFor(input: GetCommandInvocationCommandInput, timeoutSeconds: number): Promise<GetCommandInvocationCommandOutput> {
     const started = Date.now();
-    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-      if (Date.now() - started > (timeoutSeconds + 60) * 1000)
-        throw new TaskError('SSM_TIMEOUT', `The command on ${instanceId} did not finish within ${timeoutSeconds} s.`);
-      await new Promise((r) => setTimeout(r, delay));
+    const abort = new AbortController();
+    let fatal: unknown;
+    const client = {
+      send: async (command: GetCommandInvocationCommand) => {
+        this.calls++;
+        try {
+          return await this.ssm.send(command);
+        } catch (err) {
+          if ((err as Error).name !== 'InvocationDoesNotExist' || Date.now() - started > NOT_YET_GRACE_MS) {
+            fatal ??= err;
+            abort.abort();
+          }
+          throw err;
+        }
+      },
+    } as unknown as SSMClient;
+    const waiter = { client, abortSignal: abort.signal, minDelay: 0.25, maxDelay: 5, maxWaitTime: timeoutSeconds + 60 };
+    try {
+      const { reason } = await waitUntilCommandExecuted(waiter, input);
+      return reason as GetCommandInvocationCommandOutput;
+    } catch (err) {
+      if (fatal) throw awsError(fatal, 'SSM GetCommandInvocation', this.env);
+      if ((err as Error).name === 'TimeoutError')
+        throw new TaskError('SSM_TIMEOUT', `The command on ${input.InstanceId} did not finish within ${timeoutSeconds} s.`);
+      // It ended, and not with success (Failed, Cancelled, TimedOut): its output says why.
       try {
         this.calls++;
-        const out = await this.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-        if (!TERMINAL.has(out.Status ?? '')) continue;
-        const stdout = out.StandardOutputContent ?? '';
-        return {
-          exitCode: out.ResponseCode ?? (out.Status === 'Success' ? 0 : 1),
-          stdout,
-          stderr: out.StandardErrorContent ?? '',
-          truncated: stdout.length >= OUTPUT_CAP,
-        };
-      } catch (err) {
-        // Right after SendCommand the invocation may not exist yet: tolerate that briefly, nothing else.
-        if ((err as Error).name === 'InvocationDoesNotExist' && Date.now() - started < NOT_YET_GRACE_MS) continue;
-        throw awsError(err, 'SSM GetCommandInvocation', this.env);
+        return await this.ssm.send(new GetCommandInvocationCommand(input));
+      } catch (again) {
+        throw awsError(again, 'SSM GetCommandInvocation', this.env);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { TaskError, isValidIdentifier } from '@mt/cli';
+import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { assertTenantName } from './names.ts';
 import { tenantSchema, type TenantFile } from './schemas.ts';
 import { field, schemaProblems } from './validate.ts';
@@ -186,7 +186,7 @@ export function loadAllTenants(root: string): Tenant[] {
  * The tenant a command is for: `--tenant` wins, then TENANT_NAME (env or .env). The name is validated
  * before anything connects anywhere.
  */
-export function resolveTenantName(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveTenantName(flag: string | undefined, env: NodeJS.ProcessEnv = io().env): string {
   const name = flag ?? env.TENANT_NAME;
   if (!name) {
     throw new TaskError('NO_TENANT', 'No tenant given: pass --tenant <name> or set TENANT_NAME (in the environment or .env).', {

@@ -95,6 +95,9 @@ test.serial('the environment and tenant targets', async (t) => {
   const r = await ok(t, 'make examples', [/make tenant-a/]);
   examples = r.stdout;
   await ok(t, 'make version', [/node/i]);
+  // The one entry of every task script, from its bundle and from the TypeScript source.
+  await ok(t, 'node tools/bundle/run-task.mjs tenant/run --help', [/--select/, /--full-refresh/]);
+  await ok(t, 'MT_FROM_SOURCE=1 node --import tsx tools/bundle/run-task.mjs tenant/run', [/tenant_a: run/, /17 skipped|skipped/]);
   await ok(t, 'make quick-start', [/tenant_a: OK/, /tenant_b: OK/]);
   await ok(t, 'make demo', [/Successfully ran target tenant-run for 3 projects/]);
 });
@@ -151,6 +154,15 @@ test.serial('Aurora phases on the local PostgreSQL', async (t) => {
   await ok(t, 'npx nx run aurora:phase --phase=schema', [/already applied, unchanged/]);
   await ok(t, 'npx nx run aurora:setup', [/aurora verification/, / tenant_c \|\s+5\n/]);
   await ok(t, 'make aurora-setup', [/aurora verification/]);
+  // README: a file whose first line is `--! no-transaction` runs outside a transaction (CREATE INDEX CONCURRENTLY).
+  const concurrently = join(clone.root, 'sql/aurora/data/zz-contract-index.sql');
+  writeFileSync(concurrently, '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_contract ON tenant_a.users (full_name);\n');
+  try {
+    await ok(t, 'make aurora-phase PHASE=data', [/zz-contract-index\.sql: applied \(1 statements/]);
+    await ok(t, 'make aurora-phase PHASE=data', [/zz-contract-index\.sql: already applied, unchanged/]);
+  } finally {
+    rmSync(concurrently, { force: true });
+  }
   await ok(t, 'npx nx run aurora:zero-etl-filter', [/include: multitenant_analytics\.tenant_a\.users/]);
   await ok(t, 'make zero-etl-filter', [/multitenant_analytics\.tenant_c\.users/]);
 });
@@ -391,7 +403,7 @@ test.serial('every command the README and make examples show is typed above or l
       if (/^(make|npx nx|scripts\/\S+)(\s|$)/.test(command)) documented.add(command);
     }
   }
-  for (const m of readme.matchAll(/`((?:make|npx nx) [^`]+|scripts\/\S+\.sh [^`]+)`/g)) documented.add(m[1].trim());
+  for (const m of readme.matchAll(/`((?:make|npx nx) [^`]+|scripts\/\S+\.sh [^`]+|(?:[A-Z_]+=\S+ )*node [^`]+)`/g)) documented.add(m[1].trim());
   t.truthy(examples, 'make examples was typed');
   for (const line of examples.split('\n')) {
     const command = line.replace(/\s+#\s.*$/, '').trim();

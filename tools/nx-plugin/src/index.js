@@ -126,7 +126,7 @@ function analysisTarget(tenant, name) {
       { env: 'MT_ARGS' },
       // tenant-run has no output files: this input hashes nothing, but defers the hash until it ran.
       { dependentTasksOutputFiles: 'dist/run-state/**' },
-      { runtime: `node dist/tasks/tenant/fingerprint.mjs --tenant ${tenant}` },
+      { runtime: `node tools/bundle/run-task.mjs tenant/fingerprint --tenant ${tenant}` },
     ],
     outputs: [`${out}/${name}.json`, `${out}/${name}.md`, `${out}/${name}.csv`, `${out}/${name}.*.csv`],
     dependsOn: ['tenant-run'],

@@ -164,7 +164,7 @@ test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
       { env: 'PGUSER' },
       { env: 'MT_ARGS' },
       { dependentTasksOutputFiles: 'dist/run-state/**' },
-      { runtime: 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_c' },
+      { runtime: 'node tools/bundle/run-task.mjs tenant/fingerprint --tenant tenant_c' },
     ],
     outputs: [
       '{workspaceRoot}/dist/analysis/tenant_c/products.json',

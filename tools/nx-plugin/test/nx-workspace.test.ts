@@ -62,7 +62,7 @@ test.serial('analysis targets: cached, after the tenant build, with the runtime 
   t.true(products.inputs.includes('{workspaceRoot}/libs/*/src/**/*'), "the scripts' sources");
   t.true(products.inputs.includes('{workspaceRoot}/sql/analyses/products.sql'));
   t.false(products.inputs.some((i: unknown) => typeof i === 'string' && i.includes('analyses/basic')));
-  t.true(products.inputs.some((i: any) => i.runtime === 'node dist/tasks/tenant/fingerprint.mjs --tenant tenant_b'));
+  t.true(products.inputs.some((i: any) => i.runtime === 'node tools/bundle/run-task.mjs tenant/fingerprint --tenant tenant_b'));
   t.deepEqual(products.outputs, [
     '{workspaceRoot}/dist/analysis/tenant_b/products.json',
     '{workspaceRoot}/dist/analysis/tenant_b/products.md',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import pg from 'pg';
+import type { TaskMain } from '@mt/cli';
 import { REPO, TEST_DATA_DIR, testEngine } from '../../../../libs/postgres/test/shared-server.ts';
 
 export { REPO, TEST_DATA_DIR, testEngine };
@@ -28,6 +29,32 @@ export async function dropDatabase(name: string): Promise<void> {
   await queryOn('postgres', `drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
 }
 
+export interface TaskResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A task's exit code and output, its `main` called in-process with `cwd` and `env` (what run-task.mjs does for a process). */
+export async function runTaskInProcess(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TaskResult> {
+  const { main } = (await import(join(REPO, 'apps', script))) as { main: TaskMain };
+  const stdout = { text: '', write: (s: string) => void (stdout.text += s) };
+  const stderr = { text: '', write: (s: string) => void (stderr.text += s) };
+  const code = await main(args, { cwd, env: { ...env }, stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** The same through `node tools/bundle/run-task.mjs <app>/<script>` (from source: MT_FROM_SOURCE=1 under tsx). */
+export function runTaskProcess(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TaskResult> {
+  const task = script.replace('/src/', '/').replace(/\.ts$/, '');
+  const argv = ['--import', 'tsx', join(REPO, 'tools', 'bundle', 'run-task.mjs'), task, ...args];
+  return new Promise((done) => {
+    execFile('node', argv, { cwd, env: { ...env, MT_FROM_SOURCE: '1' } }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 export interface TestWorkspace {
   root: string;
   /** tenant name → its (unique) database name */
@@ -38,8 +65,13 @@ export interface TestWorkspace {
   read(path: string): string;
   /** Runs `fn` with `path` changed by `change`, then puts the file back as it was. */
   edit<T>(path: string, change: (text: string) => string, fn: () => Promise<T>): Promise<T>;
-  /** Runs a task script of apps/ in this workspace; never throws. */
-  task(script: string, args?: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Calls the `main` of a task script of apps/ (e.g. `tenant/src/run.ts`) in-process, in this workspace; never throws. */
+  task(script: string, args?: string[], env?: NodeJS.ProcessEnv): Promise<TaskResult>;
+  /**
+   * The same as a process of its own (`node tools/bundle/run-task.mjs`, from source), for what only a
+   * process shows: the AWS SDK reads its settings from process.env, a process can be paused or killed.
+   */
+  taskProcess(script: string, args?: string[], env?: NodeJS.ProcessEnv): Promise<TaskResult>;
   /** Connection settings for a tenant's database as one of its roles (the password from roles.json). */
   configAs(tenant: string, kind: 'owner' | 'reader'): pg.ClientConfig;
   /** A query on a tenant's database. */
@@ -87,12 +119,8 @@ export async function makeWorkspace(options: { tenants?: string[] } = {}): Promi
         writeFileSync(join(root, path), before);
       }
     },
-    task: (script, args = [], extra = {}) =>
-      new Promise((done) => {
-        execFile('node', ['--import', 'tsx', join(REPO, 'apps', script), ...args], { cwd: root, env: { ...env, ...extra } }, (err, stdout, stderr) =>
-          done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-        );
-      }),
+    task: (script, args = [], extra = {}) => runTaskInProcess(script, args, root, { ...env, ...extra }),
+    taskProcess: (script, args = [], extra = {}) => runTaskProcess(script, args, root, { ...env, ...extra }),
     configAs(tenant, kind) {
       const role = roles[tenant][kind];
       const { passwords } = JSON.parse(readFileSync(engine.rolesFile, 'utf8'));

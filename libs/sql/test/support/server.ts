@@ -4,6 +4,7 @@
  * safe), with a database of their own, dropped again by stop().
  */
 import { randomBytes } from 'node:crypto';
+import { withClient } from '@mt/postgres';
 import { testEngine } from '../../../postgres/test/shared-server.ts';
 
 export interface TestServer {
@@ -19,7 +20,7 @@ export async function startServer(): Promise<TestServer> {
   const engine = testEngine();
   await engine.ensureUp();
   const database = `sql_test_${randomBytes(4).toString('hex')}`;
-  await engine.ensureDatabase(database);
+  await withClient(engine.connect('postgres'), (client) => client.query(`create database ${client.escapeIdentifier(database)}`));
   const cfg = engine.clientConfig(database);
   return {
     host: String(cfg.host),
