@@ -6,14 +6,15 @@
  */
 import { out, taskMain } from '@mt/cli';
 import { buildFingerprint } from '@mt/pipeline';
-import { findWorkspaceRoot, loadEnv, loadTenant } from '@mt/tenant-config';
+import { findWorkspaceRoot, loadEnv, loadTenant, resolveTenantName } from '@mt/tenant-config';
 import { resolveEngine, withClient } from '@mt/postgres';
 
 export const main = taskMain(async (args) => {
   try {
     const root = findWorkspaceRoot();
     const env = loadEnv(root);
-    const tenant = loadTenant(root, args[args.indexOf('--tenant') + 1]);
+    const flag = args.includes('--tenant') ? args[args.indexOf('--tenant') + 1] : undefined;
+    const tenant = loadTenant(root, resolveTenantName(flag, env));
     out(await withClient(resolveEngine({ rootDir: root, env }).connectTenant(tenant, 'reader', { provision: false }), buildFingerprint));
   } catch (err) {
     out(`unavailable:${(err as { code?: string }).code ?? 'error'}`);

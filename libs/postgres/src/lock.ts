@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expBackoff } from 'zx';
 import { TaskError } from '@mt/cli';
 import { isAlive } from './embedded/proc.ts';
-
-const POLL_MS = 50;
 
 async function holderOf(lockPath: string): Promise<number | undefined> {
   const text = await readFile(lockPath, 'utf8').catch(() => undefined);
@@ -37,6 +36,8 @@ async function tryAcquire(lockPath: string): Promise<boolean> {
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  // zx's backoff: 20 ms doubling to 250 ms — a short wait is noticed at once, a long one polls rarely.
+  const delays = expBackoff('250ms', '20ms');
   while (!(await tryAcquire(lockPath))) {
     const holder = await holderOf(lockPath);
     if (holder !== undefined && !isAlive(holder)) {
@@ -50,7 +51,7 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeou
         hint: `Check that process (ps -p ${holder}); remove the file if it is not a task runner.`,
       });
     }
-    await sleep(POLL_MS);
+    await sleep(delays.next().value ?? 250);
   }
   try {
     return await fn();

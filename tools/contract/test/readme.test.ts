@@ -98,6 +98,7 @@ test.serial('the environment and tenant targets', async (t) => {
   // The one entry of every task script, from its bundle and from the TypeScript source.
   await ok(t, 'node tools/bundle/run-task.mjs tenant/run --help', [/--select/, /--full-refresh/]);
   await ok(t, 'MT_FROM_SOURCE=1 node --import tsx tools/bundle/run-task.mjs tenant/run', [/tenant_a: run/, /17 skipped|skipped/]);
+  await ok(t, 'node tools/bundle/run-task.mjs tenant/fingerprint', [/^db:\d+;state:[0-9a-f]{32};data:[0-9a-f]{32}$/m]);
   await ok(t, 'make quick-start', [/tenant_a: OK/, /tenant_b: OK/]);
   await ok(t, 'make demo', [/Successfully ran target tenant-run for 3 projects/]);
 });
