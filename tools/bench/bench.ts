@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadTenant } from '@mt/tenant-config';
 import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { startEmulator } from '../aws-emulator/src/index.ts';
+import { ensureBundle } from '../bundle/bundle.mjs';
 import { resolveEngine, withClient } from '@mt/postgres';
 
 const root = findWorkspaceRoot();
@@ -72,7 +73,6 @@ rows.push([
 rows.push(['Nx + make overhead (warm make − bundled script)', fmt(median(warm.map((r) => r.ms)) - median(direct.map((r) => r.ms))), '']);
 // What the launcher pays before every task when the bundle is current: hashing the sources it was made from.
 {
-  const { ensureBundle } = await import('../bundle/bundle.mjs');
   const checks = Array.from({ length: 20 }, () => 0);
   for (let i = 0; i < checks.length; i++) {
     const t0 = performance.now();
