@@ -129,6 +129,8 @@ export class AgentRun {
     }
     const stdoutFile = createWriteStream(join(dir, 'stdout'), { flags: 'a', mode: 0o600 });
     const stderrFile = createWriteStream(join(dir, 'stderr'), { flags: 'a', mode: 0o600 });
+    // Not zx's $ (every other process of the project is): this imitates the Go agent — its own process
+    // group, output streamed to files as it comes, and 'close' only when every holder of the pipes is gone.
     const child = spawn('sh', ['-c', scriptPath], {
       cwd,
       env: commandEnv(spec.bastion, spec.env, spec.instanceId, spec.region),
