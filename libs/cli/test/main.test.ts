@@ -46,10 +46,10 @@ test('--help goes to stdout with exit 0; a usage error to stderr with the usage,
 test('a TaskError is one paragraph with its hint and exit code; anything else is a bug: its stack, exit 70', async (t) => {
   const refused = collect();
   const code = await taskMain(async () => {
-    throw new TaskError('BAD_VALUE', 'PHASE="x;y" is not a name.', { hint: 'Use letters.', exitCode: 2 });
+    throw new TaskError('UNKNOWN_PHASE', 'Unknown phase "x".', { hint: 'Use letters.', exitCode: 2 });
   })([], { ...refused, env: { NO_COLOR: '1' } });
   t.is(code, 2);
-  t.is(refused.stderr.text, 'error [BAD_VALUE] PHASE="x;y" is not a name.\nhint  Use letters.\n');
+  t.is(refused.stderr.text, 'error [UNKNOWN_PHASE] Unknown phase "x".\nhint  Use letters.\n');
   const bug = collect();
   t.is(
     await taskMain(async () => {
