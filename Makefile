@@ -124,6 +124,12 @@ aurora-setup: $(INSTALLED) ## All four phases in order, stopping at the first fa
 zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's users table
 	@MT_ARGS_FOR=zero-etl-filter $(NX) run aurora:zero-etl-filter
 
+##@ Data lake (external tables: sql/sources)
+data-lake: $(INSTALLED) ## (Re)write every tenant's local lake from its seeds, partitioned (data-lake/)
+	@MT_ARGS_FOR=data-lake $(NX) run platform:data-lake
+external-tables: $(INSTALLED) ## Discover partitions, create/refresh TENANT's external tables (ARGS="--dialect=athena")
+	@$(call tenant-task,external-tables)
+
 ##@ Database
 db-connect: $(INSTALLED) ## psql into the database of TENANT (ARGS="--sql '…'")
 	@$(call tenant-task,db-connect)
@@ -174,5 +180,5 @@ fi; \
 echo "affected base: $$base ($$why)"
 endef
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

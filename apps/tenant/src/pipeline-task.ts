@@ -24,6 +24,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       select: argv.select,
       fullRefresh: argv['full-refresh'],
       env: ctx.env,
+      onLake: (line) => log(`${ctx.tenant.name}: ${line}`),
       onResult: (r, i, n) => {
         const line = progressLine(r, i, n);
         if (line) log(line);

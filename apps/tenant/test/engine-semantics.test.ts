@@ -10,7 +10,7 @@ const run = async (args: string[] = [], env: NodeJS.ProcessEnv = {}) => {
 const statusOf = (results: Array<{ name: string; status: string; rows?: number }>, name: string) => results.find((r) => r.name === name);
 
 test.before(async () => {
-  ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   ws.write(
     'sql/models/marts/inc_orders.sql',
     `{{ config(materialized='incremental', unique_key='order_id') }}

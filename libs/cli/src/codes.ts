@@ -76,6 +76,14 @@ export const ERROR_CODES = [
   'SEED_HEADER',
   'SEED_LOAD',
   'SEED_MALFORMED',
+  // external tables (sql/sources) and the local data lake
+  'INVALID_SOURCES',
+  'LAKE_MISSING',
+  'LAKE_PARTITION_VALUE',
+  'LAKE_UNREADABLE',
+  'LAKE_NEEDS_SUPERUSER',
+  'LAKE_FILE_ERROR',
+  'UNKNOWN_DIALECT',
   // analyses and the report
   'UNKNOWN_ANALYSIS',
   'ANALYSIS_NOT_A_QUERY',

@@ -3,3 +3,5 @@ export { lastRun, buildFingerprint } from './state.ts';
 export { listAnalyses, runAnalysis, analysisOutputDir } from './analyses.ts';
 export { formatAnalysis, toJson, writeAnalysisFiles } from './analysis-output.ts';
 export { renderTemplate } from './render.ts';
+export { discoverLake, externalTables, describeRefresh, externalOutputDir } from './lake.ts';
+export { loadProject } from './project.ts';

@@ -4,6 +4,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
 import { parse as parseYaml, YAMLError } from 'yaml';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
+import { loadExternalTables } from '@mt/lake';
 import { closestNames, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
@@ -139,13 +140,23 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     for (const test of genericTestsFromYaml(doc, file, (name) => nodes.has(`test.${name}`))) add(test);
   }
 
-  const project: Project = { root, tenant, settings, env, nodes, byName, sources };
+  // sql/sources: the data lake's external tables, read by models as source('<source>', '<table>').
+  const external = loadExternalTables(root, tenant);
+  for (const t of external) {
+    const entry = sources.get(t.source) ?? { name: t.source, schema: t.schema, tables: [] };
+    entry.tables = [...(entry.tables ?? []).filter((x) => x.name !== t.name), { name: t.name }];
+    sources.set(t.source, entry);
+  }
+  const externalIds = new Set(external.map((t) => `${t.source}.${t.name}`));
+  const project: Project = { root, tenant, settings, env, nodes, byName, sources, external };
   for (const node of nodes.values()) {
     if (!node.template) continue;
     const rendered = renderNode(project, node, false);
     node.sql = rendered.sql;
     Object.assign(node.config, rendered.config);
     node.dependsOn = rendered.refs;
+    const lake = rendered.sources.filter((s) => externalIds.has(s));
+    if (lake.length) node.externalSources = lake;
     if (node.kind === 'model') validateModelConfig(node);
     if (node.kind === 'test') validateTestConfig(node);
   }
@@ -167,8 +178,9 @@ export const relationFor = (project: Project, node: PipelineNode) =>
  * Renders a node's Jinja for the project's tenant: at load time with is_incremental() false (the
  * ref() calls found are the node's parents), and again before an incremental build with true.
  */
-export function renderNode(project: Project, node: PipelineNode, incremental: boolean): { sql: string; config: NodeConfig; refs: string[] } {
+export function renderNode(project: Project, node: PipelineNode, incremental: boolean): { sql: string; config: NodeConfig; refs: string[]; sources: string[] } {
   const refs = new Set<string>();
+  const sources = new Set<string>();
   const config: NodeConfig = {};
   const sql = render(node.template!, {
     file: node.file,
@@ -184,9 +196,12 @@ export function renderNode(project: Project, node: PipelineNode, incremental: bo
       refs.add(target.id);
       return relationFor(project, target);
     },
-    source: (sourceName, table) => sourceRelation(project.sources, node.file, sourceName, table),
+    source: (sourceName, table) => {
+      sources.add(`${sourceName}.${table}`);
+      return sourceRelation(project.sources, node.file, sourceName, table);
+    },
   });
-  return { sql, config, refs: [...refs].sort() };
+  return { sql, config, refs: [...refs].sort(), sources: [...sources].sort() };
 }
 
 function assertNodeName(name: string, file: string) {
@@ -235,7 +250,7 @@ function sourceRelation(sources: Map<string, YamlSource>, file: string, sourceNa
   const src = sources.get(sourceName);
   const t = src?.tables?.find((x) => x.name === table);
   if (!src || !t) {
-    throw new TaskError('UNKNOWN_SOURCE', `${file}: source('${sourceName}', '${table}') is not declared in any sql/models/**/*.yml "sources:" block.`);
+    throw new TaskError('UNKNOWN_SOURCE', `${file}: source('${sourceName}', '${table}') is not declared in any sql/models/**/*.yml "sources:" block or sql/sources/*.yml.`);
   }
   return relationName(src.schema ?? sourceName, t.identifier ?? t.name);
 }

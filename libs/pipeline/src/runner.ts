@@ -10,6 +10,8 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
+import { describeRefresh, lakeFileError, refreshLake } from './lake.ts';
+import type { RefreshResult } from '@mt/lake';
 import {
   acquireDatabaseLock,
   finishRun,
@@ -40,6 +42,8 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
   /** Called as each node finishes (progress lines). */
   onResult?: (r: NodeResult, index: number, total: number) => void;
+  /** Called with a line per external table refreshed before the models run. */
+  onLake?: (line: string) => void;
 }
 
 export interface PipelineReport {
@@ -96,9 +100,25 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       await markInterruptedRuns(client);
       const runId = randomUUID();
       await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
+      // The lake's external tables first: models read them, and their files are the models' inputs too.
+      // A lake that cannot be read fails the models that read it, not the whole run.
+      let lake: RefreshResult[] = [];
+      let lakeError: TaskError | undefined;
+      if (options.phases.includes('run') && project.external.length) {
+        try {
+          lake = await refreshLake(options.db, project, client, { fullRefresh: options.fullRefresh, log: options.onLake });
+        } catch (err) {
+          if (!(err instanceof TaskError)) throw err;
+          lakeError = err;
+          options.onLake?.(`lake: ${err.message}`);
+        }
+      }
+      for (const r of lake) options.onLake?.(describeRefresh(r));
       const ctx: RunContext = {
         client,
         project,
+        lake: new Map(lake.map((r) => [`${r.table.source}.${r.table.name}`, r.state])),
+        lakeError,
         state,
         versions: await loadVersions(client),
         runId,
@@ -127,6 +147,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
 interface RunContext {
   client: pg.Client;
   project: Project;
+  /** `<source>.<table>` → the state of its files, for the external tables refreshed by this run. */
+  lake: Map<string, string>;
+  /** Why the external tables could not be brought up to date: the error of every model reading them. */
+  lakeError?: TaskError;
   state: Map<string, StoredNode>;
   /** Change counters of the relations we built (relation_versions), as the run found them. */
   versions: Map<string, number>;
@@ -147,7 +171,8 @@ const isView = (node: PipelineNode) => node.kind === 'model' && node.config.mate
  * `snapshot` still sees the change. Views hold no data: they pass their parents' state through.
  */
 function inputFingerprint(ctx: RunContext, node: PipelineNode): string {
-  return sha256([node.checksum, ...node.dependsOn.map((d) => heldFingerprint(ctx, d))].join('\n'));
+  const lake = (node.externalSources ?? []).map((s) => ctx.lake.get(s) ?? 'not refreshed');
+  return sha256([node.checksum, ...node.dependsOn.map((d) => heldFingerprint(ctx, d)), ...lake].join('\n'));
 }
 
 function heldFingerprint(ctx: RunContext, id: string): string {
@@ -170,6 +195,10 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
   if (node.dependsOn.some((d) => ctx.failed.has(d))) {
     ctx.failed.add(node.id);
     return { ...base, status: 'upstream-failed', ms: 0 };
+  }
+  if (ctx.lakeError && node.externalSources?.length) {
+    ctx.failed.add(node.id);
+    return { ...base, status: 'error', ms: 0, detail: formatError(ctx.lakeError) };
   }
   const compiledFile = writeCompiled(ctx, node);
   const { client } = ctx;
@@ -233,7 +262,7 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     const lost = connectionLost(err, ctx.options.db.describe());
     if (lost) throw lost;
     ctx.failed.add(node.id);
-    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
+    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError((await lakeFileError(err, client)) ?? err) };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ExternalTable } from '@mt/lake';
 import type { Tenant } from '@mt/tenant-config';
 
 export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis';
@@ -48,6 +49,8 @@ export interface PipelineNode {
   /** SQL rendered for this tenant (is_incremental() false). */
   sql?: string;
   dependsOn: string[];
+  /** External tables it reads (`source()` of sql/sources), as `<source>.<table>`: their files are inputs too. */
+  externalSources?: string[];
   /** Content hash of this node alone (its SQL, CSV and config). */
   checksum: string;
 }
@@ -77,6 +80,8 @@ export interface Project {
   /** Seeds, models and snapshots by name (what ref() resolves). */
   byName: Map<string, PipelineNode>;
   sources: Map<string, YamlSource>;
+  /** sql/sources/*.yml: the data lake's tables, for this tenant. */
+  external: ExternalTable[];
 }
 
 /** The outcome of one node, for the summary table and the run state. */

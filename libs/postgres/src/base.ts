@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Client, ClientConfig } from 'pg';
 import { TaskError, isTaskError, log, step } from '@mt/cli';
 import { openClient, type ConnectionHints } from './connection.ts';
@@ -31,6 +31,12 @@ export abstract class BaseEngine implements Engine {
   abstract ensureUp(): Promise<void>;
   abstract clientConfig(database: string): ClientConfig;
   abstract describe(): string;
+
+  /** The same path: the server runs on this machine (embedded) or is trusted to see the same files (external). */
+  async serverDirectory(dir: string): Promise<{ write: string; read: string }> {
+    const path = resolve(dir);
+    return { write: path, read: path };
+  }
 
   connect(database: string): Promise<Client> {
     return openClient(this.clientConfig(database), this.mode, this.hints);

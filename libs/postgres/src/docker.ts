@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { TaskError, step } from '@mt/cli';
 import { BaseEngine } from './base.ts';
@@ -49,7 +49,7 @@ export class DockerEngine extends BaseEngine {
 
   // The compose file reads the same POSTGRES_* variables, so container and client agree.
   constructor(
-    rootDir: string,
+    private readonly rootDir: string,
     private readonly env: Env,
   ) {
     super();
@@ -63,6 +63,18 @@ export class DockerEngine extends BaseEngine {
     };
     this.maintenanceDatabase = this.settings.database;
     this.rolesFile = join(rootDir, '.data', 'roles', `docker-${this.settings.port}.json`);
+  }
+
+  /** docker-compose.yml mounts the workspace read-only at /workspace. */
+  override async serverDirectory(dir: string): Promise<{ write: string; read: string }> {
+    const path = resolve(dir);
+    const inWorkspace = relative(this.rootDir, path);
+    if (inWorkspace.startsWith('..') || isAbsolute(inWorkspace)) {
+      throw new TaskError('LAKE_UNREADABLE', `${path} is outside the workspace, which is all the postgres container sees (mounted at /workspace).`, {
+        hint: 'Keep the data lake inside the workspace (DATA_LAKE_DIR), or add a volume for it to docker-compose.yml.',
+      });
+    }
+    return { write: path, read: posix.join('/workspace', ...inWorkspace.split(sep)) };
   }
 
   clientConfig(database: string): ClientConfig {

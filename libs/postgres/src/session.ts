@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { Engine } from './types.ts';
 
 /** What the libraries need from an engine: start it, connect as the admin or as a tenant's role, name it. */
-export type DatabaseAccess = Pick<Engine, 'ensureUp' | 'connect' | 'connectTenant' | 'describe'>;
+export type DatabaseAccess = Pick<Engine, 'ensureUp' | 'connect' | 'connectTenant' | 'describe' | 'serverDirectory'>;
 
 /** `fn` with a client, which is always ended afterwards (a connection that failed has nothing to end). */
 export async function withClient<T>(connecting: Promise<Client>, fn: (client: Client) => Promise<T>): Promise<T> {

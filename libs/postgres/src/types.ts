@@ -58,6 +58,12 @@ export interface Engine {
    * database up with the admin connection. provision: false fails with TENANT_NOT_SET_UP instead.
    */
   connectTenant(tenant: TenantDatabase, as: TenantRole, options?: { provision?: boolean }): Promise<Client>;
+  /**
+   * A folder of this machine whose files the server reads itself (file_fdw, the local data lake):
+   * where to write them, and the path under which the server sees them. Embedded as root with a
+   * private workspace, the folder lives in the server's private folder, linked from `dir`.
+   */
+  serverDirectory(dir: string): Promise<{ write: string; read: string }>;
   /** Where the tenant roles' generated passwords are kept (0600). */
   readonly rolesFile: string;
   /** One line for humans, without the password. */

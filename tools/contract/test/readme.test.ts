@@ -26,6 +26,7 @@ const NOT_TYPED: Record<string, string> = {
   'make aurora-phase PHASE=… [ENV=dev]': 'a placeholder; typed as make aurora-phase PHASE=schema (and ENV=dev)',
   'make aurora-setup [ENV=dev]': 'a placeholder; typed as make aurora-setup and make aurora-setup ENV=dev',
   'make db-connect TENANT=…': 'a placeholder; typed as make db-connect and with TENANT=tenant_b ARGS=…',
+  'make external-tables TENANT=…': 'a placeholder; typed as make external-tables TENANT=tenant_b (and with ARGS)',
   'make dev-shell TENANT=…': 'a placeholder; typed as make dev-shell TENANT=tenant_b',
   'npx nx affected': 'a phrase in the text; typed as npx nx affected -t analysis',
 };
@@ -65,9 +66,9 @@ test.after.always(async () => {
 
 test.serial('a fresh clone: make tenant-a installs nothing new, builds tenant_a, and git status stays clean', async (t) => {
   t.timeout(240_000);
-  await ok(t, 'make tenant-a', [/tenant_a: OK — 17 built, 32 pass/]);
+  await ok(t, 'make tenant-a', [/tenant_a: OK — 18 built, 33 pass/]);
   t.is(await clone.git('status', '--porcelain'), '', 'nothing changed or added outside .gitignore');
-  await ok(t, 'make tenant-a', [/tenant_a: OK — 17 skipped, 32 pass/]);
+  await ok(t, 'make tenant-a', [/tenant_a: OK — 18 skipped, 33 pass/]);
 });
 
 test.serial('the environment and tenant targets', async (t) => {
@@ -97,7 +98,7 @@ test.serial('the environment and tenant targets', async (t) => {
   await ok(t, 'make version', [/node/i]);
   // The one entry of every task script, from its bundle and from the TypeScript source.
   await ok(t, 'node tools/bundle/run-task.mjs tenant/run --help', [/--select/, /--full-refresh/]);
-  await ok(t, 'MT_FROM_SOURCE=1 node --import tsx tools/bundle/run-task.mjs tenant/run', [/tenant_a: run/, /17 skipped|skipped/]);
+  await ok(t, 'MT_FROM_SOURCE=1 node --import tsx tools/bundle/run-task.mjs tenant/run', [/tenant_a: run/, /tenant_a: OK — 14 skipped/]);
   await ok(t, 'node tools/bundle/run-task.mjs tenant/fingerprint', [/^db:\d+;state:[0-9a-f]{32};data:[0-9a-f]{32}$/m]);
   await ok(t, 'make quick-start', [/tenant_a: OK/, /tenant_b: OK/]);
   await ok(t, 'make demo', [/Successfully ran target tenant-run for 3 projects/]);
@@ -112,6 +113,24 @@ test.serial('single steps, as make examples shows them', async (t) => {
   await ok(t, 'npx nx run tenant_a:run --full-refresh', [/dim_customers\s+built/]);
   await ok(t, 'npx nx run tenant_a:snapshot', [/customers_snapshot/]);
   await ok(t, 'npx nx run tenant_a:test', [/data tests\s+pass/]);
+});
+
+test.serial('the data lake: written from the seeds, external tables through Nx and make, DDL for the cloud', async (t) => {
+  t.timeout(180_000);
+  await ok(t, 'make data-lake', [/tenant_b: lake\.orders: \d+ rows from tenants\/tenant_b\/seeds\/orders\.csv in \d+ partitions/]);
+  await ok(t, 'npx nx run tenant_a:external-tables', [
+    /tenant_a: lake lake\.orders: (unchanged|refreshed|created)/,
+    /dist\/external\/tenant_a\/locations\.json/,
+  ]);
+  await ok(t, 'make external-tables TENANT=tenant_b', [/tenant_b: lake lake\.orders: (created|refreshed|unchanged) — \d+ partitions/]);
+  await ok(t, 'npx nx run tenant_a:external-tables --dialect=athena', [/tenant_a: 4 athena files in dist\/external\/tenant_a\/athena\//]);
+  const athena = readFileSync(join(clone.root, 'dist/external/tenant_a/athena/lake.orders.sql'), 'utf8');
+  t.regex(athena, /LOCATION 's3:\/\/tenant-a-data-lake\/ecommerce-data\/orders\/'/);
+  await ok(t, 'make external-tables TENANT=tenant_a ARGS="--dialect=redshift"', [/tenant_a: 4 redshift files/]);
+  await ok(t, 'npx nx run tenant_a:external-tables --dry-run', [/create or replace view "lake"\."orders" as/]);
+  await ok(t, 'npx nx run tenant_a:tenant-run', [/tenant_a: OK/, /lake lake\.orders: unchanged/]);
+  await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select count(*) from lake.orders'"`, [/\b8\b/]);
+  t.is(await clone.git('status', '--porcelain'), '', 'the lake and the DDL are git-ignored');
 });
 
 test.serial('analyses and the report', async (t) => {

@@ -58,6 +58,10 @@ const TENANT_TARGETS = {
   run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'] },
   snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'] },
   test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'] },
+  'external-tables': {
+    script: 'external-tables',
+    description: 'Discover the data lake partitions and create/refresh the external tables (--dialect=athena|glue|redshift|aurora: DDL files; --dry-run)',
+  },
   'db-connect': { script: 'db-connect', description: "psql into the tenant's database", interactive: true },
   'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant', interactive: true },
 };

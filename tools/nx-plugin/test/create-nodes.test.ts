@@ -62,7 +62,7 @@ async function tenantProject(workspaceRoot: string, tenant: string) {
   return project;
 }
 
-const PIPELINE_TARGETS = ['tenant-run', 'debug', 'seed', 'run', 'snapshot', 'test', 'db-connect', 'dev-shell'];
+const PIPELINE_TARGETS = ['tenant-run', 'debug', 'seed', 'run', 'snapshot', 'test', 'external-tables', 'db-connect', 'dev-shell'];
 const TASK_SOURCES = [
   '{workspaceRoot}/apps/tenant/src/**/*',
   '{workspaceRoot}/libs/*/src/**/*',
@@ -121,6 +121,7 @@ test.serial('a pipeline target runs tenant/<script> through run-task.mjs with --
     run: ['seed'],
     snapshot: ['run'],
     test: ['run'],
+    'external-tables': undefined,
     'db-connect': undefined,
     'dev-shell': undefined,
   });

@@ -21,6 +21,7 @@ const TENANT_TARGETS = [
   'db-connect',
   'debug',
   'dev-shell',
+  'external-tables',
   'report',
   'run',
   'seed',
@@ -109,6 +110,8 @@ test.serial('make help lists every target with one line', async (t) => {
     'examples',
     'version',
     'test',
+    'data-lake',
+    'external-tables',
   ]) {
     t.regex(stdout, new RegExp(`\\b${target}\\b.* \\w`), target);
   }

@@ -3,7 +3,7 @@
  * unique database names, all served by one embedded PostgreSQL shared by the whole test run
  * (PG_DATA_DIR=.data/test-pg; the engine's start lock makes parallel test files safe).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -79,14 +79,23 @@ export interface TestWorkspace {
   cleanup(): Promise<void>;
 }
 
-export async function makeWorkspace(options: { tenants?: string[] } = {}): Promise<TestWorkspace> {
+/**
+ * `lake: false` leaves out the sample's data lake (sql/sources, the model on it and its test): for tests
+ * that edit the seeds, which the lake would no longer match (it is written from them once).
+ */
+export async function makeWorkspace(options: { tenants?: string[]; lake?: boolean } = {}): Promise<TestWorkspace> {
   // Inside the repo (git-ignored) so `node --import tsx` resolves from its node_modules.
   mkdirSync(join(REPO, '.data', 'test-workspaces'), { recursive: true });
   const root = mkdtempSync(join(REPO, '.data', 'test-workspaces', 'ws-'));
+  // The server (user postgres when the tests run as root) reads the workspace's data lake itself.
+  chmodSync(root, 0o755);
   const engine = testEngine();
   await engine.ensureUp();
   for (const dir of ['sql', 'seeds']) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
   writeFileSync(join(root, 'nx.json'), '{}\n');
+  if (options.lake === false)
+    for (const path of ['sql/sources', 'sql/models/staging/stg_lake_orders.sql', 'sql/tests/assert_lake_orders_match_seed.sql'])
+      rmSync(join(root, path), { recursive: true });
   const suffix = randomBytes(4).toString('hex');
   const databases: Record<string, string> = {};
   const roles: TestWorkspace['roles'] = {};

@@ -156,7 +156,7 @@ test('renderNode renders the is_incremental() branch on demand without changing 
     'sql/models/marts/finance/revenue.sql': 'select 1{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n',
   });
   const node = project.nodes.get('model.revenue')!;
-  t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "analytics"."revenue")\n', config: {}, refs: [] });
+  t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "analytics"."revenue")\n', config: {}, refs: [], sources: [] });
   t.is(node.sql, 'select 1\n');
 });
 

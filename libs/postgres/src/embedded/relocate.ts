@@ -89,6 +89,17 @@ export function relocate(layout: Layout, bins: Binaries, version: string, user: 
   return { layout: relocatedLayout(layout), bins: relocatedBinaries(layout, bins, version) };
 }
 
+/**
+ * A folder for files the server must read (the local data lake) when it cannot reach the workspace:
+ * `shared/<name>` in the private folder, readable by the server user, written by us (root).
+ */
+export function sharedFolder(layout: Layout, user: ServerUser, name: string): string {
+  const base = readRelocation(layout.dir)?.base ?? privateFolder(layout.dir, user);
+  const dir = join(base, 'shared', name);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
+}
+
 /** A folder of its own per workspace data folder, owned by the server user, mode 0700. */
 function privateFolder(dataDir: string, user: ServerUser): string {
   const id = createHash('sha256')

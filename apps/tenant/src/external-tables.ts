@@ -1,0 +1,52 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { log, out, parseOptions, taskMain } from '@mt/cli';
+import { DIALECTS, assertDialect, externalTableDdl, renderDialect } from '@mt/lake';
+import { describeRefresh, discoverLake, externalOutputDir, externalTables, loadProject } from '@mt/pipeline';
+import { tenantCli, tenantContext } from './context.ts';
+
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    tenantCli(
+      'external-tables',
+      "Discovers the partitions of the tenant's data lake (sql/sources/*.yml) and creates or refreshes its external tables (file_fdw), or with --dialect writes the DDL for the cloud.",
+    )
+      .option('dialect', { type: 'string', describe: `Write the DDL for ${DIALECTS.join(', ')} to dist/external/<tenant>/<dialect>/ (no database)` })
+      .option('region', { type: 'string', describe: 'AWS region for --dialect=redshift/aurora (default AWS_REGION, else ap-northeast-1)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Print the locations and the DDL; change nothing' })
+      .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild every external table (and the views on them)' }),
+    args,
+  );
+  const ctx = tenantContext(argv.tenant);
+  const { root, tenant, env } = ctx;
+  const dialect = argv.dialect === undefined ? undefined : assertDialect(argv.dialect);
+  const project = loadProject(root, tenant, env);
+  if (!project.external.length) {
+    log(`${tenant.name}: no external tables (sql/sources/*.yml defines none)`);
+    return 0;
+  }
+  if (dialect || argv['dry-run']) {
+    const { dir, discovered } = await discoverLake(project, { dryRun: argv['dry-run'], log });
+    for (const d of discovered) log(`${d.table.source}.${d.table.name}: ${d.table.location} — ${d.partitions.length ? `${d.partitions.length} partitions` : `${d.files.length} files`}`);
+    if (!dialect) {
+      const { read } = await ctx.engine.serverDirectory(dir);
+      for (const d of discovered) out(`${externalTableDdl(d, read, 'data-lake').join(';\n')};\n`);
+      return 0;
+    }
+    const files = renderDialect(dialect, discovered, { tenant: tenant.name, region: argv.region ?? env.AWS_REGION ?? 'ap-northeast-1' });
+    if (argv['dry-run']) {
+      for (const f of files) out(`-- ${f.file}\n${f.content}`);
+      return 0;
+    }
+    const outDir = join(root, externalOutputDir(tenant.name), dialect);
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    for (const f of files) writeFileSync(join(outDir, f.file), f.content);
+    log(`${tenant.name}: ${files.length} ${dialect} files in ${externalOutputDir(tenant.name)}/${dialect}/`);
+    return 0;
+  }
+  const results = await externalTables({ root, tenant, db: ctx.engine, env, fullRefresh: argv['full-refresh'], log });
+  for (const r of results) log(`${tenant.name}: ${describeRefresh(r)}`);
+  log(`${tenant.name}: locations in ${externalOutputDir(tenant.name)}/locations.json`);
+  return 0;
+});

@@ -1,0 +1,112 @@
+/**
+ * `make data-lake`: a tenant's local lake written from its seeds, laid out as in S3 —
+ * `<lake>/<bucket>/<prefix>/<table>/<key>=<value>/part-00000.csv`. Rows stream from the seed to one
+ * file per partition, so memory does not grow with the seed. Each table is written beside its folder
+ * and swapped in at the end: a failure leaves the previous files as they were.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { parse } from 'csv-parse';
+import { stringify, type Stringifier } from 'csv-stringify';
+import { TaskError } from '@mt/cli';
+import type { Tenant } from '@mt/tenant-config';
+import { localLocation } from './discover.ts';
+import { fitsType } from './lake-types.ts';
+import type { ExternalTable } from './types.ts';
+
+export interface WrittenTable {
+  table: ExternalTable;
+  /** The seed it came from, or undefined when the tenant has none of that name (nothing written). */
+  seed?: string;
+  rows: number;
+  partitions: number;
+}
+
+/** The seed a tenant loads for `name`: its own (tenants/<t>/seeds) over the shared one. */
+function seedFile(root: string, tenant: Tenant, name: string): string | undefined {
+  return [join('tenants', tenant.name, 'seeds', `${name}.csv`), join('seeds', `${name}.csv`)].find((f) => existsSync(join(root, f)));
+}
+
+export async function writeLakeFromSeeds(root: string, tenant: Tenant, tables: ExternalTable[], lakeDir: string): Promise<WrittenTable[]> {
+  const written: WrittenTable[] = [];
+  for (const table of tables) {
+    const seed = seedFile(root, tenant, table.name);
+    if (!seed) {
+      written.push({ table, rows: 0, partitions: 0 });
+      continue;
+    }
+    const target = localLocation(lakeDir, table);
+    const staging = `${target.replace(/\/$/, '')}.writing-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    try {
+      const counts = await writeTable(root, seed, table, staging);
+      const old = `${target.replace(/\/$/, '')}.old-${process.pid}`;
+      mkdirSync(dirname(staging), { recursive: true });
+      if (existsSync(target)) renameSync(target, old);
+      renameSync(staging, target);
+      rmSync(old, { recursive: true, force: true });
+      written.push({ table, seed, ...counts });
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return written;
+}
+
+async function writeTable(root: string, seed: string, table: ExternalTable, dir: string): Promise<{ rows: number; partitions: number }> {
+  const writers = new Map<string, { csv: Stringifier; file: WriteStream }>();
+  const columns = table.columns.map((c) => c.name);
+  let rows = 0;
+  const parser = createReadStream(join(root, seed)).pipe(parse({ columns: true, bom: true }));
+  try {
+    for await (const record of parser as AsyncIterable<Record<string, string>>) {
+      if (rows === 0) {
+        const missing = [...columns, ...table.partitions.map((p) => p.name)].filter((c) => !(c in record));
+        if (missing.length)
+          throw new TaskError('LAKE_MISSING', `${seed} has no column ${missing.join(', ')}, which ${table.file} defines for ${table.source}.${table.name}.`, {
+            hint: `Add the column to the seed, or remove it from ${table.file}.`,
+          });
+      }
+      rows++;
+      let folder = '';
+      for (const key of table.partitions) {
+        const value = record[key.name];
+        if (!fitsType(value, key.type)) {
+          throw new TaskError('LAKE_PARTITION_VALUE', `${seed}:${rows + 1}: ${key.name} "${value}" is not a ${key.typeText}, so it cannot name a partition.`, {
+            hint: `Fix the seed, or the type of ${key.name} in ${table.file}.`,
+          });
+        }
+        folder += `${key.path === 'key_value' ? `${key.name}=` : ''}${encodeURIComponent(value)}/`;
+      }
+      let writer = writers.get(folder);
+      if (!writer) {
+        mkdirSync(join(dir, folder), { recursive: true });
+        const file = createWriteStream(join(dir, folder, 'part-00000.csv'));
+        const csv = stringify({ header: table.csv.header, columns, delimiter: table.csv.delimiter });
+        csv.pipe(file);
+        writers.set(folder, (writer = { csv, file }));
+      }
+      // Backpressure: wait while this partition's file catches up.
+      if (!writer.csv.write(columns.map((c) => (record[c] === '' ? table.csv.nullString : record[c])))) await once(writer.csv, 'drain');
+    }
+  } catch (err) {
+    if (err instanceof TaskError) throw err;
+    throw new TaskError('LAKE_MISSING', `${seed}: cannot be read as CSV: ${(err as Error).message}`, { hint: 'Fix the seed file.', cause: err });
+  } finally {
+    await Promise.all(
+      [...writers.values()].map(async ({ csv, file }) => {
+        csv.end();
+        if (!file.writableFinished) await once(file, 'finish');
+      }),
+    );
+  }
+  if (!table.partitions.length && rows === 0) mkdirSync(dir, { recursive: true });
+  return { rows, partitions: table.partitions.length ? writers.size : 0 };
+}
+
+/** A written table, as one line for the log. */
+export const describeWritten = (w: WrittenTable, lakeDir: string, shownRoot: string) =>
+  w.seed
+    ? `${w.table.source}.${w.table.name}: ${w.rows} rows from ${w.seed}${w.table.partitions.length ? ` in ${w.partitions} partitions` : ''} → ${relative(shownRoot, localLocation(lakeDir, w.table))}`
+    : `${w.table.source}.${w.table.name}: no seed named ${w.table.name}; nothing written`;

@@ -1,0 +1,105 @@
+/**
+ * The data lake step of a run: the tenant's external tables (sql/sources) brought in step with the
+ * files of its local lake before any model reads them, and `nx run <tenant>:external-tables` alone.
+ * Runs under the tenant's run lock; the DDL goes through the admin connection (file_fdw).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type pg from 'pg';
+import { TaskError } from '@mt/cli';
+import { describeWritten, discoverLocal, lakeDir, locationsJson, refreshExternalTables, writeLakeFromSeeds, type DiscoveredTable, type RefreshResult } from '@mt/lake';
+import { withClient, type DatabaseAccess } from '@mt/postgres';
+import type { Tenant } from '@mt/tenant-config';
+import { loadProject } from './project.ts';
+import { openTenantDatabase } from './runner.ts';
+import { acquireDatabaseLock } from './state.ts';
+import type { Project } from './types.ts';
+
+export const externalOutputDir = (tenant: string) => join('dist', 'external', tenant);
+
+/**
+ * Lists the lake's folders (the Glue Crawler's job) and writes dist/external/<tenant>/locations.json
+ * (not on a dry run). A tenant whose bucket folder does not exist yet gets it written from its seeds
+ * first, so a fresh clone builds; a lake that exists is never rewritten behind the user's back.
+ */
+export async function discoverLake(project: Project, options: { dryRun?: boolean; log?: (line: string) => void } = {}): Promise<{ dir: string; discovered: DiscoveredTable[] }> {
+  const dir = lakeDir(project.root, project.env);
+  const buckets = [...new Set(project.external.map((t) => t.bucket))];
+  if (!options.dryRun && buckets.some((b) => !existsSync(join(dir, b)))) {
+    for (const w of await writeLakeFromSeeds(project.root, project.tenant, project.external, dir)) options.log?.(describeWritten(w, dir, project.root));
+  }
+  const discovered = project.external.map((t) => discoverLocal(dir, t, project.root));
+  if (!options.dryRun) {
+    const file = join(project.root, externalOutputDir(project.tenant.name), 'locations.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, locationsJson(discovered, dir, project.root));
+  }
+  return { dir, discovered };
+}
+
+/**
+ * Creates or refreshes the tenant's external tables. `owner` is the tenant's connection: its user and the
+ * tenant's reader get SELECT (in shared mode it is the configured user, and there is no reader role).
+ */
+export async function refreshLake(
+  db: DatabaseAccess,
+  project: Project,
+  owner: pg.Client,
+  options: { fullRefresh?: boolean; log?: (line: string) => void } = {},
+): Promise<RefreshResult[]> {
+  const { dir, discovered } = await discoverLake(project, options);
+  const { read } = await db.serverDirectory(dir);
+  const { roles } = project.tenant;
+  const grantees = owner.user === roles.owner ? [roles.owner, roles.reader] : [owner.user!];
+  return withClient(db.connect(project.tenant.database), (admin) =>
+    refreshExternalTables(admin, discovered, { lakeRead: read, shownLake: relative(project.root, dir) || '.', grantees, fullRefresh: options.fullRefresh }),
+  );
+}
+
+/** One line per table for the log: what changed. */
+export function describeRefresh(r: RefreshResult): string {
+  const what = r.table.partitions.length ? `${r.partitions} partitions, ${r.files} files` : `${r.files} files`;
+  const moved = r.status === 'refreshed' ? ` (+${r.attached} −${r.detached} files)` : '';
+  return `lake ${r.table.schema}.${r.table.name}: ${r.status}${moved} — ${what}`;
+}
+
+/**
+ * A query that failed inside file_fdw names the hashed foreign table (`COPY orders__3fa2…, line 3`):
+ * the same error, naming the file and line instead (the foreign table's comment holds the path).
+ */
+export async function lakeFileError(err: unknown, client: pg.Client): Promise<TaskError | undefined> {
+  // The server's error itself, or the one a SQL_ERROR wraps.
+  const e = ((err as { where?: string }).where ? err : (err as { cause?: unknown }).cause) as { message?: string; where?: string } | undefined;
+  const m = /COPY ([a-z0-9_]+), line (\d+)/.exec(e?.where ?? '');
+  if (!m) return undefined;
+  const { rows } = await client
+    .query<{ path: string | null }>(
+      `select obj_description(c.oid, 'pg_class') as path from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relname = $1 and c.relkind = 'f' and n.nspname like '%\\_files'`,
+      [m[1]],
+    )
+    .catch(() => ({ rows: [] as Array<{ path: string | null }> }));
+  const path = rows[0]?.path;
+  if (!path) return undefined;
+  return new TaskError('LAKE_FILE_ERROR', `${path}:${m[2]}: ${e?.message}`, {
+    hint: 'Fix or remove that file of the lake (`make data-lake` rewrites the sample lake from the seeds); the next run picks the change up.',
+    cause: err,
+  });
+}
+
+/** `nx run <tenant>:external-tables`: the refresh alone, under the tenant's run lock. */
+export async function externalTables(options: {
+  root: string;
+  tenant: Tenant;
+  db: DatabaseAccess;
+  env?: NodeJS.ProcessEnv;
+  fullRefresh?: boolean;
+  log?: (line: string) => void;
+}): Promise<RefreshResult[]> {
+  const project = loadProject(options.root, options.tenant, options.env);
+  if (!project.external.length) return [];
+  return withClient(openTenantDatabase(options.db, options.tenant), async (client) => {
+    await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
+    return refreshLake(options.db, project, client, options);
+  });
+}
