@@ -27,7 +27,8 @@ export const main = taskMain(async (args) => {
   }
   if (dialect || argv['dry-run']) {
     const { dir, discovered } = await discoverLake(project, { dryRun: argv['dry-run'], log });
-    for (const d of discovered) log(`${d.table.source}.${d.table.name}: ${d.table.location} — ${d.partitions.length ? `${d.partitions.length} partitions` : `${d.files.length} files`}`);
+    for (const d of discovered)
+      log(`${d.table.source}.${d.table.name}: ${d.table.location} — ${d.partitions.length ? `${d.partitions.length} partitions` : `${d.files.length} files`}`);
     if (!dialect) {
       const { read } = await ctx.engine.serverDirectory(dir);
       for (const d of discovered) out(`${externalTableDdl(d, read, 'data-lake').join(';\n')};\n`);

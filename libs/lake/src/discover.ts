@@ -43,9 +43,13 @@ export function discoverLocal(lakeDir: string, table: ExternalTable, shownRoot: 
         });
       }
       if (!fitsType(value, key.type)) {
-        throw new TaskError('LAKE_PARTITION_VALUE', `${shown(where)}: "${value}" is not a ${key.typeText} (partition key ${key.name} of ${table.source}.${table.name}).`, {
-          hint: `Rename the folder, or change the type of ${key.name} in ${table.file}.`,
-        });
+        throw new TaskError(
+          'LAKE_PARTITION_VALUE',
+          `${shown(where)}: "${value}" is not a ${key.typeText} (partition key ${key.name} of ${table.source}.${table.name}).`,
+          {
+            hint: `Rename the folder, or change the type of ${key.name} in ${table.file}.`,
+          },
+        );
       }
       walk(where, level + 1, { ...values, [key.name]: value });
     }

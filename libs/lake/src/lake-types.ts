@@ -69,7 +69,10 @@ const PARTITION_VALUE: Partial<Record<LakeType['kind'], RegExp>> = {
 
 /** Whether a value taken from a folder name can be a value of the partition's type. */
 export function fitsType(value: string, type: LakeType): boolean {
-  if (type.kind === 'date') return PARTITION_VALUE.date!.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  if (type.kind === 'date')
+    return (
+      PARTITION_VALUE.date!.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+    );
   if (type.kind === 'timestamp') return !Number.isNaN(Date.parse(value.replace(' ', 'T')));
   if (type.kind === 'varchar') return value.length <= type.length;
   const pattern = PARTITION_VALUE[type.kind];

@@ -46,7 +46,9 @@ export interface RefreshResult {
 
 /** The files of a discovered table with the partition values they stand for, in a stable order. */
 function filesOf(d: DiscoveredTable): Array<{ file: string; values: Record<string, string> }> {
-  return d.table.partitions.length ? d.partitions.flatMap((p) => p.files.map((file) => ({ file, values: p.values }))) : d.files.map((file) => ({ file, values: {} }));
+  return d.table.partitions.length
+    ? d.partitions.flatMap((p) => p.files.map((file) => ({ file, values: p.values })))
+    : d.files.map((file) => ({ file, values: {} }));
 }
 
 /** What decides whether a table must change: its definition, and its files with who may read them. */
@@ -167,7 +169,7 @@ async function storedState(admin: pg.Client, table: ExternalTable): Promise<Stat
     [table.schema, table.name],
   );
   try {
-    return rows.length ? (JSON.parse(rows[0].comment ?? 'null') as State | null) ?? { definition: '', files: '' } : undefined;
+    return rows.length ? ((JSON.parse(rows[0].comment ?? 'null') as State | null) ?? { definition: '', files: '' }) : undefined;
   } catch {
     // A view of that name we did not make (or whose comment was edited): rebuilt.
     return { definition: '', files: '' };
@@ -186,8 +188,12 @@ async function fileTables(admin: pg.Client, table: ExternalTable): Promise<strin
 function superuserNeeded(err: unknown, admin: pg.Client): TaskError | undefined {
   const e = err as { code?: string; message?: string };
   if (e.code !== '42501') return undefined;
-  return new TaskError('LAKE_NEEDS_SUPERUSER', `Creating the external tables needs a superuser (file_fdw reads the server's files), and "${admin.user}" is not: ${e.message}.`, {
-    hint: 'Run them with the admin connection of a server you own (PG_MODE=embedded or docker), or have a superuser create the file_fdw extension and grant pg_read_server_files.',
-    cause: err,
-  });
+  return new TaskError(
+    'LAKE_NEEDS_SUPERUSER',
+    `Creating the external tables needs a superuser (file_fdw reads the server's files), and "${admin.user}" is not: ${e.message}.`,
+    {
+      hint: 'Run them with the admin connection of a server you own (PG_MODE=embedded or docker), or have a superuser create the file_fdw extension and grant pg_read_server_files.',
+      cause: err,
+    },
+  );
 }

@@ -114,12 +114,15 @@ function tablesOf(doc: SourcesYaml, file: string, tenant: Tenant, problems: stri
       const ext = table.external;
       const partitions: LakePartitionKey[] = (ext.partitions ?? []).map((p, i) => {
         const type = typed(p.name, p.data_type, `.external.partitions.${i}.data_type`);
-        if (type && (type.kind === 'real' || type.kind === 'double')) problems.push(`${at(`.external.partitions.${i}.data_type`)} ${p.name}: a partition cannot be ${p.data_type}`);
-        if (columns.some((c) => c.name === p.name)) problems.push(`${at(`.external.partitions.${i}.name`)} "${p.name}" is also a column: partition values live in the folder names, not in the files`);
+        if (type && (type.kind === 'real' || type.kind === 'double'))
+          problems.push(`${at(`.external.partitions.${i}.data_type`)} ${p.name}: a partition cannot be ${p.data_type}`);
+        if (columns.some((c) => c.name === p.name))
+          problems.push(`${at(`.external.partitions.${i}.name`)} "${p.name}" is also a column: partition values live in the folder names, not in the files`);
         return { name: p.name, typeText: p.data_type, type: type!, path: p.path_macro === 'dbt_external_tables.value_only' ? 'value_only' : 'key_value' };
       });
       const csv = { header: ext.options?.header ?? true, delimiter: ext.options?.delimiter ?? ',', nullString: ext.options?.null ?? '' };
-      if ([...csv.delimiter].length !== 1 || /[\r\n"]/.test(csv.delimiter)) problems.push(`${at('.external.options.delimiter')} must be one character other than a quote or a line break`);
+      if ([...csv.delimiter].length !== 1 || /[\r\n"]/.test(csv.delimiter))
+        problems.push(`${at('.external.options.delimiter')} must be one character other than a quote or a line break`);
       const location = renderLocation(ext.location, tenant, at('.external.location'), problems);
       if (problems.length > before || !location) return;
       const table_ = {
@@ -146,9 +149,18 @@ const templates = new nunjucks.Environment(null, { autoescape: false, throwOnUnd
 function renderLocation(template: string, tenant: Tenant, at: string, problems: string[]): { location: string; bucket: string; prefix: string } | undefined {
   let rendered: string;
   try {
-    rendered = templates.renderString(template, { tenant: strict({ name: tenant.name, database: tenant.database, dataLake: { ...tenant.dataLake } }, 'tenant') });
+    rendered = templates.renderString(template, {
+      tenant: strict({ name: tenant.name, database: tenant.database, dataLake: { ...tenant.dataLake } }, 'tenant'),
+    });
   } catch (err) {
-    problems.push(`${at} cannot be rendered: ${(err as Error).message.replace(/^\(unknown path\)\s*/, '').split('\n').at(-1)!.trim().replace(/^Error: /, '')}`);
+    problems.push(
+      `${at} cannot be rendered: ${(err as Error).message
+        .replace(/^\(unknown path\)\s*/, '')
+        .split('\n')
+        .at(-1)!
+        .trim()
+        .replace(/^Error: /, '')}`,
+    );
     return undefined;
   }
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(rendered.trim());
@@ -172,7 +184,8 @@ function renderLocation(template: string, tenant: Tenant, at: string, problems: 
 
 /** An object whose unknown keys are an error naming the known ones (nunjucks' own only says "undefined"). */
 function strict<T extends object>(value: T, path: string): T {
-  for (const [key, inner] of Object.entries(value)) if (inner && typeof inner === 'object') (value as Record<string, unknown>)[key] = strict(inner, `${path}.${key}`);
+  for (const [key, inner] of Object.entries(value))
+    if (inner && typeof inner === 'object') (value as Record<string, unknown>)[key] = strict(inner, `${path}.${key}`);
   return new Proxy(value, {
     get(target, key) {
       if (typeof key === 'string' && !(key in target) && !key.startsWith('__') && key !== 'toJSON' && key !== 'then')

@@ -7,7 +7,16 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
-import { describeWritten, discoverLocal, lakeDir, locationsJson, refreshExternalTables, writeLakeFromSeeds, type DiscoveredTable, type RefreshResult } from '@mt/lake';
+import {
+  describeWritten,
+  discoverLocal,
+  lakeDir,
+  locationsJson,
+  refreshExternalTables,
+  writeLakeFromSeeds,
+  type DiscoveredTable,
+  type RefreshResult,
+} from '@mt/lake';
 import { withClient, type DatabaseAccess } from '@mt/postgres';
 import type { Tenant } from '@mt/tenant-config';
 import { loadProject } from './project.ts';
@@ -22,7 +31,10 @@ export const externalOutputDir = (tenant: string) => join('dist', 'external', te
  * (not on a dry run). A tenant whose bucket folder does not exist yet gets it written from its seeds
  * first, so a fresh clone builds; a lake that exists is never rewritten behind the user's back.
  */
-export async function discoverLake(project: Project, options: { dryRun?: boolean; log?: (line: string) => void } = {}): Promise<{ dir: string; discovered: DiscoveredTable[] }> {
+export async function discoverLake(
+  project: Project,
+  options: { dryRun?: boolean; log?: (line: string) => void } = {},
+): Promise<{ dir: string; discovered: DiscoveredTable[] }> {
   const dir = lakeDir(project.root, project.env);
   const buckets = [...new Set(project.external.map((t) => t.bucket))];
   if (!options.dryRun && buckets.some((b) => !existsSync(join(dir, b)))) {

@@ -250,7 +250,10 @@ function sourceRelation(sources: Map<string, YamlSource>, file: string, sourceNa
   const src = sources.get(sourceName);
   const t = src?.tables?.find((x) => x.name === table);
   if (!src || !t) {
-    throw new TaskError('UNKNOWN_SOURCE', `${file}: source('${sourceName}', '${table}') is not declared in any sql/models/**/*.yml "sources:" block or sql/sources/*.yml.`);
+    throw new TaskError(
+      'UNKNOWN_SOURCE',
+      `${file}: source('${sourceName}', '${table}') is not declared in any sql/models/**/*.yml "sources:" block or sql/sources/*.yml.`,
+    );
   }
   return relationName(src.schema ?? sourceName, t.identifier ?? t.name);
 }

@@ -39,7 +39,7 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
     nodes,
     byName,
     sources: new Map(),
-  external: [],
+    external: [],
   };
 }
 
