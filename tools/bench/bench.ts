@@ -5,7 +5,7 @@
  * Markdown table, ready for docs/BENCHMARKS.md.
  */
 import { $ } from 'zx';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findWorkspaceRoot, loadAllTenants, loadAuroraConfig, loadTenant } from '@mt/tenant-config';
@@ -13,6 +13,7 @@ import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { startEmulator } from '../aws-emulator/src/index.ts';
 import { ensureBundle } from '../bundle/bundle.mjs';
 import { resolveEngine, withClient } from '@mt/postgres';
+import { discoverLocal, loadExternalTables, refreshExternalTables } from '@mt/lake';
 
 const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
@@ -159,11 +160,71 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
   rmSync(bastionDir, { recursive: true, force: true });
 }
 
-const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['dist/tasks/platform/up.mjs']));
+// The data lake: 365 daily partitions of one table, refreshed with nothing changed, and pruning.
+{
+  const ws = mkdtempSync(join(tmpdir(), 'mt-bench-lake-'));
+  chmodSync(ws, 0o755);
+  mkdirSync(join(ws, 'sql/sources'), { recursive: true });
+  writeFileSync(
+    join(ws, 'sql/sources/lake.yml'),
+    `sources:\n  - name: lake\n    tables:\n      - name: orders\n        external:\n          location: "s3://{{ tenant.dataLake.bucket }}/{{ tenant.dataLake.prefix }}/orders/"\n          partitions: [{ name: order_date, data_type: date }]\n        columns: [{ name: id, data_type: integer }, { name: amount, data_type: "numeric(12,2)" }]\n`,
+  );
+  const tenant = loadTenant(root, 'tenant_a');
+  const day0 = Date.UTC(2024, 0, 1);
+  for (let d = 0; d < 365; d++) {
+    const date = new Date(day0 + d * 86_400_000).toISOString().slice(0, 10);
+    const dir = join(ws, 'data-lake', tenant.dataLake.bucket, tenant.dataLake.prefix, 'orders', `order_date=${date}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'part-00000.csv'), `id,amount\n${Array.from({ length: 100 }, (_, i) => `${d * 100 + i},${(i % 50) + 0.99}`).join('\n')}\n`);
+  }
+  const [table] = loadExternalTables(ws, tenant);
+  const discover = () => [discoverLocal(join(ws, 'data-lake'), table, ws)];
+  await engine.ensureUp();
+  await withClient(engine.connect('postgres'), (c) =>
+    c.query('drop database if exists bench_lake with (force)').then(() => c.query('create database bench_lake')),
+  );
+  const options = { lakeRead: join(ws, 'data-lake'), shownLake: 'data-lake', grantees: [] };
+  await withClient(engine.connect('bench_lake'), async (admin) => {
+    let t0 = performance.now();
+    await refreshExternalTables(admin, discover(), options);
+    rows.push(['data lake, 365 daily partitions: first refresh (365 foreign tables + the view)', fmt(performance.now() - t0), '']);
+    const listing: number[] = [];
+    const unchanged: number[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      t0 = performance.now();
+      const found = discover();
+      listing.push(performance.now() - t0);
+      t0 = performance.now();
+      await refreshExternalTables(admin, found, options);
+      unchanged.push(performance.now() - t0);
+    }
+    rows.push(['… refresh with nothing changed: listing the 365 folders', `${median(listing).toFixed(1)} ms`, '']);
+    rows.push(['… refresh with nothing changed: database work', `${median(unchanged).toFixed(1)} ms`, '']);
+    const query = async (sql: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        t0 = performance.now();
+        await admin.query(sql);
+        ms.push(performance.now() - t0);
+      }
+      return median(ms);
+    };
+    rows.push([
+      "… `select sum(amount) from lake.orders where order_date = '2024-06-01'` (one partition read)",
+      `${(await query("select sum(amount) from lake.orders where order_date = '2024-06-01'")).toFixed(1)} ms`,
+      '',
+    ]);
+    rows.push(['… `select sum(amount) from lake.orders` (365 files read)', `${(await query('select sum(amount) from lake.orders')).toFixed(1)} ms`, '']);
+  });
+  await withClient(engine.connect('postgres'), (c) => c.query('drop database if exists bench_lake with (force)'));
+  rmSync(ws, { recursive: true, force: true });
+}
+
+const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['tools/bundle/run-task.mjs', 'platform/up']));
 rows.push(['`up` when already running (bundled script)', fmt(median(upWarm.map((r) => r.ms))), '']);
 
 await engine.down();
-const upCold = timed('node', ['dist/tasks/platform/up.mjs']);
+const upCold = timed('node', ['tools/bundle/run-task.mjs', 'platform/up']);
 rows.push(['`up` from stopped (initialised data dir)', fmt(upCold.ms), '']);
 
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; median of ${REPEAT} runs (cold: ${cold.length})\n`);

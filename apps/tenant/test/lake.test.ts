@@ -200,6 +200,41 @@ test.serial('cloud DDL: files byte-identical on every run; an unknown dialect li
   }
 });
 
+test.serial('JSON lines with value-only partition folders: each line a row, missing keys are null', async (t) => {
+  ws.write(
+    'sql/sources/events.yml',
+    `sources:
+  - name: events
+    tables:
+      - name: clicks
+        external:
+          location: "s3://{{ tenant.dataLake.bucket }}/events/clicks/"
+          file_format: jsonl
+          partitions: [{ name: year, data_type: integer, path_macro: dbt_external_tables.value_only }]
+        columns: [{ name: id, data_type: integer }, { name: page, data_type: text }, { name: at, data_type: timestamp }]
+`,
+  );
+  put('data-lake/tenant-a-data-lake/events/clicks/2023/part-0.jsonl', '{"id": 1, "page": "/a", "at": "2023-05-01 10:00:00"}\n');
+  put('data-lake/tenant-a-data-lake/events/clicks/2024/part-0.jsonl', '{"id": 2, "page": "/b;\\"quoted\\"", "at": "2024-01-02 03:04:05"}\n{"id": 3}\n');
+  try {
+    const r = await external('tenant_a');
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /lake events\.clicks: created — 2 partitions, 2 files/);
+    t.deepEqual(await ws.query('tenant_a', 'select year, id, page, at::text from events.clicks order by id'), [
+      { year: 2023, id: 1, page: '/a', at: '2023-05-01 10:00:00' },
+      { year: 2024, id: 2, page: '/b;"quoted"', at: '2024-01-02 03:04:05' },
+      { year: 2024, id: 3, page: null, at: null },
+    ]);
+    const one = await explain('tenant_a', 'select * from events.clicks where year = 2024');
+    t.is(one.match(/Foreign Scan/g)?.length, 1, one);
+  } finally {
+    rmSync(join(ws.root, 'sql/sources/events.yml'));
+  }
+  const removed = await external('tenant_a');
+  t.regex(removed.stderr, /lake events\.clicks: dropped \(no longer defined in sql\/sources\)/);
+  t.deepEqual(await ws.query('tenant_a', "select count(*)::int as n from pg_class where relnamespace = 'events_files'::regnamespace"), [{ n: 0 }]);
+});
+
 async function fileTables(tenant: string): Promise<string[]> {
   const rows = await ws.query<{ relname: string }>(
     tenant,

@@ -30,8 +30,9 @@ const notOwnedByOwner = (ws: TestWorkspace, tenant: string) =>
       select 'schema' as kind, nspname::text as name, nspowner as owner from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema'
       union all select 'relation', c.oid::regclass::text, c.relowner from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
       union all select 'routine', p.oid::regprocedure::text, p.proowner from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+        and not exists (select from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
     ) o where owner not in (select oid from pg_roles where rolname in ($1, 'pg_database_owner'))
-      -- the data lake's external tables are the admin's by design (file_fdw), granted to the tenant
+      -- the data lake's external tables (and file_fdw, an extension) are the admin's by design, granted to the tenant
       and split_part(name, '.', 1) not in ('lake', 'lake_files') order by 1, 2`,
     [ws.roles[tenant].owner],
   );

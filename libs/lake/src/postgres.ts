@@ -162,6 +162,32 @@ export async function refreshExternalTables(
   return results;
 }
 
+/**
+ * External tables made by an earlier run whose definition is gone from sql/sources: dropped with their
+ * files' foreign tables (and, by CASCADE, views built on them). Ours are the views whose comment is our state.
+ */
+export async function dropUndefinedTables(admin: pg.Client, defined: ExternalTable[]): Promise<string[]> {
+  const { rows } = await admin.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind = 'v' and obj_description(c.oid, 'pg_class') like '{"definition":%' order by 1, 2`,
+  );
+  const keep = new Set(defined.map((t) => `${t.schema}.${t.name}`));
+  const gone = rows.filter((r) => !keep.has(`${r.schema}.${r.name}`));
+  for (const { schema, name } of gone) {
+    const table = { schema, name } as ExternalTable;
+    await admin.query('begin');
+    try {
+      await admin.query(`drop view ${viewName(table)} cascade`);
+      for (const ft of await fileTables(admin, table)) await admin.query(`drop foreign table ${ident(filesSchema(table))}.${ident(ft)}`);
+      await admin.query('commit');
+    } catch (err) {
+      await admin.query('rollback').catch(() => {});
+      throw err;
+    }
+  }
+  return gone.map((r) => `${r.schema}.${r.name}`);
+}
+
 async function storedState(admin: pg.Client, table: ExternalTable): Promise<State | undefined> {
   const { rows } = await admin.query<{ comment: string | null }>(
     `select obj_description(c.oid, 'pg_class') as comment from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -10,6 +10,7 @@ import { TaskError } from '@mt/cli';
 import {
   describeWritten,
   discoverLocal,
+  dropUndefinedTables,
   lakeDir,
   locationsJson,
   refreshExternalTables,
@@ -59,13 +60,21 @@ export async function refreshLake(
   owner: pg.Client,
   options: { fullRefresh?: boolean; log?: (line: string) => void } = {},
 ): Promise<RefreshResult[]> {
+  // First: where the server can read the lake decides where a missing lake is written.
+  const { read } = await db.serverDirectory(lakeDir(project.root, project.env));
   const { dir, discovered } = await discoverLake(project, options);
-  const { read } = await db.serverDirectory(dir);
   const { roles } = project.tenant;
   const grantees = owner.user === roles.owner ? [roles.owner, roles.reader] : [owner.user!];
-  return withClient(db.connect(project.tenant.database), (admin) =>
-    refreshExternalTables(admin, discovered, { lakeRead: read, shownLake: relative(project.root, dir) || '.', grantees, fullRefresh: options.fullRefresh }),
-  );
+  return withClient(db.connect(project.tenant.database), async (admin) => {
+    const results = await refreshExternalTables(admin, discovered, {
+      lakeRead: read,
+      shownLake: relative(project.root, dir) || '.',
+      grantees,
+      fullRefresh: options.fullRefresh,
+    });
+    for (const name of await dropUndefinedTables(admin, project.external)) options.log?.(`lake ${name}: dropped (no longer defined in sql/sources)`);
+    return results;
+  });
 }
 
 /** One line per table for the log: what changed. */

@@ -272,7 +272,7 @@ test('YAML about a model without SQL, an undeclared source and a relationships t
   });
   t.throws(() => load(t, { 'sql/models/stg_orders.sql': "select * from {{ source('stripe', 'refunds') }}\n" }, TINY), {
     code: 'UNKNOWN_SOURCE',
-    message: "sql/models/stg_orders.sql: source('stripe', 'refunds') is not declared in any sql/models/**/*.yml \"sources:\" block.",
+    message: "sql/models/stg_orders.sql: source('stripe', 'refunds') is not declared in any sql/models/**/*.yml \"sources:\" block or sql/sources/*.yml.",
   });
   const yml =
     "models:\n  - name: stg_orders\n    columns:\n      - name: customer_id\n        tests:\n          - relationships:\n              to: ref('clients')\n              field: id\n";

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, realpathSync, symlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -67,7 +67,8 @@ export class EmbeddedEngine extends BaseEngine {
     const real = exists ? realpathSync(path) : path;
     if (!user || !firstUnreachable(real, user)) return { write: real, read: real };
     if (exists) assertReachable(real, user, 'the folder');
-    const shared = sharedFolder(this.layout, user, basename(path));
+    // One per workspace folder: test workspaces (and clones) may share one server.
+    const shared = sharedFolder(this.layout, user, `${basename(path)}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`);
     symlinkSync(shared, path);
     return { write: shared, read: shared };
   }
