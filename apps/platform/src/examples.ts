@@ -48,6 +48,10 @@ const EXAMPLES: Array<[string, string[]]> = [
     ],
   ],
   [
+    'Data lake (external tables)',
+    ['make data-lake', 'npx nx run tenant_a:external-tables', 'make external-tables TENANT=tenant_b', 'npx nx run tenant_a:external-tables --dialect=athena'],
+  ],
+  [
     'Aurora',
     [
       'npx nx run aurora:phase --phase=schema',

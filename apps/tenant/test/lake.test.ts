@@ -28,6 +28,7 @@ test.serial('a fresh tenant: its lake is written from the seeds, the external ta
   t.regex(r.stderr, /lake lake\.orders: created — 5 partitions, 5 files/);
   t.regex(r.stdout, /model stg_lake_orders\s+built/);
   t.deepEqual(readdirSync(join(ws.root, ORDERS)), [
+    '_from_seed.json',
     'order_date=2024-01-10',
     'order_date=2024-01-11',
     'order_date=2024-01-12',
@@ -57,6 +58,24 @@ test.serial('a fresh tenant: its lake is written from the seeds, the external ta
   t.regex(again.stdout, /tenant_a: OK — 18 skipped, 33 pass/);
 });
 
+test.serial('a table written from a seed follows it: an edited seed rewrites that table on the next run, and the test still passes', async (t) => {
+  await ws.edit(
+    'seeds/orders.csv',
+    (csv) => csv.replace('8,1005,5,3,2024-01-16,2,39.98', '8,1005,5,3,2024-01-17,3,59.97'),
+    async () => {
+      const r = await run('tenant_a');
+      t.is(r.code, 0, r.stderr);
+      t.regex(r.stderr, /lake\.orders: 8 rows from seeds\/orders\.csv in 5 partitions/);
+      t.notRegex(r.stderr, /lake\.customers: \d+ rows/, 'only the table whose seed changed');
+      t.regex(r.stderr, /lake lake\.orders: refreshed \(\+1 −1 files\)/);
+      t.deepEqual(await ws.query('tenant_a', "select quantity from lake.orders where order_date = '2024-01-17'"), [{ quantity: 3 }]);
+    },
+  );
+  const back = await run('tenant_a');
+  t.is(back.code, 0, back.stderr);
+  t.regex(back.stderr, /lake lake\.orders: refreshed \(\+1 −1 files\)/);
+});
+
 test.serial('a filter on the partition key reads one partition: the other files are never opened', async (t) => {
   const one = await explain('tenant_a', "select * from lake.orders where order_date = '2024-01-12'");
   t.is(one.match(/Foreign Scan/g)?.length, 1, one);
@@ -68,9 +87,12 @@ test.serial('a filter on the partition key reads one partition: the other files 
 });
 
 test.serial('a new partition folder is attached on the next run and a vanished one detached; --full-refresh rebuilds', async (t) => {
+  const fingerprint = async () => (await ws.task('tenant/src/fingerprint.ts', ['--tenant', 'tenant_a'])).stdout;
+  const before = await fingerprint();
   put(`${ORDERS}/order_date=2024-02-01/part-00000.csv`, 'order_line_id,order_id,customer_id,product_id,quantity,total_amount\n9,1006,1,2,1,599.99\n');
   try {
     const added = await external('tenant_a');
+    t.not(await fingerprint(), before, 'the analyses see the lake changed (their Nx cache input)');
     t.is(added.code, 0, added.stderr);
     t.regex(added.stderr, /lake lake\.orders: refreshed \(\+1 −0 files\) — 6 partitions, 6 files/);
     t.deepEqual(await ws.query('tenant_a', "select order_line_id from lake.orders where order_date = '2024-02-01'"), [{ order_line_id: 9 }]);

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 export type { ExternalTable, DiscoveredTable, DiscoveredPartition, LakeColumn, LakePartitionKey, LakeType } from './types.ts';
 export { loadExternalTables, SOURCES_DIR } from './sources.ts';
 export { discoverLocal, localLocation, locationsJson } from './discover.ts';
-export { writeLakeFromSeeds, describeWritten, type WrittenTable } from './write-lake.ts';
+export { writeLakeFromSeeds, describeWritten, seedsChanged, type WrittenTable } from './write-lake.ts';
 export { dropUndefinedTables, refreshExternalTables, externalTableDdl, type RefreshResult } from './postgres.ts';
 export { DIALECTS, assertDialect, renderDialect, type Dialect, type DialectFile } from './dialects/index.ts';
 

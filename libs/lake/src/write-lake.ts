@@ -3,9 +3,25 @@
  * `<lake>/<bucket>/<prefix>/<table>/<key>=<value>/part-00000.csv`. Rows stream from the seed to one
  * file per partition, so memory does not grow with the seed. Each table is written beside its folder
  * and swapped in at the end: a failure leaves the previous files as they were.
+ *
+ * A table written from a seed says so in `_from_seed.json` (a `_` file is not data): such a table
+ * follows its seed — `seedsChanged` finds the ones whose seed changed since — while a table whose
+ * files were put there by hand (no marker) is never rewritten.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'csv-parse';
 import { stringify, type Stringifier } from 'csv-stringify';
@@ -28,6 +44,45 @@ function seedFile(root: string, tenant: Tenant, name: string): string | undefine
   return [join('tenants', tenant.name, 'seeds', `${name}.csv`), join('seeds', `${name}.csv`)].find((f) => existsSync(join(root, f)));
 }
 
+const MARKER = '_from_seed.json';
+
+interface SeedMark {
+  seed: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+function markOf(root: string, seed: string, known?: SeedMark): SeedMark {
+  const { size, mtimeMs } = statSync(join(root, seed));
+  // Size and time unchanged: the content is taken as unchanged (no hashing of a big seed on every run).
+  if (known && known.seed === seed && known.size === size && known.mtimeMs === mtimeMs) return known;
+  return {
+    seed,
+    size,
+    mtimeMs,
+    sha256: createHash('sha256')
+      .update(readFileSync(join(root, seed)))
+      .digest('hex'),
+  };
+}
+
+/** The tables written from a seed whose seed changed since (or that a tenant's own seed now overrides). */
+export function seedsChanged(root: string, tenant: Tenant, tables: ExternalTable[], lakeDir: string): ExternalTable[] {
+  return tables.filter((table) => {
+    let mark: SeedMark;
+    try {
+      mark = JSON.parse(readFileSync(join(localLocation(lakeDir, table), MARKER), 'utf8')) as SeedMark;
+    } catch {
+      return false;
+    }
+    const seed = seedFile(root, tenant, table.name);
+    if (!seed) return false;
+    const now = markOf(root, seed, mark);
+    return now.seed !== mark.seed || now.sha256 !== mark.sha256;
+  });
+}
+
 export async function writeLakeFromSeeds(root: string, tenant: Tenant, tables: ExternalTable[], lakeDir: string): Promise<WrittenTable[]> {
   const written: WrittenTable[] = [];
   for (const table of tables) {
@@ -41,6 +96,7 @@ export async function writeLakeFromSeeds(root: string, tenant: Tenant, tables: E
     rmSync(staging, { recursive: true, force: true });
     try {
       const counts = await writeTable(root, seed, table, staging);
+      writeFileSync(join(staging, MARKER), `${JSON.stringify(markOf(root, seed))}\n`);
       const old = `${target.replace(/\/$/, '')}.old-${process.pid}`;
       mkdirSync(dirname(staging), { recursive: true });
       if (existsSync(target)) renameSync(target, old);

@@ -140,12 +140,12 @@ test('the lake is written from the seeds, one folder per partition value, and a 
   const [written] = await writeLakeFromSeeds(root, tenant, tables, lake);
   t.like(written, { seed: 'seeds/orders.csv', rows: 3, partitions: 2 });
   const dir = join(lake, 'acme-lake/tenants/tenant_a/orders');
-  t.deepEqual(readdirSync(dir), ['order_date=2024-01-10', 'order_date=2024-01-11']);
+  t.deepEqual(readdirSync(dir), ['_from_seed.json', 'order_date=2024-01-10', 'order_date=2024-01-11']);
   t.is(readFileSync(join(dir, 'order_date=2024-01-10/part-00000.csv'), 'utf8'), 'id,amount\n1,1.00\n3,3.00\n');
 
   writeFileSync(join(root, 'seeds/orders.csv'), 'id,order_date,amount\n4,2024-01-12,4.00\n5,someday,5.00\n');
   const err = await t.throwsAsync<TaskError>(writeLakeFromSeeds(root, tenant, tables, lake));
   t.is(err?.message, 'seeds/orders.csv:3: order_date "someday" is not a date, so it cannot name a partition.');
-  t.deepEqual(readdirSync(dir), ['order_date=2024-01-10', 'order_date=2024-01-11'], 'the previous files are kept');
+  t.deepEqual(readdirSync(dir), ['_from_seed.json', 'order_date=2024-01-10', 'order_date=2024-01-11'], 'the previous files are kept');
   t.deepEqual(readdirSync(dirname(dir)), ['orders'], 'no half-written folder is left beside it');
 });

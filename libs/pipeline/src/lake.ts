@@ -14,6 +14,7 @@ import {
   lakeDir,
   locationsJson,
   refreshExternalTables,
+  seedsChanged,
   writeLakeFromSeeds,
   type DiscoveredTable,
   type RefreshResult,
@@ -30,7 +31,8 @@ export const externalOutputDir = (tenant: string) => join('dist', 'external', te
 /**
  * Lists the lake's folders (the Glue Crawler's job) and writes dist/external/<tenant>/locations.json
  * (not on a dry run). A tenant whose bucket folder does not exist yet gets it written from its seeds
- * first, so a fresh clone builds; a lake that exists is never rewritten behind the user's back.
+ * first, so a fresh clone builds; a table written from a seed is written again when the seed changed;
+ * files put in the lake by hand are never rewritten.
  */
 export async function discoverLake(
   project: Project,
@@ -38,8 +40,11 @@ export async function discoverLake(
 ): Promise<{ dir: string; discovered: DiscoveredTable[] }> {
   const dir = lakeDir(project.root, project.env);
   const buckets = [...new Set(project.external.map((t) => t.bucket))];
-  if (!options.dryRun && buckets.some((b) => !existsSync(join(dir, b)))) {
-    for (const w of await writeLakeFromSeeds(project.root, project.tenant, project.external, dir)) options.log?.(describeWritten(w, dir, project.root));
+  if (!options.dryRun) {
+    // A lake never written is written from the seeds; tables written from a seed follow it.
+    const missing = buckets.some((b) => !existsSync(join(dir, b)));
+    const stale = missing ? project.external : seedsChanged(project.root, project.tenant, project.external, dir);
+    for (const w of await writeLakeFromSeeds(project.root, project.tenant, stale, dir)) options.log?.(describeWritten(w, dir, project.root));
   }
   const discovered = project.external.map((t) => discoverLocal(dir, t, project.root));
   if (!options.dryRun) {

@@ -227,9 +227,13 @@ export async function buildFingerprint(client: pg.Client): Promise<string> {
   const versions = rows[0].has_versions
     ? `(select md5(coalesce(string_agg(relation || '=' || version, ',' order by relation), '')) from ${META_SCHEMA}.relation_versions)`
     : `''`;
+  // The data lake's files too (each external table keeps their state in its comment): views read them live.
+  const lake = `(select md5(coalesce(string_agg(c.oid::regclass::text || '=' || d.description, ',' order by 1), '')) from pg_class c
+     join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
+     where c.relkind = 'v' and d.description like '{"definition":%')`;
   const { rows: state } = await client.query(
-    `select md5(coalesce(string_agg(unique_id || '=' || fingerprint, ',' order by unique_id), '')) as h, ${versions} as v
+    `select md5(coalesce(string_agg(unique_id || '=' || fingerprint, ',' order by unique_id), '')) as h, ${versions} as v, ${lake} as l
      from ${META_SCHEMA}.node_state where kind <> 'test' and status = 'built'`,
   );
-  return `db:${rows[0].db};state:${state[0].h};data:${state[0].v}`;
+  return `db:${rows[0].db};state:${state[0].h};data:${state[0].v};lake:${state[0].l}`;
 }
