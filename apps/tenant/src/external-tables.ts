@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { log, out, parseOptions, taskMain } from '@mt/cli';
 import { DIALECTS, assertDialect, externalTableDdl, renderDialect } from '@mt/lake';
 import { describeRefresh, discoverLake, externalOutputDir, externalTables, loadProject } from '@mt/pipeline';
@@ -31,7 +31,7 @@ export const main = taskMain(async (args) => {
       log(`${d.table.source}.${d.table.name}: ${d.table.location} — ${d.partitions.length ? `${d.partitions.length} partitions` : `${d.files.length} files`}`);
     if (!dialect) {
       const { read } = await ctx.engine.serverDirectory(dir);
-      for (const d of discovered) out(`${externalTableDdl(d, read, 'data-lake').join(';\n')};\n`);
+      for (const d of discovered) out(`${externalTableDdl(d, read, relative(root, dir) || '.').join(';\n')};\n`);
       return 0;
     }
     const files = renderDialect(dialect, discovered, { tenant: tenant.name, region: argv.region ?? env.AWS_REGION ?? 'ap-northeast-1' });

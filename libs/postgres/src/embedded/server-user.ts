@@ -22,8 +22,17 @@ async function lookup(): Promise<ServerUser | undefined> {
   }
 }
 
-/** `undefined` when we are not root: then the binaries simply run as the current user. */
-export async function serverUser(): Promise<ServerUser | undefined> {
+let known: Promise<ServerUser | undefined> | undefined;
+
+/** `undefined` when we are not root: then the binaries simply run as the current user. Looked up once per process. */
+export function serverUser(): Promise<ServerUser | undefined> {
+  known ??= findOrCreate();
+  // A failure is not remembered: the next call tries again.
+  known.catch(() => (known = undefined));
+  return known;
+}
+
+async function findOrCreate(): Promise<ServerUser | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const existing = await lookup();
   if (existing) return existing;
