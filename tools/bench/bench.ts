@@ -186,7 +186,7 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
   const options = { lakeRead: join(ws, 'data-lake'), shownLake: 'data-lake', grantees: [] };
   await withClient(engine.connect('bench_lake'), async (admin) => {
     let t0 = performance.now();
-    await refreshExternalTables(admin, discover(), options);
+    await refreshExternalTables(admin, () => engine.connect('bench_lake'), discover(), options);
     rows.push(['data lake, 365 daily partitions: first refresh (365 foreign tables + the view)', fmt(performance.now() - t0), '']);
     const listing: number[] = [];
     const unchanged: number[] = [];
@@ -195,7 +195,7 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
       const found = discover();
       listing.push(performance.now() - t0);
       t0 = performance.now();
-      await refreshExternalTables(admin, found, options);
+      await refreshExternalTables(admin, () => engine.connect('bench_lake'), found, options);
       unchanged.push(performance.now() - t0);
     }
     rows.push(['… refresh with nothing changed: listing the 365 folders', `${median(listing).toFixed(1)} ms`, '']);

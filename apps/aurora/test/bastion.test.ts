@@ -229,7 +229,14 @@ test.serial('a phase killed during psql (SSM cancel or timeout: TERM to its proc
       await new Promise((r) => setTimeout(r, 100));
       const { stdout } = await promisify(execFile)('pgrep', ['-f', 'pg_sleep|zz-slow.sql']).catch(() => ({ stdout: '' }));
       for (const pid of stdout.split('\n').filter(Boolean).map(Number)) {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        // A process pgrep saw may be gone already (the agent's shell steps are short-lived).
+        const cmd = (() => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          } catch {
+            return [''];
+          }
+        })();
         if (cmd[0].endsWith('psql') && cmd.includes('sql/aurora/data/zz-slow.sql')) psql = pid;
       }
     }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { makeWorkspace, queryOn, testEngine } from './support/workspace.ts';
 
 test('two concurrent runs of one tenant: the second waits, both succeed', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   const gate = new pg.Client(testEngine().clientConfig(ws.databases.tenant_a));
   try {
     const ready = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
@@ -106,7 +106,7 @@ test("a tenant.json naming another tenant's database is refused for both, naming
 });
 
 test("the server's own databases are refused as tenant databases: postgres, template0/1, the Aurora database", async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   ws.write('config.json', JSON.stringify({ aurora: { phases: { schema: { connection_db: 'multitenant_analytics' } } } }));
   const original = ws.read('tenants/tenant_a/tenant.json');
   try {
@@ -134,7 +134,7 @@ test("the server's own databases are refused as tenant databases: postgres, temp
 });
 
 test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIMEOUT, doing nothing', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   let holder: pg.Client | undefined;
   try {
     const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
@@ -166,7 +166,7 @@ test('a run waiting for a paused holder names it and gives up after RUN_LOCK_TIM
 });
 
 test('external mode, a tenant database that exists but belongs to another role: a clear message, nothing created', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   const suffix = ws.databases.tenant_a.slice(0, 9);
   const [user, owner, password] = [`${suffix}_runner`, `${suffix}_owner`, 'runner-secret-1'];
   const server = testEngine().clientConfig('postgres');
@@ -202,7 +202,7 @@ test('external mode, a tenant database that exists but belongs to another role: 
 });
 
 test('changes made by hand are noticed: the next run reloads the seed and rebuilds the table; the analysis fingerprint moves', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   try {
     const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
     t.is(first.code, 0, first.stderr);

@@ -92,7 +92,7 @@ test("each tenant has roles of its own that own its database; tenant_a's roles c
 });
 
 test('a model runs as the tenant owner: superuser functions are refused, naming the model; the owner cannot grant itself more', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   try {
     ws.write('sql/models/marts/who_am_i.sql', "select current_user::text as who, current_setting('is_superuser') as superuser\n");
     ws.write('sql/models/marts/read_server_file.sql', "select pg_read_file('PG_VERSION') as v\n");
@@ -111,7 +111,7 @@ test('a model runs as the tenant owner: superuser functions are refused, naming 
 });
 
 test('analyses run as the reader role: SELECT only, whatever the session asks for', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   try {
     const built = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
     t.is(built.code, 0, built.stderr);
@@ -146,7 +146,7 @@ test('analyses run as the reader role: SELECT only, whatever the session asks fo
 });
 
 test('a database built before tenant roles (owned by the admin) is handed to the owner role on the next run', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   const { owner, reader } = ws.roles.tenant_a;
   try {
     const first = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
@@ -182,7 +182,7 @@ test('a database built before tenant roles (owned by the admin) is handed to the
 });
 
 test('a password changed by hand is set again by the next run', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   try {
     t.is((await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a'])).code, 0);
     await queryOn('postgres', `alter role ${ws.roles.tenant_a.owner} password 'changed-by-hand'`);
@@ -196,7 +196,7 @@ test('a password changed by hand is set again by the next run', async (t) => {
 });
 
 test("a role that exists and is not the tenant's is left alone: ROLE_TAKEN, nothing created", async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   const { owner } = ws.roles.tenant_a;
   try {
     await queryOn('postgres', `create role ${owner} login password 'somebody-elses'`);
@@ -263,7 +263,7 @@ test('external mode: a CREATEROLE user gets the tenant its roles; a user without
 });
 
 test('a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHERE with the statement that hands it over', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   const stranger = `${ws.databases.tenant_a}_stranger`;
   try {
     await queryOn('postgres', `create role ${stranger}`);
@@ -304,7 +304,7 @@ test('a tenant database owned by some other role is left alone: DB_OWNED_ELSEWHE
 });
 
 test('a damaged roles.json stops the command with its path and the way out; nothing is created', async (t) => {
-  const ws = await makeWorkspace({ tenants: ['tenant_a'] });
+  const ws = await makeWorkspace({ tenants: ['tenant_a'], lake: false });
   // External mode with the test server's admin: the roles file is the workspace's own.
   const server = testEngine().clientConfig('postgres');
   const env = {

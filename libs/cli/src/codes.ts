@@ -83,6 +83,7 @@ export const ERROR_CODES = [
   'LAKE_UNREADABLE',
   'LAKE_NEEDS_SUPERUSER',
   'LAKE_FILE_ERROR',
+  'LAKE_TOO_MANY_FILES',
   'UNKNOWN_DIALECT',
   // analyses and the report
   'UNKNOWN_ANALYSIS',

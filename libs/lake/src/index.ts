@@ -13,7 +13,7 @@ export type { ExternalTable, DiscoveredTable, DiscoveredPartition, LakeColumn, L
 export { loadExternalTables, SOURCES_DIR } from './sources.ts';
 export { discoverLocal, localLocation, locationsJson } from './discover.ts';
 export { writeLakeFromSeeds, describeWritten, seedsChanged, type WrittenTable } from './write-lake.ts';
-export { dropUndefinedTables, refreshExternalTables, externalTableDdl, type RefreshResult } from './postgres.ts';
+export { refreshExternalTables, externalTableDdl, type RefreshResult } from './postgres.ts';
 export { DIALECTS, assertDialect, renderDialect, type Dialect, type DialectFile } from './dialects/index.ts';
 
 /** The local lake folder: DATA_LAKE_DIR (relative to the workspace) or data-lake/. */

@@ -114,92 +114,127 @@ function setupDdl(table: ExternalTable): string[] {
 
 /**
  * Creates or brings up to date the external tables of one tenant database, one transaction per table.
- * Unchanged (same definition, same files): one query. New files are added and vanished ones dropped;
- * a changed definition (or `fullRefresh`) rebuilds the table, and the views built on it are dropped with
- * it (the pipeline rebuilds them).
+ * What each table holds is read first with `client` (any role may read comments): when nothing changed
+ * (same definition, same files) that one query is all, and no admin connection is opened. New files
+ * are added and vanished ones dropped; a changed definition (or `fullRefresh`) rebuilds the table, and
+ * the views built on it go with it (the pipeline rebuilds them); tables no longer defined are dropped.
  */
 export async function refreshExternalTables(
-  admin: pg.Client,
+  client: pg.Client,
+  connectAdmin: () => Promise<pg.Client>,
   discovered: DiscoveredTable[],
   options: { lakeRead: string; shownLake: string; grantees: string[]; fullRefresh?: boolean },
-): Promise<RefreshResult[]> {
-  const results: RefreshResult[] = [];
-  for (const d of discovered) {
+): Promise<{ results: RefreshResult[]; dropped: string[] }> {
+  const stored = await storedStates(
+    client,
+    discovered.map((d) => d.table.schema),
+  );
+  const plans = discovered.map((d) => {
     const state = stateOf(d, options.grantees);
-    const fingerprint = createHash('sha256').update(JSON.stringify(state)).digest('hex');
-    const counts = { files: filesOf(d).length, partitions: d.partitions.length };
-    const before = await storedState(admin, d.table);
-    if (!options.fullRefresh && before?.definition === state.definition && before.files === state.files) {
-      results.push({ table: d.table, status: 'unchanged', ...counts, attached: 0, detached: 0, state: fingerprint });
-      continue;
-    }
-    const rebuild = !!before && (options.fullRefresh || before.definition !== state.definition);
-    await admin.query('begin');
-    try {
-      if (!before) for (const sql of setupDdl(d.table)) await admin.query(sql);
-      if (rebuild) await admin.query(`drop view if exists ${viewName(d.table)} cascade`);
-      const existing = rebuild ? [] : await fileTables(admin, d.table);
-      if (rebuild) for (const name of await fileTables(admin, d.table)) await admin.query(`drop foreign table ${ident(filesSchema(d.table))}.${ident(name)}`);
-      const wanted = new Map(filesOf(d).map(({ file }) => [fileTable(d.table, file), file]));
-      const added = [...wanted].filter(([name]) => !existing.includes(name));
-      for (const [, file] of added) for (const sql of fileTableDdl(d, file, options.lakeRead, options.shownLake)) await admin.query(sql);
-      await admin.query(viewSql(d));
-      const gone = existing.filter((name) => !wanted.has(name));
-      for (const name of gone) await admin.query(`drop foreign table ${ident(filesSchema(d.table))}.${ident(name)}`);
-      await admin.query(`comment on view ${viewName(d.table)} is ${literal(JSON.stringify(state))}`);
-      for (const role of options.grantees) {
-        await admin.query(`grant usage on schema ${ident(d.table.schema)} to ${ident(role)}`);
-        await admin.query(`grant select on ${viewName(d.table)} to ${ident(role)}`);
+    const before = stored.get(`${d.table.schema}.${d.table.name}`);
+    const unchanged = !options.fullRefresh && before?.definition === state.definition && before.files === state.files;
+    return { d, state, before, unchanged, counts: { files: filesOf(d).length, partitions: d.partitions.length } };
+  });
+  const defined = new Set(discovered.map((d) => `${d.table.schema}.${d.table.name}`));
+  const undefinedOurs = [...stored].filter(([key, state]) => state.definition && !defined.has(key)).map(([key]) => key);
+  const fingerprint = (state: State) => createHash('sha256').update(JSON.stringify(state)).digest('hex');
+  const unchanged = (p: (typeof plans)[number]): RefreshResult => ({
+    table: p.d.table,
+    status: 'unchanged',
+    ...p.counts,
+    attached: 0,
+    detached: 0,
+    state: fingerprint(p.state),
+  });
+  if (plans.every((p) => p.unchanged) && !undefinedOurs.length) return { results: plans.map(unchanged), dropped: [] };
+
+  const admin = await connectAdmin();
+  try {
+    const results: RefreshResult[] = [];
+    for (const p of plans) {
+      if (p.unchanged) {
+        results.push(unchanged(p));
+        continue;
       }
-      await admin.query('commit');
-      const status = !before ? 'created' : rebuild ? 'rebuilt' : 'refreshed';
-      results.push({ table: d.table, status, ...counts, attached: added.length, detached: gone.length, state: fingerprint });
-    } catch (err) {
-      await admin.query('rollback').catch(() => {});
-      throw superuserNeeded(err, admin) ?? err;
+      const { attached, detached, rebuild } = await inTransaction(admin, () => syncTable(admin, p.d, p.state, p.before, options));
+      const status = !p.before ? 'created' : rebuild ? 'rebuilt' : 'refreshed';
+      results.push({ table: p.d.table, status, ...p.counts, attached, detached, state: fingerprint(p.state) });
     }
+    for (const key of undefinedOurs) {
+      const [schema, name] = key.split('.');
+      const table = { schema, name } as ExternalTable;
+      await inTransaction(admin, async () => {
+        await admin.query(`drop view ${viewName(table)} cascade`);
+        for (const ft of await fileTables(admin, table)) await admin.query(`drop foreign table ${ident(filesSchema(table))}.${ident(ft)}`);
+      });
+    }
+    return { results, dropped: undefinedOurs };
+  } finally {
+    await admin.end().catch(() => {});
   }
-  return results;
+}
+
+async function syncTable(
+  admin: pg.Client,
+  d: DiscoveredTable,
+  state: State,
+  before: State | undefined,
+  options: { lakeRead: string; shownLake: string; grantees: string[]; fullRefresh?: boolean },
+): Promise<{ attached: number; detached: number; rebuild: boolean }> {
+  const rebuild = !!before && (!!options.fullRefresh || before.definition !== state.definition);
+  if (!before) for (const sql of setupDdl(d.table)) await admin.query(sql);
+  const found = await fileTables(admin, d.table);
+  if (rebuild) {
+    await admin.query(`drop view if exists ${viewName(d.table)} cascade`);
+    for (const name of found) await admin.query(`drop foreign table ${ident(filesSchema(d.table))}.${ident(name)}`);
+  }
+  const existing = rebuild ? [] : found;
+  const wanted = new Map(filesOf(d).map(({ file }) => [fileTable(d.table, file), file]));
+  const added = [...wanted].filter(([name]) => !existing.includes(name));
+  for (const [, file] of added) for (const sql of fileTableDdl(d, file, options.lakeRead, options.shownLake)) await admin.query(sql);
+  await admin.query(viewSql(d));
+  const gone = existing.filter((name) => !wanted.has(name));
+  for (const name of gone) await admin.query(`drop foreign table ${ident(filesSchema(d.table))}.${ident(name)}`);
+  await admin.query(`comment on view ${viewName(d.table)} is ${literal(JSON.stringify(state))}`);
+  for (const role of options.grantees) {
+    await admin.query(`grant usage on schema ${ident(d.table.schema)} to ${ident(role)}`);
+    await admin.query(`grant select on ${viewName(d.table)} to ${ident(role)}`);
+  }
+  return { attached: added.length, detached: gone.length, rebuild };
+}
+
+async function inTransaction<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
+  await admin.query('begin');
+  try {
+    const result = await fn();
+    await admin.query('commit');
+    return result;
+  } catch (err) {
+    await admin.query('rollback').catch(() => {});
+    throw superuserNeeded(err, admin) ?? err;
+  }
 }
 
 /**
- * External tables made by an earlier run whose definition is gone from sql/sources: dropped with their
- * files' foreign tables (and, by CASCADE, views built on them). Ours are the views whose comment is our state.
+ * `schema.name` → what each view holds: every view carrying our state, and the views of the schemas
+ * we are about to use (a view there without our state, made by someone else, is rebuilt).
  */
-export async function dropUndefinedTables(admin: pg.Client, defined: ExternalTable[]): Promise<string[]> {
-  const { rows } = await admin.query<{ schema: string; name: string }>(
-    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where c.relkind = 'v' and obj_description(c.oid, 'pg_class') like '{"definition":%' order by 1, 2`,
+async function storedStates(client: pg.Client, schemas: string[]): Promise<Map<string, State>> {
+  const { rows } = await client.query<{ key: string; comment: string | null }>(
+    `select n.nspname || '.' || c.relname as key, obj_description(c.oid, 'pg_class') as comment
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind = 'v' and (n.nspname = any($1) or obj_description(c.oid, 'pg_class') like '{"definition":%')`,
+    [schemas],
   );
-  const keep = new Set(defined.map((t) => `${t.schema}.${t.name}`));
-  const gone = rows.filter((r) => !keep.has(`${r.schema}.${r.name}`));
-  for (const { schema, name } of gone) {
-    const table = { schema, name } as ExternalTable;
-    await admin.query('begin');
+  const parse = (comment: string | null): State => {
     try {
-      await admin.query(`drop view ${viewName(table)} cascade`);
-      for (const ft of await fileTables(admin, table)) await admin.query(`drop foreign table ${ident(filesSchema(table))}.${ident(ft)}`);
-      await admin.query('commit');
-    } catch (err) {
-      await admin.query('rollback').catch(() => {});
-      throw err;
+      const state = JSON.parse(comment ?? 'null') as State | null;
+      return state?.definition ? state : { definition: '', files: '' };
+    } catch {
+      return { definition: '', files: '' };
     }
-  }
-  return gone.map((r) => `${r.schema}.${r.name}`);
-}
-
-async function storedState(admin: pg.Client, table: ExternalTable): Promise<State | undefined> {
-  const { rows } = await admin.query<{ comment: string | null }>(
-    `select obj_description(c.oid, 'pg_class') as comment from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname = $1 and c.relname = $2 and c.relkind = 'v'`,
-    [table.schema, table.name],
-  );
-  try {
-    return rows.length ? ((JSON.parse(rows[0].comment ?? 'null') as State | null) ?? { definition: '', files: '' }) : undefined;
-  } catch {
-    // A view of that name we did not make (or whose comment was edited): rebuilt.
-    return { definition: '', files: '' };
-  }
+  };
+  return new Map(rows.map((r) => [r.key, parse(r.comment)]));
 }
 
 async function fileTables(admin: pg.Client, table: ExternalTable): Promise<string[]> {

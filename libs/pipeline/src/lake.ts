@@ -10,7 +10,6 @@ import { TaskError } from '@mt/cli';
 import {
   describeWritten,
   discoverLocal,
-  dropUndefinedTables,
   lakeDir,
   locationsJson,
   refreshExternalTables,
@@ -70,16 +69,14 @@ export async function refreshLake(
   const { dir, discovered } = await discoverLake(project, options);
   const { roles } = project.tenant;
   const grantees = owner.user === roles.owner ? [roles.owner, roles.reader] : [owner.user!];
-  return withClient(db.connect(project.tenant.database), async (admin) => {
-    const results = await refreshExternalTables(admin, discovered, {
-      lakeRead: read,
-      shownLake: relative(project.root, dir) || '.',
-      grantees,
-      fullRefresh: options.fullRefresh,
-    });
-    for (const name of await dropUndefinedTables(admin, project.external)) options.log?.(`lake ${name}: dropped (no longer defined in sql/sources)`);
-    return results;
+  const { results, dropped } = await refreshExternalTables(owner, () => db.connect(project.tenant.database), discovered, {
+    lakeRead: read,
+    shownLake: relative(project.root, dir) || '.',
+    grantees,
+    fullRefresh: options.fullRefresh,
   });
+  for (const name of dropped) options.log?.(`lake ${name}: dropped (no longer defined in sql/sources)`);
+  return results;
 }
 
 /** One line per table for the log: what changed. */
@@ -94,6 +91,13 @@ export function describeRefresh(r: RefreshResult): string {
  * the same error, naming the file and line instead (the foreign table's comment holds the path).
  */
 export async function lakeFileError(err: unknown, client: pg.Client): Promise<TaskError | undefined> {
+  const server = (err as { code?: string }).code?.length === 5 ? err : (err as { cause?: unknown }).cause;
+  if ((server as { message?: string } | undefined)?.message?.includes('maxAllocatedDescs')) {
+    return new TaskError('LAKE_TOO_MANY_FILES', `The query reads more lake files at once than the server may open: ${(server as Error).message}.`, {
+      hint: 'Filter on a partition key so fewer files are read, or raise max_files_per_process on the server (a third of it may be open at once; the embedded and Docker servers allow 8192).',
+      cause: err,
+    });
+  }
   // The server's error itself, or the one a SQL_ERROR wraps.
   const e = ((err as { where?: string }).where ? err : (err as { cause?: unknown }).cause) as { message?: string; where?: string } | undefined;
   const m = /COPY ([a-z0-9_]+), line (\d+)/.exec(e?.where ?? '');

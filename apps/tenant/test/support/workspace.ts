@@ -81,7 +81,8 @@ export interface TestWorkspace {
 
 /**
  * `lake: false` leaves out the sample's data lake (sql/sources, the model on it and its test): for tests
- * that edit the seeds, which the lake would no longer match (it is written from them once).
+ * about something else (roles, locks, the engine's semantics), which it would only slow down; the lake
+ * is tested in lake.test.ts and by every test that keeps it.
  */
 export async function makeWorkspace(options: { tenants?: string[]; lake?: boolean } = {}): Promise<TestWorkspace> {
   // Inside the repo (git-ignored) so `node --import tsx` resolves from its node_modules.

@@ -76,12 +76,16 @@ async function prepareRunFiles(c: Cluster): Promise<void> {
  * `pg_ctl start -w`: the postmaster detaches (pg_ctl puts it in its own session), so it outlives
  * this process; pg_ctl returns once the server accepts connections.
  */
+const MAX_FILES = 8192;
+
 export async function startCluster(c: Cluster, port: number): Promise<void> {
   const { data, log, run: runDir } = c.layout;
   await prepareRunFiles(c);
   // Socket paths are limited to ~107 bytes; we connect over TCP, so a deep checkout goes without one.
   const socketDir = Buffer.byteLength(join(runDir, `.s.PGSQL.${port}`)) < 100 ? runDir : '';
-  const serverOptions = `-p ${port} -k ${shellQuote(socketDir)} -c listen_addresses=${LOCALHOST}`;
+  // A query over the data lake opens every file it reads at once (one file_fdw scan each): PostgreSQL
+  // allows a third of max_files_per_process open (330 by default), so a year of daily files needs more.
+  const serverOptions = `-p ${port} -k ${shellQuote(socketDir)} -c listen_addresses=${LOCALHOST} -c max_files_per_process=${MAX_FILES}`;
   const logOffset = (await stat(log)).size;
   try {
     await run(c.bins.pg_ctl, ['start', '-D', data, '-l', log, '-o', serverOptions, '-w', '-t', String(PG_CTL_TIMEOUT_S), '-s'], runOptions(c));
