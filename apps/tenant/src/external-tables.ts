@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { log, out, parseOptions, taskMain } from '@mt/cli';
-import { DIALECTS, assertDialect, externalTableDdl, renderDialect } from '@mt/lake';
+import { DIALECTS, assertDialect, externalTableDdl, lakeDir, renderDialect } from '@mt/lake';
 import { describeRefresh, discoverLake, externalOutputDir, externalTables, loadProject } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 
@@ -26,6 +26,8 @@ export const main = taskMain(async (args) => {
     return 0;
   }
   if (dialect || argv['dry-run']) {
+    // Where the server reads the lake decides where a missing one is written (not on a dry run: it writes nothing).
+    if (!argv['dry-run']) await ctx.engine.serverDirectory(lakeDir(root, env));
     const { dir, discovered } = await discoverLake(project, { dryRun: argv['dry-run'], log });
     for (const d of discovered)
       log(`${d.table.source}.${d.table.name}: ${d.table.location} — ${d.partitions.length ? `${d.partitions.length} partitions` : `${d.files.length} files`}`);
