@@ -1,8 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { log, out, parseOptions, taskMain } from '@mt/cli';
 import { DIALECTS, assertDialect, externalTableDdl, lakeDir, renderDialect } from '@mt/lake';
-import { describeRefresh, discoverLake, externalOutputDir, externalTables, loadProject } from '@mt/pipeline';
+import { describeRefresh, discoverLake, externalOutputDir, externalTables, loadProject, writeDialect } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 
 export const main = taskMain(async (args) => {
@@ -36,16 +35,13 @@ export const main = taskMain(async (args) => {
       for (const d of discovered) out(`${externalTableDdl(d, read, relative(root, dir) || '.').join(';\n')};\n`);
       return 0;
     }
-    const files = renderDialect(dialect, discovered, { tenant: tenant.name, region: argv.region ?? env.AWS_REGION ?? 'ap-northeast-1' });
+    const region = argv.region ?? env.AWS_REGION ?? 'ap-northeast-1';
     if (argv['dry-run']) {
-      for (const f of files) out(`-- ${f.file}\n${f.content}`);
+      for (const f of renderDialect(dialect, discovered, { tenant: tenant.name, region })) out(`-- ${f.file}\n${f.content}`);
       return 0;
     }
-    const outDir = join(root, externalOutputDir(tenant.name), dialect);
-    rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(outDir, { recursive: true });
-    for (const f of files) writeFileSync(join(outDir, f.file), f.content);
-    log(`${tenant.name}: ${files.length} ${dialect} files in ${externalOutputDir(tenant.name)}/${dialect}/`);
+    const written = writeDialect(project, discovered, dialect, region);
+    log(`${tenant.name}: ${written.files.length} ${dialect} files in ${written.dir}/`);
     return 0;
   }
   const results = await externalTables({ root, tenant, db: ctx.engine, env, fullRefresh: argv['full-refresh'], log });

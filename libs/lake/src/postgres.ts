@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import pg from 'pg';
 import { TaskError } from '@mt/cli';
+import { withTransaction } from '@mt/postgres';
 import { postgresType } from './lake-types.ts';
 import type { DiscoveredTable, ExternalTable, LakeType } from './types.ts';
 
@@ -203,14 +204,11 @@ async function syncTable(
   return { attached: added.length, detached: gone.length, rebuild };
 }
 
+/** One table's change in one transaction; a refusal to create file_fdw objects says a superuser is needed. */
 async function inTransaction<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
-  await admin.query('begin');
   try {
-    const result = await fn();
-    await admin.query('commit');
-    return result;
+    return await withTransaction(admin, fn);
   } catch (err) {
-    await admin.query('rollback').catch(() => {});
     throw superuserNeeded(err, admin) ?? err;
   }
 }

@@ -5,13 +5,12 @@
  * tenant's own bucket.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import * as v from 'valibot';
-import { parse as parseYaml, YAMLError } from 'yaml';
 import { IDENTIFIER_PATTERN, TaskError } from '@mt/cli';
-import { schemaProblems, type Tenant } from '@mt/tenant-config';
+import { readYamlFile, schemaProblems, type Tenant } from '@mt/tenant-config';
 import { KNOWN_TYPES, parseLakeType } from './lake-types.ts';
 import type { ExternalTable, LakeColumn, LakePartitionKey, LakeType } from './types.ts';
 
@@ -69,7 +68,7 @@ export function loadExternalTables(root: string, tenant: Tenant): ExternalTable[
   const problems: string[] = [];
   const tables: ExternalTable[] = [];
   for (const file of files) {
-    const doc = readYaml(root, file);
+    const doc = readYamlFile(root, file);
     const shape = schemaProblems(sourcesSchema, doc);
     if (shape.length) {
       problems.push(...shape.map((p) => `${file}: ${p}`));
@@ -193,15 +192,4 @@ function strict<T extends object>(value: T, path: string): T {
       return Reflect.get(target, key);
     },
   });
-}
-
-function readYaml(root: string, file: string): unknown {
-  try {
-    return parseYaml(readFileSync(join(root, file), 'utf8')) ?? {};
-  } catch (e) {
-    const pos = e instanceof YAMLError ? e.linePos?.[0] : undefined;
-    throw new TaskError('INVALID_YAML', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'Fix the YAML syntax (indentation is the usual cause).',
-    });
-  }
 }

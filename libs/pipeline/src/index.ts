@@ -1,7 +1,7 @@
-export { runPipeline, openTenantDatabase, progressLine, formatSummary, type Phase } from './runner.ts';
-export { lastRun, buildFingerprint } from './state.ts';
+export { runPipeline, progressLine, formatSummary, type Phase } from './runner.ts';
+export { lastRun, buildFingerprint, openTenantDatabase } from './state.ts';
 export { listAnalyses, runAnalysis, analysisOutputDir } from './analyses.ts';
 export { formatAnalysis, toJson, writeAnalysisFiles } from './analysis-output.ts';
 export { renderTemplate } from './render.ts';
-export { discoverLake, externalTables, describeRefresh, externalOutputDir } from './lake.ts';
+export { discoverLake, externalTables, describeRefresh, externalOutputDir, writeDialect } from './lake.ts';
 export { loadProject } from './project.ts';

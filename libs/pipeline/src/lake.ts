@@ -3,7 +3,7 @@
  * files of its local lake before any model reads them, and `nx run <tenant>:external-tables` alone.
  * Runs under the tenant's run lock; the DDL goes through the admin connection (file_fdw).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
@@ -13,16 +13,18 @@ import {
   lakeDir,
   locationsJson,
   refreshExternalTables,
+  renderDialect,
   seedsChanged,
   writeLakeFromSeeds,
+  type Dialect,
+  type DialectFile,
   type DiscoveredTable,
   type RefreshResult,
 } from '@mt/lake';
 import { withClient, type DatabaseAccess } from '@mt/postgres';
 import type { Tenant } from '@mt/tenant-config';
 import { loadProject } from './project.ts';
-import { openTenantDatabase } from './runner.ts';
-import { acquireDatabaseLock } from './state.ts';
+import { acquireDatabaseLock, openTenantDatabase } from './state.ts';
 import type { Project } from './types.ts';
 
 export const externalOutputDir = (tenant: string) => join('dist', 'external', tenant);
@@ -48,8 +50,12 @@ export async function discoverLake(
   const discovered = project.external.map((t) => discoverLocal(dir, t, project.root));
   if (!options.dryRun) {
     const file = join(project.root, externalOutputDir(project.tenant.name), 'locations.json');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, locationsJson(discovered, dir, project.root));
+    const text = locationsJson(discovered, dir, project.root);
+    // Written when it changed only: a warm run writes nothing.
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
   }
   return { dir, discovered };
 }
@@ -77,6 +83,16 @@ export async function refreshLake(
   });
   for (const name of dropped) options.log?.(`lake ${name}: dropped (no longer defined in sql/sources)`);
   return results;
+}
+
+/** `--dialect`: the cloud DDL of the discovered tables in dist/external/<tenant>/<dialect>/, replacing what was there. */
+export function writeDialect(project: Project, discovered: DiscoveredTable[], dialect: Dialect, region: string): { dir: string; files: DialectFile[] } {
+  const files = renderDialect(dialect, discovered, { tenant: project.tenant.name, region });
+  const dir = join(externalOutputDir(project.tenant.name), dialect);
+  rmSync(join(project.root, dir), { recursive: true, force: true });
+  mkdirSync(join(project.root, dir), { recursive: true });
+  for (const f of files) writeFileSync(join(project.root, dir, f.file), f.content);
+  return { dir, files };
 }
 
 /** One line per table for the log: what changed. */

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
-import { parse as parseYaml, YAMLError } from 'yaml';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { loadExternalTables } from '@mt/lake';
-import { closestNames, type Tenant } from '@mt/tenant-config';
+import { closestNames, readYamlFile, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
 import { readSeedText } from './seeds.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
@@ -31,20 +30,9 @@ function filesUnder(root: string, dir: string, ext: string): string[] {
     .map((f) => join(dir, f));
 }
 
-function readYaml(root: string, file: string): unknown {
-  try {
-    return parseYaml(readFileSync(join(root, file), 'utf8')) ?? {};
-  } catch (e) {
-    const pos = e instanceof YAMLError ? e.linePos?.[0] : undefined;
-    throw new TaskError('INVALID_YAML', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'Fix the YAML syntax (indentation is the usual cause).',
-    });
-  }
-}
-
 export function loadSettings(root: string): ProjectSettings {
   const file = 'sql/project.yml';
-  const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYaml(root, file) : {}, file, 'INVALID_PROJECT');
+  const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYamlFile(root, file) : {}, file, 'INVALID_PROJECT');
   return {
     name: raw.name ?? 'project',
     schema: raw.schema ?? 'public',
@@ -128,7 +116,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   // YAML beside the models: per-model config, generic tests, sources.
   const sources = new Map<string, YamlSource>();
   for (const file of filesUnder(root, 'sql/models', '.yml')) {
-    const doc = checkYaml(modelYamlSchema, readYaml(root, file), file, 'INVALID_MODEL_YAML');
+    const doc = checkYaml(modelYamlSchema, readYamlFile(root, file), file, 'INVALID_MODEL_YAML');
     for (const entry of doc.models ?? []) {
       const model = nodes.get(`model.${entry.name}`);
       if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);

@@ -14,6 +14,7 @@ import { describeRefresh, lakeFileError, refreshLake } from './lake.ts';
 import type { RefreshResult } from '@mt/lake';
 import {
   acquireDatabaseLock,
+  openTenantDatabase,
   finishRun,
   markInterruptedRuns,
   loadState,
@@ -51,16 +52,6 @@ export interface PipelineReport {
   results: NodeResult[];
   ok: boolean;
   ms: number;
-}
-
-/**
- * A client on the tenant's own database: starts the server when needed (ensureUp), then connects as the
- * tenant's owner role (connectTenant, which sets the roles and the database up on first use, and uses
- * the configured user itself where that user may not create roles). Takes no lock: runPipeline does.
- */
-export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
-  await db.ensureUp();
-  return db.connectTenant(tenant, 'owner');
 }
 
 /**

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { io, log, TaskError } from '@mt/cli';
+import type { DatabaseAccess } from '@mt/postgres';
+import type { Tenant } from '@mt/tenant-config';
 
 /**
  * Run state lives in each tenant database (schema pipeline_meta), so it travels with the data:
@@ -236,4 +238,14 @@ export async function buildFingerprint(client: pg.Client): Promise<string> {
      from ${META_SCHEMA}.node_state where kind <> 'test' and status = 'built'`,
   );
   return `db:${rows[0].db};state:${state[0].h};data:${state[0].v};lake:${state[0].l}`;
+}
+
+/**
+ * A client on the tenant's own database: starts the server when needed (ensureUp), then connects as the
+ * tenant's owner role (connectTenant, which sets the roles and the database up on first use, and uses
+ * the configured user itself where that user may not create roles). Takes no lock: runPipeline does.
+ */
+export async function openTenantDatabase(db: DatabaseAccess, tenant: Tenant): Promise<pg.Client> {
+  await db.ensureUp();
+  return db.connectTenant(tenant, 'owner');
 }

@@ -1,5 +1,6 @@
 export { findWorkspaceRoot, loadEnv } from './workspace.ts';
 export { schemaProblems } from './validate.ts';
+export { readYamlFile } from './yaml.ts';
 export { closestNames } from './suggest.ts';
 export { type Tenant, listTenantNames, loadTenant, loadAllTenants, resolveTenantName } from './tenant.ts';
 export { loadAuroraConfig, assertPhase, assertEnvironment, type AuroraConfig, type AuroraEnvironment } from './aurora-config.ts';

@@ -128,6 +128,7 @@ test.serial('the data lake: written from the seeds, external tables through Nx a
   t.regex(athena, /LOCATION 's3:\/\/tenant-a-data-lake\/ecommerce-data\/orders\/'/);
   await ok(t, 'make external-tables TENANT=tenant_a ARGS="--dialect=redshift"', [/tenant_a: 4 redshift files/]);
   await ok(t, 'npx nx run tenant_a:external-tables --dry-run', [/create or replace view "lake"\."orders" as/]);
+  await ok(t, 'npx nx run tenant_a:external-tables --full-refresh', [/tenant_a: lake lake\.orders: rebuilt — 5 partitions, 5 files/]);
   await ok(t, 'npx nx run tenant_a:tenant-run', [/tenant_a: OK/, /lake lake\.orders: unchanged/]);
   await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select count(*) from lake.orders'"`, [/\b8\b/]);
   t.is(await clone.git('status', '--porcelain'), '', 'the lake and the DDL are git-ignored');

@@ -4,7 +4,7 @@
  * would silently drop the quote); identifiers are backquoted with doubled backquotes.
  */
 import type { DiscoveredTable, ExternalTable, LakeType } from '../types.ts';
-import { batches, catalogDatabase, header, partitionValues, type DialectContext, type DialectFile } from './index.ts';
+import { addPartitions, catalogDatabase, header, type DialectContext, type DialectFile } from './common.ts';
 
 /** The Hive spelling, shared with the Glue catalog (the same metastore types). */
 export function hiveType(type: LakeType): string {
@@ -33,7 +33,11 @@ export function renderAthena(tables: DiscoveredTable[], ctx: DialectContext): Di
     const { table } = discovered;
     const db = hiveName(catalogDatabase(table, ctx));
     const name = `${db}.${hiveName(table.name)}`;
-    const statements = [`CREATE DATABASE IF NOT EXISTS ${db};`, createTable(table, name), ...addPartitions(discovered, name)];
+    const statements = [
+      `CREATE DATABASE IF NOT EXISTS ${db};`,
+      createTable(table, name),
+      ...addPartitions(discovered, name, { name: hiveName, string: hiveString }),
+    ];
     return { file: `${table.schema}.${table.name}.sql`, content: `${header('athena', table, ctx)}\n${statements.join('\n\n')}\n` };
   });
 }
@@ -57,15 +61,4 @@ function createTable(table: ExternalTable, name: string): string {
     `LOCATION ${hiveString(table.location)}`,
     `TBLPROPERTIES (${properties.map(([k, v]) => `${hiveString(k)}=${hiveString(v)}`).join(', ')});`,
   ].join('\n');
-}
-
-function addPartitions({ table, partitions }: DiscoveredTable, name: string): string[] {
-  return batches(partitions).map((batch) => {
-    const lines = batch.map((p) => {
-      const values = partitionValues(table, p);
-      const spec = table.partitions.map((key, i) => `${hiveName(key.name)} = ${hiveString(values[i])}`).join(', ');
-      return `  PARTITION (${spec}) LOCATION ${hiveString(table.location + p.path)}`;
-    });
-    return `ALTER TABLE ${name} ADD IF NOT EXISTS\n${lines.join('\n')};`;
-  });
 }

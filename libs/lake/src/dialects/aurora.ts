@@ -9,7 +9,7 @@
 import { IDENTIFIER_PATTERN } from '@mt/cli';
 import { postgresType } from '../lake-types.ts';
 import type { DiscoveredTable, ExternalTable } from '../types.ts';
-import { header, partitionValues, type DialectContext, type DialectFile } from './index.ts';
+import { header, partitionValues, type DialectContext, type DialectFile } from './common.ts';
 
 const literal = (value: string): string => (value.includes('\\') ? `E'${value.replace(/['\\]/g, (c) => c + c)}'` : `'${value.replaceAll("'", "''")}'`);
 const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;

@@ -4,7 +4,7 @@
  */
 import type { DiscoveredTable, ExternalTable } from '../types.ts';
 import { hiveType } from './athena.ts';
-import { batches, catalogDatabase, partitionValues, type DialectContext, type DialectFile } from './index.ts';
+import { batches, catalogDatabase, partitionValues, type DialectContext, type DialectFile } from './common.ts';
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 

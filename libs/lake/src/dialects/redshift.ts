@@ -7,7 +7,7 @@
  * identifiers are double-quoted with doubled double quotes.
  */
 import type { DiscoveredTable, ExternalTable, LakeType } from '../types.ts';
-import { batches, catalogDatabase, header, partitionValues, type DialectContext, type DialectFile } from './index.ts';
+import { addPartitions, catalogDatabase, header, type DialectContext, type DialectFile } from './common.ts';
 
 export function redshiftType(type: LakeType): string {
   switch (type.kind) {
@@ -39,7 +39,7 @@ export function renderRedshift(tables: DiscoveredTable[], ctx: DialectContext): 
       `CREATE EXTERNAL SCHEMA IF NOT EXISTS ${ident(db)}\nFROM DATA CATALOG DATABASE ${literal(db)} REGION ${literal(ctx.region)}\nIAM_ROLE default\nCREATE EXTERNAL DATABASE IF NOT EXISTS;`,
       `DROP TABLE IF EXISTS ${name};`,
       createTable(table, name),
-      ...addPartitions(discovered, name),
+      ...addPartitions(discovered, name, { name: ident, string: literal }),
     ];
     return { file: `${table.schema}.${table.name}.sql`, content: `${header('redshift', table, ctx)}\n${statements.join('\n\n')}\n` };
   });
@@ -59,15 +59,4 @@ function createTable(table: ExternalTable, name: string): string {
     `LOCATION ${literal(table.location)}${properties.length ? '' : ';'}`,
     ...(properties.length ? [`TABLE PROPERTIES (${properties.map(([k, v]) => `${literal(k)}=${literal(v)}`).join(', ')});`] : []),
   ].join('\n');
-}
-
-function addPartitions({ table, partitions }: DiscoveredTable, name: string): string[] {
-  return batches(partitions).map((batch) => {
-    const lines = batch.map((p) => {
-      const values = partitionValues(table, p);
-      const spec = table.partitions.map((key, i) => `${ident(key.name)} = ${literal(values[i])}`).join(', ');
-      return `  PARTITION (${spec}) LOCATION ${literal(table.location + p.path)}`;
-    });
-    return `ALTER TABLE ${name} ADD IF NOT EXISTS\n${lines.join('\n')};`;
-  });
 }

@@ -12,7 +12,7 @@ CREATE EXTERNAL TABLE "tenant_a_lake"."orders" (
   "customer_id" int,
   "product_id" int,
   "quantity" int,
-  "total_amount" decimal(10,2)
+  "total_amount" decimal(12,2)
 )
 PARTITIONED BY ("order_date" date)
 ROW FORMAT DELIMITED FIELDS TERMINATED BY ','
@@ -23,4 +23,6 @@ TABLE PROPERTIES ('skip.header.line.count'='1', 'serialization.null.format'='');
 ALTER TABLE "tenant_a_lake"."orders" ADD IF NOT EXISTS
   PARTITION ("order_date" = '2024-01-10') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-10/'
   PARTITION ("order_date" = '2024-01-11') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-11/'
-  PARTITION ("order_date" = '2024-01-12') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-12/';
+  PARTITION ("order_date" = '2024-01-12') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-12/'
+  PARTITION ("order_date" = '2024-01-15') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-15/'
+  PARTITION ("order_date" = '2024-01-16') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-16/';

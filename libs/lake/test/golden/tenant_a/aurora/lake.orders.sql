@@ -10,12 +10,13 @@ CREATE TABLE IF NOT EXISTS "lake"."orders" (
   "customer_id" integer,
   "product_id" integer,
   "quantity" integer,
-  "total_amount" numeric(10,2),
+  "total_amount" numeric(12,2),
   "order_date" date
 );
 
-COMMENT ON TABLE "lake"."orders" IS 'One row per order line.';
-COMMENT ON COLUMN "lake"."orders"."total_amount" IS 'Line total, tax included.';
+COMMENT ON TABLE "lake"."orders" IS 'Order lines, one folder per order date (the partition value lives in the folder name).';
+COMMENT ON COLUMN "lake"."orders"."order_line_id" IS 'One line of an order';
+COMMENT ON COLUMN "lake"."orders"."total_amount" IS 'Amount of the line';
 
 BEGIN;
 
@@ -27,6 +28,12 @@ SELECT aws_s3.table_import_from_s3('lake.orders', 'order_line_id,order_id,custom
 
 ALTER TABLE "lake"."orders" ALTER COLUMN "order_date" SET DEFAULT '2024-01-12'::date;
 SELECT aws_s3.table_import_from_s3('lake.orders', 'order_line_id,order_id,customer_id,product_id,quantity,total_amount', '(format csv, header true, delimiter '','', null '''')', aws_commons.create_s3_uri('tenant-a-data-lake', 'ecommerce-data/orders/order_date=2024-01-12/part-00000.csv', 'ap-northeast-1'));
+
+ALTER TABLE "lake"."orders" ALTER COLUMN "order_date" SET DEFAULT '2024-01-15'::date;
+SELECT aws_s3.table_import_from_s3('lake.orders', 'order_line_id,order_id,customer_id,product_id,quantity,total_amount', '(format csv, header true, delimiter '','', null '''')', aws_commons.create_s3_uri('tenant-a-data-lake', 'ecommerce-data/orders/order_date=2024-01-15/part-00000.csv', 'ap-northeast-1'));
+
+ALTER TABLE "lake"."orders" ALTER COLUMN "order_date" SET DEFAULT '2024-01-16'::date;
+SELECT aws_s3.table_import_from_s3('lake.orders', 'order_line_id,order_id,customer_id,product_id,quantity,total_amount', '(format csv, header true, delimiter '','', null '''')', aws_commons.create_s3_uri('tenant-a-data-lake', 'ecommerce-data/orders/order_date=2024-01-16/part-00000.csv', 'ap-northeast-1'));
 
 ALTER TABLE "lake"."orders" ALTER COLUMN "order_date" DROP DEFAULT;
 

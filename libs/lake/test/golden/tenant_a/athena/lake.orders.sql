@@ -2,14 +2,14 @@
 CREATE DATABASE IF NOT EXISTS `tenant_a_lake`;
 
 CREATE EXTERNAL TABLE IF NOT EXISTS `tenant_a_lake`.`orders` (
-  `order_line_id` int,
+  `order_line_id` int COMMENT 'One line of an order',
   `order_id` int,
   `customer_id` int,
   `product_id` int,
   `quantity` int,
-  `total_amount` decimal(10,2) COMMENT 'Line total, tax included.'
+  `total_amount` decimal(12,2) COMMENT 'Amount of the line'
 )
-COMMENT 'One row per order line.'
+COMMENT 'Order lines, one folder per order date (the partition value lives in the folder name).'
 PARTITIONED BY (`order_date` date)
 ROW FORMAT DELIMITED FIELDS TERMINATED BY ','
 STORED AS TEXTFILE
@@ -19,4 +19,6 @@ TBLPROPERTIES ('classification'='csv', 'skip.header.line.count'='1', 'serializat
 ALTER TABLE `tenant_a_lake`.`orders` ADD IF NOT EXISTS
   PARTITION (`order_date` = '2024-01-10') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-10/'
   PARTITION (`order_date` = '2024-01-11') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-11/'
-  PARTITION (`order_date` = '2024-01-12') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-12/';
+  PARTITION (`order_date` = '2024-01-12') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-12/'
+  PARTITION (`order_date` = '2024-01-15') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-15/'
+  PARTITION (`order_date` = '2024-01-16') LOCATION 's3://tenant-a-data-lake/ecommerce-data/orders/order_date=2024-01-16/';
