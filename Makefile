@@ -127,7 +127,7 @@ zero-etl-filter: $(INSTALLED) ## The zero-ETL data filter for every tenant's use
 ##@ Data lake (external tables: sql/sources)
 data-lake: $(INSTALLED) ## (Re)write every tenant's local lake from its seeds, partitioned (data-lake/)
 	@MT_ARGS_FOR=data-lake $(NX) run platform:data-lake
-external-tables: $(INSTALLED) ## Discover partitions, create/refresh TENANT's external tables (ARGS="--dialect=athena")
+external-tables: $(INSTALLED) ## Discover partitions, create/refresh TENANT's external tables (ARGS="--dialect=athena [--s3]")
 	@$(call tenant-task,external-tables)
 
 ##@ Database

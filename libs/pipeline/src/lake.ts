@@ -10,6 +10,7 @@ import { TaskError } from '@mt/cli';
 import {
   describeWritten,
   discoverLocal,
+  discoverS3,
   lakeDir,
   locationsJson,
   refreshExternalTables,
@@ -33,13 +34,20 @@ export const externalOutputDir = (tenant: string) => join('dist', 'external', te
  * Lists the lake's folders (the Glue Crawler's job) and writes dist/external/<tenant>/locations.json
  * (not on a dry run). A tenant whose bucket folder does not exist yet gets it written from its seeds
  * first, so a fresh clone builds; a table written from a seed is written again when the seed changed;
- * files put in the lake by hand are never rewritten.
+ * files put in the lake by hand are never rewritten. With `s3Region`, the tables' locations in S3 are
+ * listed instead (locations.s3.json), and nothing local is written.
  */
 export async function discoverLake(
   project: Project,
-  options: { dryRun?: boolean; log?: (line: string) => void } = {},
+  options: { dryRun?: boolean; log?: (line: string) => void; s3Region?: string } = {},
 ): Promise<{ dir: string; discovered: DiscoveredTable[] }> {
   const dir = lakeDir(project.root, project.env);
+  const outputDir = join(project.root, externalOutputDir(project.tenant.name));
+  if (options.s3Region) {
+    const discovered = await discoverS3(project.external, options.s3Region);
+    if (!options.dryRun) writeIfChanged(join(outputDir, 'locations.s3.json'), locationsJson(discovered));
+    return { dir, discovered };
+  }
   const buckets = [...new Set(project.external.map((t) => t.bucket))];
   if (!options.dryRun) {
     // A lake never written is written from the seeds; tables written from a seed follow it.
@@ -48,16 +56,15 @@ export async function discoverLake(
     for (const w of await writeLakeFromSeeds(project.root, project.tenant, stale, dir)) options.log?.(describeWritten(w, dir, project.root));
   }
   const discovered = project.external.map((t) => discoverLocal(dir, t, project.root));
-  if (!options.dryRun) {
-    const file = join(project.root, externalOutputDir(project.tenant.name), 'locations.json');
-    const text = locationsJson(discovered, dir, project.root);
-    // Written when it changed only: a warm run writes nothing.
-    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, text);
-    }
-  }
+  if (!options.dryRun) writeIfChanged(join(outputDir, 'locations.json'), locationsJson(discovered, { lakeDir: dir, shownRoot: project.root }));
   return { dir, discovered };
+}
+
+/** Written when it changed only: a warm run writes nothing. */
+function writeIfChanged(file: string, text: string) {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
 }
 
 /**

@@ -8,25 +8,9 @@ import {
   type GetCommandInvocationCommandInput,
   type GetCommandInvocationCommandOutput,
 } from '@aws-sdk/client-ssm';
-import { TaskError, io } from '@mt/cli';
+import { accessError, clientConfig } from '@mt/aws';
+import { TaskError } from '@mt/cli';
 import type { AuroraEnvironment } from '@mt/tenant-config';
-
-/**
- * What the SDK reads from process.env — the endpoint and static keys — read from the task's environment
- * instead: for a command they are the same object; a test runs tasks in-process, each with its own.
- * Profiles, SSO and instance roles stay with the SDK's default chain.
- */
-function clientConfig(region: string, service: 'SSM' | 'CLOUDFORMATION') {
-  const env = io().env;
-  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
-  return {
-    region,
-    retryMode: 'adaptive',
-    ...(endpoint ? { endpoint } : {}),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, sessionToken } } : {}),
-  };
-}
 
 /** The cluster endpoint and port, from the phase-1 CloudFormation stack's outputs. */
 export async function clusterEndpoint(env: AuroraEnvironment): Promise<{ host: string; port: number }> {
@@ -52,22 +36,17 @@ export async function clusterEndpoint(env: AuroraEnvironment): Promise<{ host: s
   return { host, port: Number.isInteger(port) && port > 0 ? port : 5432 };
 }
 
-/** AWS errors as one-paragraph TaskErrors: access and credentials are named, never retried forever. */
+/** AWS errors as one-paragraph TaskErrors: access and credentials (@mt/aws), the stack, the bastion. */
 export function awsError(err: unknown, call: string, env: AuroraEnvironment, stackError?: (why: string) => TaskError): TaskError {
+  const denied = accessError(err, call, env.region, [
+    'ssm:SendCommand',
+    'ssm:GetCommandInvocation',
+    'ssm:DescribeInstanceInformation',
+    'cloudformation:DescribeStacks',
+  ]);
+  if (denied) return denied;
   const e = err as { name?: string; message?: string };
   const name = e.name ?? 'Error';
-  if (name === 'CredentialsProviderError' || /credential/i.test(e.message ?? '')) {
-    return new TaskError('AWS_CREDENTIALS', `${call}: no AWS credentials were found (${e.message}).`, {
-      hint: 'Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on a machine with a role).',
-      cause: err,
-    });
-  }
-  if (/AccessDenied|UnauthorizedOperation|UnrecognizedClient|InvalidSignature/.test(name)) {
-    return new TaskError('AWS_ACCESS', `${call} in ${env.region} was refused: ${name}: ${e.message}`, {
-      hint: 'Check the IAM permissions of your credentials (ssm:SendCommand, ssm:GetCommandInvocation, cloudformation:DescribeStacks).',
-      cause: err,
-    });
-  }
   if (stackError && name === 'ValidationError') return stackError(`${e.message} (region ${env.region}).`);
   if (name === 'InvalidInstanceId') {
     return new TaskError(

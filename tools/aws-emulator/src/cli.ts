@@ -17,6 +17,7 @@ const CONFIG_EXAMPLE = `{
   "instances": ["i-0123456789abcdef0", { "id": "i-0fedcba9876543210", "tags": { "Name": "bastion" } }],
   "stacks": { "aurora": { "outputs": { "ClusterEndpoint": "db.example.internal" } } },
   "secrets": { "aurora/admin": "{\\"username\\":\\"admin\\",\\"password\\":\\"…\\"}" },
+  "s3Dir": "../data-lake",
   "env": { "PATH": "/usr/lib/postgresql/16/bin" }
 }`;
 
@@ -25,13 +26,14 @@ async function main(): Promise<void> {
     .scriptName('aws-emulator')
     .usage(
       `$0 --config emulator.json [--port 4566]\n\n` +
-        `Local emulator of SSM Run Command, CloudFormation DescribeStacks and Secrets Manager\n` +
-        `GetSecretValue for the AWS SDK v3. AWS-RunShellScript commands run on this machine,\n` +
-        `with the bastion dir as the bastion's root. Prints the environment a client needs.`,
+        `Local emulator of SSM Run Command, CloudFormation DescribeStacks, Secrets Manager\n` +
+        `GetSecretValue and S3 ListObjectsV2 for the AWS SDK v3. AWS-RunShellScript commands run on\n` +
+        `this machine, with the bastion dir as the bastion's root; the subfolders of s3Dir are buckets.\n` +
+        `Prints the environment a client needs.`,
     )
-    .epilogue(`Config (a relative bastionDir is relative to the config file):\n${CONFIG_EXAMPLE}`)
+    .epilogue(`Config (a relative bastionDir or s3Dir is relative to the config file):\n${CONFIG_EXAMPLE}`)
     .wrap(null)
-    .option('config', { type: 'string', demandOption: true, describe: 'JSON file: bastionDir, instances, stacks, secrets, env, region, …' })
+    .option('config', { type: 'string', demandOption: true, describe: 'JSON file: bastionDir, instances, stacks, secrets, s3Dir, env, region, …' })
     .option('port', { type: 'number', default: 4566, describe: 'Port on 127.0.0.1 (0: any free port)' })
     .strict()
     .help()

@@ -8,10 +8,10 @@ import type { EmulatedInstance, EmulatorOptions } from './types.ts';
 
 export type EmulatorConfig = Pick<
   EmulatorOptions,
-  'bastionDir' | 'instances' | 'stacks' | 'secrets' | 'invocationNotReadyCalls' | 'denyAccess' | 'env' | 'region'
+  'bastionDir' | 'instances' | 'stacks' | 'secrets' | 's3Dir' | 's3MaxKeys' | 'invocationNotReadyCalls' | 'denyAccess' | 'env' | 'region'
 >;
 
-const KEYS = new Set(['bastionDir', 'instances', 'stacks', 'secrets', 'invocationNotReadyCalls', 'denyAccess', 'env', 'region']);
+const KEYS = new Set(['bastionDir', 'instances', 'stacks', 'secrets', 's3Dir', 's3MaxKeys', 'invocationNotReadyCalls', 'denyAccess', 'env', 'region']);
 
 export class ConfigError extends Error {
   constructor(file: string, message: string) {
@@ -20,7 +20,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and checks a config file; a relative bastionDir is relative to the file. */
+/** Reads and checks a config file; a relative bastionDir or s3Dir is relative to the file. */
 export async function loadConfig(file: string): Promise<EmulatorConfig> {
   let raw: unknown;
   try {
@@ -64,6 +64,15 @@ export function parseConfig(raw: unknown, file: string): EmulatorConfig {
   if (raw.secrets !== undefined) {
     if (!isStringMap(raw.secrets)) fail('"secrets" must map secret ids to SecretString values');
     config.secrets = raw.secrets as Record<string, string>;
+  }
+  if (raw.s3Dir !== undefined) {
+    if (typeof raw.s3Dir !== 'string' || raw.s3Dir === '') fail('"s3Dir" must be a directory path (each subfolder is a bucket)');
+    config.s3Dir = resolve(dirname(file), raw.s3Dir as string);
+  }
+  if (raw.s3MaxKeys !== undefined) {
+    if (!Number.isInteger(raw.s3MaxKeys) || (raw.s3MaxKeys as number) < 1 || (raw.s3MaxKeys as number) > 1000)
+      fail('"s3MaxKeys" must be a whole number from 1 to 1000');
+    config.s3MaxKeys = raw.s3MaxKeys as number;
   }
   if (raw.env !== undefined) {
     if (!isStringMap(raw.env)) fail('"env" must map variable names to strings');

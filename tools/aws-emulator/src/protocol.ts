@@ -1,5 +1,5 @@
 /**
- * Wire helpers shared by the three services: errors, JSON 1.1 and query/XML responses, and the few
+ * Wire helpers shared by the four services: errors, JSON 1.1 and query/XML responses, and the few
  * facts the emulator reads from a request's SigV4 headers.
  */
 import { randomUUID } from 'node:crypto';
@@ -40,6 +40,11 @@ export interface Call {
 /** The region of the SigV4 credential scope (`Credential=AKID/20240101/eu-west-1/ssm/aws4_request`). */
 export function signedRegion(authorization: string | undefined): string | undefined {
   return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(authorization ?? '')?.[1];
+}
+
+/** The service of the SigV4 credential scope (`…/eu-west-1/s3/aws4_request`): how S3's REST requests are told apart. */
+export function signedService(authorization: string | undefined): string | undefined {
+  return /Credential=[^/,\s]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\/aws4_request/.exec(authorization ?? '')?.[1];
 }
 
 export const newRequestId = (): string => randomUUID();

@@ -1,13 +1,27 @@
 /**
- * The HTTP front: one `node:http` server on 127.0.0.1 for all three services. It records every
+ * The HTTP front: one `node:http` server on 127.0.0.1 for all four services. It records every
  * request, tells the services apart the way AWS endpoints would (the `x-amz-target` prefix for the
- * JSON services, the form's `Action` for CloudFormation), and renders errors in each protocol.
+ * JSON services, the form's `Action` for CloudFormation, the signature's service for S3's REST API),
+ * and renders errors in each protocol.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bastionLayout, prepareBastion } from './bastion.ts';
 import { CLOUDFORMATION_XMLNS, CloudFormation } from './cloudformation.ts';
-import { ACCOUNT_ID, type Call, type Input, newRequestId, queryErrorXml, sendJson, sendJsonError, sendXml, ServiceError, signedRegion } from './protocol.ts';
+import {
+  ACCOUNT_ID,
+  type Call,
+  type Input,
+  newRequestId,
+  queryErrorXml,
+  sendJson,
+  sendJsonError,
+  sendXml,
+  ServiceError,
+  signedRegion,
+  signedService,
+} from './protocol.ts';
+import { S3, S3_MAX_KEYS, S3Error, s3Action, s3ErrorXml } from './s3.ts';
 import { SecretsManager } from './secrets-manager.ts';
 import { Ssm } from './ssm.ts';
 import type { EmulatedCommand, EmulatedInstance, Emulator, EmulatorOptions, RecordedRequest, ServiceName } from './types.ts';
@@ -42,6 +56,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   let ssmRequests = 0;
   const cloudFormation = new CloudFormation(options.stacks ?? {});
   const secretsManager = new SecretsManager(options.secrets ?? {});
+  const s3 = new S3(options.s3Dir, options.s3MaxKeys ?? S3_MAX_KEYS);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -51,13 +66,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     const headers = flatHeaders(req.headers);
-    const route = req.method === 'POST' ? routeOf(headers, body) : undefined;
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const route = routeOf(req.method ?? 'GET', url, headers, body);
     if (!route) {
       log(`unrecognised request: ${req.method} ${req.url} (x-amz-target: ${headers['x-amz-target'] ?? '-'})`);
-      sendJsonError(res, new ServiceError('UnknownOperationException', 'Not a request for SSM, CloudFormation or Secrets Manager'), requestId, 'message');
+      sendJsonError(res, new ServiceError('UnknownOperationException', 'Not a request for SSM, CloudFormation, Secrets Manager or S3'), requestId, 'message');
       return;
     }
-    const recorded: RecordedRequest = { service: route.service, action: route.action, body, headers };
+    const recorded: RecordedRequest = { service: route.service, action: route.action, url: req.url ?? '/', body, headers };
     requests.push(recorded);
     const call: Call = { region: signedRegion(headers.authorization) ?? region, requestId };
     try {
@@ -68,6 +84,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       if (route.service === 'cloudformation') {
         sendXml(res, 200, cloudFormation.handle(route.action, new URLSearchParams(body), call), requestId);
+      } else if (route.service === 's3') {
+        sendXml(res, 200, s3.handle(route.action, url), requestId);
       } else {
         const input = parseJson(body);
         const output = route.service === 'ssm' ? ssm.handle(route.action, body, input, call) : secretsManager.handle(route.action, input, call);
@@ -76,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     } catch (thrown) {
       const error = thrown instanceof ServiceError ? thrown : internalError(thrown, log);
       if (route.service === 'cloudformation') sendXml(res, error.status, queryErrorXml(error, requestId, CLOUDFORMATION_XMLNS), requestId);
+      else if (route.service === 's3') sendXml(res, error.status, s3ErrorXml(error, requestId), requestId);
       // Secrets Manager writes the text as `Message`; SSM as `message`. SDK v3 accepts either.
       else sendJsonError(res, error, requestId, route.service === 'secretsmanager' ? 'Message' : 'message');
     } finally {
@@ -125,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       AWS_ENDPOINT_URL_SSM: url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
+      AWS_ENDPOINT_URL_S3: url,
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: 'AKIAEMULATOR00000000',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
@@ -137,7 +157,9 @@ function normalizeInstances(instances: Array<string | EmulatedInstance>): Emulat
   return instances.map((i) => (typeof i === 'string' ? { id: i } : i));
 }
 
-function routeOf(headers: Record<string, string>, body: string): Route | undefined {
+function routeOf(method: string, url: URL, headers: Record<string, string>, body: string): Route | undefined {
+  if (signedService(headers.authorization) === 's3') return { service: 's3', action: s3Action(method, url) };
+  if (method !== 'POST') return undefined;
   const target = headers['x-amz-target'];
   if (target?.startsWith('AmazonSSM.')) return { service: 'ssm', action: target.slice('AmazonSSM.'.length) };
   if (target?.startsWith('secretsmanager.')) return { service: 'secretsmanager', action: target.slice('secretsmanager.'.length) };
@@ -148,8 +170,9 @@ function routeOf(headers: Record<string, string>, body: string): Route | undefin
   return undefined;
 }
 
-/** What IAM answers a principal without the permission (403 for the query protocol, 400 for JSON). */
+/** What IAM answers a principal without the permission (403 for the query protocol and S3, 400 for JSON). */
 function accessDenied(route: Route, region: string): ServiceError {
+  if (route.service === 's3') return new S3Error('AccessDenied', 'Access Denied', 403);
   const permission = `${route.service}:${route.action}`;
   const message =
     `User: arn:aws:iam::${ACCOUNT_ID}:user/emulator is not authorized to perform: ${permission} on resource: ` +

@@ -15,6 +15,10 @@ export interface EmulatorOptions {
   stacks?: Record<string, { outputs: Record<string, string>; status?: string }>;
   /** Secrets Manager `SecretString` by SecretId (a name, or a full ARN). */
   secrets?: Record<string, string>;
+  /** S3's buckets: each subfolder is a bucket, each file under it an object (the local data lake's layout). */
+  s3Dir?: string;
+  /** At most this many keys per ListObjectsV2 page (S3: 1000); lower it to make a small bucket page. */
+  s3MaxKeys?: number;
   /**
    * How many GetCommandInvocation calls per command answer `InvocationDoesNotExist` first (default 1),
    * as real SSM does for a moment after SendCommand.
@@ -24,7 +28,7 @@ export interface EmulatorOptions {
   throttleEvery?: number;
   /** How long the agent takes to pick a command up (it stays Pending meanwhile), like a slow or busy agent. */
   agentDelayMs?: number;
-  /** Every call answers AccessDeniedException (JSON services) / AccessDenied (CloudFormation). */
+  /** Every call answers AccessDeniedException (JSON services) / AccessDenied (CloudFormation, S3). */
   denyAccess?: boolean;
   /** Extra environment for executed commands; a `PATH` here is put in front of the bastion's PATH. */
   env?: Record<string, string>;
@@ -38,11 +42,13 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
 }
 
-export type ServiceName = 'ssm' | 'cloudformation' | 'secretsmanager';
+export type ServiceName = 'ssm' | 'cloudformation' | 'secretsmanager' | 's3';
 
 export interface RecordedRequest {
   service: ServiceName;
   action: string;
+  /** Path and query string, as received (S3's parameters travel there). */
+  url: string;
   /** The raw request body, exactly as received (tests assert that no secret ever travels). */
   body: string;
   headers: Record<string, string>;
@@ -72,7 +78,7 @@ export interface Emulator {
   requests: RecordedRequest[];
   /** Every command invocation, in SendCommand order; entries are updated in place as commands run. */
   commands: EmulatedCommand[];
-  /** What a client process needs: per-service endpoint URLs, region and dummy credentials. */
+  /** What a client process needs: per-service endpoint URLs (S3 included), region and dummy credentials. */
   env(): Record<string, string>;
   /** Kills commands still running, closes the server. Idempotent. */
   stop(): Promise<void>;

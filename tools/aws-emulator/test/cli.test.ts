@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import test from 'ava';
+import { parseConfig } from '../src/config.ts';
 import { rootDir } from './helpers.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -69,4 +70,14 @@ test('a config with an unknown key is refused with the file and the key named', 
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   t.is(await exited(child), 1);
   t.true(stderr.includes(`${file}: unknown key "secret"`), stderr);
+});
+
+test('the config: s3Dir is relative to the config file; s3MaxKeys must be 1 … 1000', (t) => {
+  t.like(parseConfig({ bastionDir: 'b', s3Dir: '../lake', s3MaxKeys: 5 }, '/etc/emu/emulator.json'), {
+    bastionDir: '/etc/emu/b',
+    s3Dir: '/etc/lake',
+    s3MaxKeys: 5,
+  });
+  t.throws(() => parseConfig({ bastionDir: 'b', s3MaxKeys: 0 }, '/x.json'), { message: '/x.json: "s3MaxKeys" must be a whole number from 1 to 1000' });
+  t.throws(() => parseConfig({ bastionDir: 'b', s3Dir: 3 }, '/x.json'), { message: /"s3Dir" must be a directory path/ });
 });

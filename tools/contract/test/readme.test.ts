@@ -131,6 +131,25 @@ test.serial('the data lake: written from the seeds, external tables through Nx a
   await ok(t, 'npx nx run tenant_a:external-tables --full-refresh', [/tenant_a: lake lake\.orders: rebuilt — 5 partitions, 5 files/]);
   await ok(t, 'npx nx run tenant_a:tenant-run', [/tenant_a: OK/, /lake lake\.orders: unchanged/]);
   await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select count(*) from lake.orders'"`, [/\b8\b/]);
+  // --s3 lists real buckets: here the emulator's S3, whose buckets are the folders of the local lake.
+  const s3 = await startEmulator({ bastionDir: join(clone.root, '.data/s3-bastion'), s3Dir: join(clone.root, 'data-lake') });
+  try {
+    const env = s3.env();
+    await ok(
+      t,
+      'npx nx run tenant_a:external-tables --s3 --dialect=athena',
+      [/tenant_a: 4 athena files in dist\/external\/tenant_a\/athena\/ \(partitions listed in S3\)/],
+      { env },
+    );
+    t.is(readFileSync(join(clone.root, 'dist/external/tenant_a/athena/lake.orders.sql'), 'utf8'), athena, 'the same files, the same DDL');
+    await ok(t, 'make external-tables TENANT=tenant_b ARGS="--s3 --dry-run"', [/"location": "s3:\/\/tenant-b-data-lake\/ecommerce-data\/orders\/order_date=/], {
+      env,
+    });
+    t.true(s3.requests.some((r) => r.action === 'ListObjectsV2' && r.url.startsWith('/tenant-b-data-lake')));
+  } finally {
+    await s3.stop();
+    rmSync(join(clone.root, '.data/s3-bastion'), { recursive: true, force: true });
+  }
   t.is(await clone.git('status', '--porcelain'), '', 'the lake and the DDL are git-ignored');
 });
 

@@ -60,7 +60,8 @@ const TENANT_TARGETS = {
   test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'] },
   'external-tables': {
     script: 'external-tables',
-    description: 'Discover the data lake partitions and create/refresh the external tables (--dialect=athena|glue|redshift|aurora: DDL files; --dry-run)',
+    description:
+      'Discover the data lake partitions and create/refresh the external tables (--dialect=athena|glue|redshift|aurora: DDL files; --s3: list the real buckets; --dry-run)',
   },
   'db-connect': { script: 'db-connect', description: "psql into the tenant's database", interactive: true },
   'dev-shell': { script: 'dev-shell', description: 'A shell with TENANT_NAME and PG* set for this tenant', interactive: true },
