@@ -13,7 +13,7 @@ import { runPhaseOverSsm } from '@mt/ssm-transfer';
 import { startEmulator } from '../aws-emulator/src/index.ts';
 import { ensureBundle } from '../bundle/bundle.mjs';
 import { resolveEngine, withClient } from '@mt/postgres';
-import { discoverLocal, loadExternalTables, refreshExternalTables } from '@mt/lake';
+import { discoverLocal, discoverS3, loadExternalTables, refreshExternalTables } from '@mt/lake';
 
 const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
@@ -200,6 +200,21 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
     }
     rows.push(['… refresh with nothing changed: listing the 365 folders', `${median(listing).toFixed(1)} ms`, '']);
     rows.push(['… refresh with nothing changed: database work', `${median(unchanged).toFixed(1)} ms`, '']);
+    // --s3: the same 365 folders listed through the SDK (the emulator's S3 serves the folder; pages of 1000 keys).
+    const s3 = await startEmulator({ bastionDir: join(ws, 'bastion'), s3Dir: join(ws, 'data-lake') });
+    const listedS3: number[] = [];
+    const before = Object.fromEntries(Object.keys(s3.env()).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, s3.env()); // a command's task environment is process.env
+    for (let i = 0; i < REPEAT; i++) {
+      t0 = performance.now();
+      await discoverS3([table], 'us-east-1');
+      listedS3.push(performance.now() - t0);
+    }
+    for (const [k, v] of Object.entries(before))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    await s3.stop();
+    rows.push(['… the same partitions listed with `--s3` (SDK ListObjectsV2 against the local emulator)', `${median(listedS3).toFixed(1)} ms`, '']);
     const query = async (sql: string) => {
       const ms: number[] = [];
       for (let i = 0; i < REPEAT; i++) {
