@@ -32,6 +32,9 @@ endif
 export MT_ARGS := $(value ARGS)
 export MT_PHASE := $(value PHASE)
 export MT_BASE := $(value BASE)
+export MT_ROWS := $(value ROWS)
+export MT_SEED := $(value SEED)
+export MT_COUNT := $(value COUNT)
 # ENV only from the make line: shells put other things in an ENV environment variable.
 export MT_ENV := $(if $(filter command line,$(origin ENV)),$(value ENV))
 
@@ -45,6 +48,8 @@ unknown-tenant = $(error Unknown tenant "$(MT_TENANT)" (from $(MT_TENANT_FROM)).
 reserved-tenant = $(error tenants/$(MT_TENANT)/ is not a tenant: "$(MT_TENANT)" is the name of another project of this workspace (reserved: $(RESERVED)). Rename the folder, e.g. tenants/tenant_$(MT_TENANT)/)
 # $(call check-name,PHASE): PHASE and ENV reach Nx's command line, so they must be plain names.
 check-name = if [[ ! "$$MT_$(1)" =~ ^[A-Za-z0-9_-]*$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a name of config.json (letters, digits, - and _ only)." >&2; exit 2; fi;
+# $(call check-number,ROWS,<example>): a whole number, required.
+check-number = if [[ ! "$$MT_$(1)" =~ ^[0-9]+$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a whole number: e.g. make $@ $(2)" >&2; exit 2; fi;
 # $(call tenant-task,<target>): that target of the chosen tenant; ARGS go to it (not to what it depends on).
 tenant-task = $(check-tenant)MT_ARGS_FOR=$(1) $(NX) run "$$MT_TENANT:$(1)"
 
@@ -130,6 +135,12 @@ data-lake: $(INSTALLED) ## (Re)write every tenant's local lake from its seeds, p
 external-tables: $(INSTALLED) ## Discover partitions, create/refresh TENANT's external tables (ARGS="--dialect=athena [--s3]")
 	@$(call tenant-task,external-tables)
 
+##@ Data at scale
+generate-data: $(INSTALLED) ## Seeds at scale for TENANT: ROWS=<order lines> [SEED=<n>] (ROWS=0 removes them)
+	@$(check-tenant)$(call check-number,ROWS,TENANT=tenant_a ROWS=1000000)$(if $(MT_SEED),$(call check-number,SEED,SEED=42))MT_ARGS_FOR=generate-data $(NX) run platform:generate-data --tenant="$$MT_TENANT" --rows="$$MT_ROWS" $(if $(MT_SEED),--seed="$$MT_SEED")
+tenants-generate: $(INSTALLED) ## COUNT=<n> extra tenants scale_001 … for scale tests (git-ignored; COUNT=0 removes them)
+	@$(call check-number,COUNT,COUNT=50)MT_ARGS_FOR=tenants-generate $(NX) run platform:tenants-generate --count="$$MT_COUNT"
+
 ##@ Database
 db-connect: $(INSTALLED) ## psql into the database of TENANT (ARGS="--sql '…'")
 	@$(call tenant-task,db-connect)
@@ -180,5 +191,5 @@ fi; \
 echo "affected base: $$base ($$why)"
 endef
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables generate-data tenants-generate dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

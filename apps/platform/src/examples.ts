@@ -49,8 +49,15 @@ const EXAMPLES: Array<[string, string[]]> = [
   ],
   [
     'Data lake (external tables)',
-    ['make data-lake', 'npx nx run tenant_a:external-tables', 'make external-tables TENANT=tenant_b', 'npx nx run tenant_a:external-tables --dialect=athena'],
+    [
+      'make data-lake',
+      'npx nx run tenant_a:external-tables',
+      'make external-tables TENANT=tenant_b',
+      'npx nx run tenant_a:external-tables --dialect=athena',
+      'npx nx run tenant_a:external-tables --s3 --dialect=athena',
+    ],
   ],
+  ['Data at scale', ['make generate-data TENANT=tenant_b ROWS=100000', 'make tenants-generate COUNT=10', 'make run-all']],
   [
     'Aurora',
     [

@@ -85,6 +85,9 @@ export const ERROR_CODES = [
   'LAKE_FILE_ERROR',
   'LAKE_TOO_MANY_FILES',
   'UNKNOWN_DIALECT',
+  // generated data and tenants (make generate-data, make tenants-generate)
+  'INVALID_GENERATE_OPTION',
+  'GENERATED_TENANT_TAKEN',
   // analyses and the report
   'UNKNOWN_ANALYSIS',
   'ANALYSIS_NOT_A_QUERY',

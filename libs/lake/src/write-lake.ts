@@ -26,7 +26,7 @@ import { dirname, join, relative } from 'node:path';
 import { parse } from 'csv-parse';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { TaskError } from '@mt/cli';
-import type { Tenant } from '@mt/tenant-config';
+import { tenantSeedFiles, type Tenant } from '@mt/tenant-config';
 import { localLocation } from './discover.ts';
 import { fitsType } from './lake-types.ts';
 import type { ExternalTable } from './types.ts';
@@ -39,10 +39,8 @@ export interface WrittenTable {
   partitions: number;
 }
 
-/** The seed a tenant loads for `name`: its own (tenants/<t>/seeds) over the shared one. */
-function seedFile(root: string, tenant: Tenant, name: string): string | undefined {
-  return [join('tenants', tenant.name, 'seeds', `${name}.csv`), join('seeds', `${name}.csv`)].find((f) => existsSync(join(root, f)));
-}
+/** The seed a tenant loads for `name` (its own, generated or shared). */
+const seedFile = (root: string, tenant: Tenant, name: string): string | undefined => tenantSeedFiles(root, tenant).get(name);
 
 const MARKER = '_from_seed.json';
 

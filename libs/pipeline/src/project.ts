@@ -4,9 +4,9 @@ import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { loadExternalTables } from '@mt/lake';
-import { closestNames, readYamlFile, type Tenant } from '@mt/tenant-config';
+import { closestNames, readYamlFile, tenantSeedFiles, type Tenant } from '@mt/tenant-config';
 import { callLine, relationName, render } from './render.ts';
-import { readSeedText } from './seeds.ts';
+import { fileDigest } from './file-digest.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
 import { checkYaml, modelYamlSchema, projectSchema } from './yaml-schemas.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
@@ -81,23 +81,19 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     nodes.set(node.id, node);
   };
 
-  // Seeds: seeds/*.csv, overridden file by file by tenants/<name>/seeds/*.csv.
-  const seedFiles = new Map<string, string>();
-  for (const f of filesUnder(root, 'seeds', '.csv')) seedFiles.set(basename(f, '.csv'), f);
-  for (const f of filesUnder(root, relative(root, join(tenant.dir, 'seeds')), '.csv')) seedFiles.set(basename(f, '.csv'), f);
-  for (const [name, file] of [...seedFiles].sort()) {
+  // Seeds: seeds/*.csv, overridden by the tenant's own and generated ones.
+  for (const [name, file] of tenantSeedFiles(root, tenant)) {
     assertNodeName(name, file);
-    const csv = readSeedText(join(root, file), file);
     const columnTypes = settings.seedColumnTypes[name] ?? {};
     add({
       id: `seed.${name}`,
       kind: 'seed',
       name,
       file,
-      csv,
       config: { column_types: columnTypes },
       dependsOn: [],
-      checksum: sha256(csv + JSON.stringify(columnTypes)),
+      // The file is read when it is loaded (streamed); here only its digest, remembered between runs.
+      checksum: sha256(fileDigest(root, file) + JSON.stringify(columnTypes)),
     });
   }
 

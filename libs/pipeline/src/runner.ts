@@ -223,7 +223,7 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     // The relation and its node state change together, or not at all.
     const rows = await withTransaction(client, async () => {
       let rows: number | undefined;
-      if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node);
+      if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
       else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
       else {
         const incremental = node.config.materialized === 'incremental' && !!exists && !forced;

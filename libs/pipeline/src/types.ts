@@ -41,8 +41,6 @@ export interface PipelineNode {
   file: string;
   /** Jinja source (models, snapshots, singular tests). */
   template?: string;
-  /** Seed CSV content. */
-  csv?: string;
   generic?: GenericTest;
   /** Folder defaults < YAML < config() in the file. */
   config: NodeConfig;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import pg from 'pg';
 import type { TaskMain } from '@mt/cli';
+import { GENERATED_SEEDS } from '@mt/tenant-config';
 import { REPO, TEST_DATA_DIR, testEngine } from '../../../../libs/postgres/test/shared-server.ts';
 
 export { REPO, TEST_DATA_DIR, testEngine };
@@ -101,7 +102,8 @@ export async function makeWorkspace(options: { tenants?: string[]; lake?: boolea
   const databases: Record<string, string> = {};
   const roles: TestWorkspace['roles'] = {};
   for (const tenant of options.tenants ?? ['tenant_a', 'tenant_b']) {
-    cpSync(join(REPO, 'tenants', tenant), join(root, 'tenants', tenant), { recursive: true });
+    // What the repository holds: not the seeds a developer generated here (make generate-data).
+    cpSync(join(REPO, 'tenants', tenant), join(root, 'tenants', tenant), { recursive: true, filter: (src) => !src.endsWith(join('seeds', GENERATED_SEEDS)) });
     const file = join(root, 'tenants', tenant, 'tenant.json');
     const config = JSON.parse(readFileSync(file, 'utf8'));
     config.database = `t${suffix}_${tenant}`;

