@@ -15,6 +15,7 @@ export const main = taskMain(async (args) => {
   const span = (names: string[]) => (names.length > 2 ? `${names[0]} … ${names.at(-1)}` : names.join(', '));
   if (created.length) log(`created ${created.length} tenants: ${span(created)}`);
   if (removed.length) log(`removed ${removed.length} tenants: ${span(removed)} (their databases stay: drop them with psql if you no longer need them)`);
-  log(`${created.length + kept.length} generated tenants; build them all with make run-all (or npx nx run-many -t tenant-run)`);
+  const total = created.length + kept.length;
+  log(total ? `${total} generated tenants; build them all with make run-all (or npx nx run-many -t tenant-run)` : 'no generated tenants left');
   return 0;
 });

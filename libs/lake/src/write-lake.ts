@@ -11,7 +11,6 @@
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import {
-  createReadStream,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -23,8 +22,8 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parse } from 'csv-parse';
-import { stringify, type Stringifier } from 'csv-stringify';
+import Papa from 'papaparse';
+import { csvChunks } from './csv-chunks.ts';
 import { TaskError } from '@mt/cli';
 import { tenantSeedFiles, type Tenant } from '@mt/tenant-config';
 import { localLocation } from './discover.ts';
@@ -109,54 +108,92 @@ export async function writeLakeFromSeeds(root: string, tenant: Tenant, tables: E
 }
 
 async function writeTable(root: string, seed: string, table: ExternalTable, dir: string): Promise<{ rows: number; partitions: number }> {
-  const writers = new Map<string, { csv: Stringifier; file: WriteStream }>();
+  const writers = new Map<string, PartitionFile>();
   const columns = table.columns.map((c) => c.name);
   let rows = 0;
-  const parser = createReadStream(join(root, seed)).pipe(parse({ columns: true, bom: true }));
-  try {
-    for await (const record of parser as AsyncIterable<Record<string, string>>) {
-      if (rows === 0) {
-        const missing = [...columns, ...table.partitions.map((p) => p.name)].filter((c) => !(c in record));
-        if (missing.length)
-          throw new TaskError('LAKE_MISSING', `${seed} has no column ${missing.join(', ')}, which ${table.file} defines for ${table.source}.${table.name}.`, {
-            hint: `Add the column to the seed, or remove it from ${table.file}.`,
-          });
-      }
-      rows++;
-      let folder = '';
-      for (const key of table.partitions) {
-        const value = record[key.name];
+  let index: Record<string, number> | undefined;
+  // A year of days is 366 values for a million rows: each is checked once.
+  const valid = table.partitions.map(() => new Set<string>());
+  /** One seed row into its partition's file; true when that file asks to wait. */
+  const add = (record: string[]): boolean => {
+    if (!index) {
+      index = Object.fromEntries(record.map((name, i) => [i === 0 ? name.replace(/^\uFEFF/, '') : name, i]));
+      const missing = [...columns, ...table.partitions.map((p) => p.name)].filter((c) => !(c in index!));
+      if (missing.length)
+        throw new TaskError('LAKE_MISSING', `${seed} has no column ${missing.join(', ')}, which ${table.file} defines for ${table.source}.${table.name}.`, {
+          hint: `Add the column to the seed, or remove it from ${table.file}.`,
+        });
+      return false;
+    }
+    rows++;
+    let folder = '';
+    for (const [k, key] of table.partitions.entries()) {
+      const value = record[index[key.name]];
+      if (!valid[k].has(value)) {
         if (!fitsType(value, key.type)) {
           throw new TaskError('LAKE_PARTITION_VALUE', `${seed}:${rows + 1}: ${key.name} "${value}" is not a ${key.typeText}, so it cannot name a partition.`, {
             hint: `Fix the seed, or the type of ${key.name} in ${table.file}.`,
           });
         }
-        folder += `${key.path === 'key_value' ? `${key.name}=` : ''}${encodeURIComponent(value)}/`;
+        valid[k].add(value);
       }
-      let writer = writers.get(folder);
-      if (!writer) {
-        mkdirSync(join(dir, folder), { recursive: true });
-        const file = createWriteStream(join(dir, folder, 'part-00000.csv'));
-        const csv = stringify({ header: table.csv.header, columns, delimiter: table.csv.delimiter });
-        csv.pipe(file);
-        writers.set(folder, (writer = { csv, file }));
-      }
-      // Backpressure: wait while this partition's file catches up.
-      if (!writer.csv.write(columns.map((c) => (record[c] === '' ? table.csv.nullString : record[c])))) await once(writer.csv, 'drain');
+      folder += `${key.path === 'key_value' ? `${key.name}=` : ''}${encodeURIComponent(value)}/`;
+    }
+    let writer = writers.get(folder);
+    if (!writer) writers.set(folder, (writer = new PartitionFile(join(dir, folder), table.csv.header ? columns : undefined, table.csv.delimiter)));
+    return writer.add(columns.map((c) => record[index![c]] ?? '').map((v) => (v === '' ? table.csv.nullString : v)));
+  };
+  try {
+    // A chunk's rows at a time, then wait for any partition file that is behind: memory stays flat.
+    for await (const records of csvChunks(join(root, seed))) {
+      let behind = false;
+      for (const record of records) behind = add(record) || behind;
+      if (behind) await Promise.all([...writers.values()].map((w) => w.drained()));
     }
   } catch (err) {
     if (err instanceof TaskError) throw err;
     throw new TaskError('LAKE_MISSING', `${seed}: cannot be read as CSV: ${(err as Error).message}`, { hint: 'Fix the seed file.', cause: err });
   } finally {
-    await Promise.all(
-      [...writers.values()].map(async ({ csv, file }) => {
-        csv.end();
-        if (!file.writableFinished) await once(file, 'finish');
-      }),
-    );
+    await Promise.all([...writers.values()].map((w) => w.close()));
   }
   if (!table.partitions.length && rows === 0) mkdirSync(dir, { recursive: true });
   return { rows, partitions: table.partitions.length ? writers.size : 0 };
+}
+
+/** One partition's part-00000.csv, written 200 rows at a time (hundreds are open at once for a year of days). */
+class PartitionFile {
+  private readonly file: WriteStream;
+  private rows: string[][] = [];
+
+  constructor(
+    folder: string,
+    header: string[] | undefined,
+    private readonly delimiter: string,
+  ) {
+    mkdirSync(folder, { recursive: true });
+    this.file = createWriteStream(join(folder, 'part-00000.csv'));
+    if (header) this.rows.push(header);
+  }
+
+  /** True when the file's buffer is full: wait for drained() before adding more. */
+  add(values: string[]): boolean {
+    return this.rows.push(values) >= 200 && !this.file.write(this.take());
+  }
+
+  drained(): Promise<unknown> {
+    return this.file.writableNeedDrain ? once(this.file, 'drain') : Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.file.end(this.take());
+    if (!this.file.writableFinished) await once(this.file, 'finish');
+  }
+
+  private take(): string {
+    const text = this.rows.length ? `${Papa.unparse(this.rows, { delimiter: this.delimiter, newline: '\n' })}\n` : '';
+    this.rows = [];
+    return text;
+  }
 }
 
 /** A written table, as one line for the log. */
