@@ -10,17 +10,7 @@
  */
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  type WriteStream,
-} from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import Papa from 'papaparse';
 import { csvChunks } from './csv-chunks.ts';
