@@ -10,6 +10,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       tenantCli(script, description)
         .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
+        .option('retest', { type: 'boolean', default: false, describe: 'Run every data test, also those whose SQL and inputs are unchanged since they passed' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' }),
       args,
     );
@@ -23,6 +24,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       phases,
       select: argv.select,
       fullRefresh: argv['full-refresh'],
+      retest: argv.retest,
       env: ctx.env,
       onLake: (line) => log(`${ctx.tenant.name}: ${line}`),
       onResult: (r, i, n) => {

@@ -4,6 +4,7 @@
  * every value must fit its key's type. Files starting with `.` or `_` (`_SUCCESS`, editors' temp files)
  * are not data.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TaskError } from '@mt/cli';
@@ -23,7 +24,22 @@ export function discoverLocal(lakeDir: string, table: ExternalTable, shownRoot: 
       hint: 'Write the local lake from the seeds with `make data-lake`, or put the files there as they are in S3.',
     });
   }
-  return partitionsOf(table, listFolder(dir, table.partitions.length), (folder) => shown(join(dir, folder)));
+  const found = partitionsOf(table, listFolder(dir, table.partitions.length), (folder) => shown(join(dir, folder)));
+  return withContent(found, (file) => {
+    const { size, mtimeMs } = statSync(join(dir, file));
+    return `${size} ${mtimeMs}`;
+  });
+}
+
+/** The table with its `content` stamp: every data file with what `stamp` says of it. */
+export function withContent(d: DiscoveredTable, stamp: (file: string) => string): DiscoveredTable {
+  const files = d.table.partitions.length ? d.partitions.flatMap((p) => p.files) : d.files;
+  return {
+    ...d,
+    content: createHash('sha256')
+      .update(files.map((f) => `${f} ${stamp(f)}\n`).join(''))
+      .digest('hex'),
+  };
 }
 
 /**

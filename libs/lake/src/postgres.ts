@@ -138,14 +138,18 @@ export async function refreshExternalTables(
   });
   const defined = new Set(discovered.map((d) => `${d.table.schema}.${d.table.name}`));
   const undefinedOurs = [...stored].filter(([key, state]) => state.definition && !defined.has(key)).map(([key]) => key);
-  const fingerprint = (state: State) => createHash('sha256').update(JSON.stringify(state)).digest('hex');
+  // What readers of a table depend on: its definition and files, and their content.
+  const fingerprint = (p: (typeof plans)[number]) =>
+    createHash('sha256')
+      .update(JSON.stringify({ ...p.state, content: p.d.content }))
+      .digest('hex');
   const unchanged = (p: (typeof plans)[number]): RefreshResult => ({
     table: p.d.table,
     status: 'unchanged',
     ...p.counts,
     attached: 0,
     detached: 0,
-    state: fingerprint(p.state),
+    state: fingerprint(p),
   });
   if (plans.every((p) => p.unchanged) && !undefinedOurs.length) return { results: plans.map(unchanged), dropped: [] };
 
@@ -159,7 +163,7 @@ export async function refreshExternalTables(
       }
       const { attached, detached, rebuild } = await inTransaction(admin, () => syncTable(admin, p.d, p.state, p.before, options));
       const status = !p.before ? 'created' : rebuild ? 'rebuilt' : 'refreshed';
-      results.push({ table: p.d.table, status, ...p.counts, attached, detached, state: fingerprint(p.state) });
+      results.push({ table: p.d.table, status, ...p.counts, attached, detached, state: fingerprint(p) });
     }
     for (const key of undefinedOurs) {
       const [schema, name] = key.split('.');

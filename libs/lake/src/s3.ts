@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { accessError, clientConfig } from '@mt/aws';
 import { TaskError } from '@mt/cli';
-import { partitionsOf } from './discover.ts';
+import { partitionsOf, withContent } from './discover.ts';
 import type { DiscoveredTable, ExternalTable } from './types.ts';
 
 export async function discoverS3(tables: ExternalTable[], region: string): Promise<DiscoveredTable[]> {
@@ -16,29 +16,35 @@ export async function discoverS3(tables: ExternalTable[], region: string): Promi
   // A bucket in another region answers with a redirect; the client follows it.
   const s3 = new S3Client({ ...clientConfig(region, 'S3'), followRegionRedirects: true });
   try {
-    return await Promise.all(tables.map(async (table) => partitionsOf(table, await listKeys(s3, table, region), (folder) => `${table.location}${folder}`)));
+    return await Promise.all(
+      tables.map(async (table) => {
+        const objects = await listObjects(s3, table, region);
+        const found = partitionsOf(table, [...objects.keys()], (folder) => `${table.location}${folder}`);
+        return withContent(found, (file) => objects.get(file)!);
+      }),
+    );
   } finally {
     s3.destroy();
   }
 }
 
-/** Every key under the table's prefix, relative to it. */
-async function listKeys(s3: S3Client, table: ExternalTable, region: string): Promise<string[]> {
+/** Every key under the table's prefix, relative to it, with its size and ETag. */
+async function listObjects(s3: S3Client, table: ExternalTable, region: string): Promise<Map<string, string>> {
   const { paginateListObjectsV2 } = await import('@aws-sdk/client-s3');
-  const keys: string[] = [];
+  const objects = new Map<string, string>();
   try {
     for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: table.bucket, Prefix: table.prefix })) {
-      for (const { Key } of page.Contents ?? []) if (Key) keys.push(Key.slice(table.prefix.length));
+      for (const { Key, Size, ETag } of page.Contents ?? []) if (Key) objects.set(Key.slice(table.prefix.length), `${Size} ${ETag}`);
     }
   } catch (err) {
     throw listError(err, table, region);
   }
-  if (!keys.length) {
+  if (!objects.size) {
     throw new TaskError('LAKE_MISSING', `${table.location} holds no objects: no files for source('${table.source}', '${table.name}') in S3.`, {
       hint: `Check the location in ${table.file} and that the data is there (\`aws s3 ls ${table.location}\`).`,
     });
   }
-  return keys;
+  return objects;
 }
 
 function listError(err: unknown, table: ExternalTable, region: string): TaskError {

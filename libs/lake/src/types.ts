@@ -70,4 +70,9 @@ export interface DiscoveredTable {
   partitions: DiscoveredPartition[];
   /** Data files directly under the location (an unpartitioned table). */
   files: string[];
+  /**
+   * Changes when any data file does, even rewritten in place under the same name: a hash of each file's
+   * path with its size and time (local) or ETag (S3). What reads the table is rebuilt or tested again.
+   */
+  content?: string;
 }

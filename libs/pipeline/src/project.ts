@@ -141,6 +141,8 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     node.dependsOn = rendered.refs;
     const lake = rendered.sources.filter((s) => externalIds.has(s));
     if (lake.length) node.externalSources = lake;
+    const untracked = rendered.sources.filter((s) => !externalIds.has(s));
+    if (untracked.length) node.untrackedSources = untracked;
     if (node.kind === 'model') validateModelConfig(node);
     if (node.kind === 'test') validateTestConfig(node);
   }

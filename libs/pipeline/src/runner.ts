@@ -19,6 +19,7 @@ import {
   markInterruptedRuns,
   loadState,
   loadVersions,
+  existingRelations,
   recordRun,
   saveDataVersion,
   saveNodeState,
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   phases: Phase[];
   select?: string[];
   fullRefresh?: boolean;
+  /** Run every data test, also those that would be reused. */
+  retest?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Called as each node finishes (progress lines). */
   onResult?: (r: NodeResult, index: number, total: number) => void;
@@ -112,6 +115,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         lakeError,
         state,
         versions: await loadVersions(client),
+        relations: await existingRelations(client, [project.settings.schema, project.settings.snapshotSchema]),
         runId,
         current: new Map(),
         failed: new Set(),
@@ -145,6 +149,8 @@ interface RunContext {
   state: Map<string, StoredNode>;
   /** Change counters of the relations we built (relation_versions), as the run found them. */
   versions: Map<string, number>;
+  /** `<schema>.<name>` of the tables and views in the project's schemas, as the run found them. */
+  relations: Set<string>;
   runId: string;
   /** Fingerprints of the nodes this run built or found up to date. */
   current: Map<string, string>;
@@ -171,6 +177,28 @@ function heldFingerprint(ctx: RunContext, id: string): string {
   return ctx.current.get(id) ?? (isView(node) ? inputFingerprint(ctx, node) : (ctx.state.get(id)?.fingerprint ?? 'absent'));
 }
 
+/**
+ * A data test's fingerprint: what its inputs were built from, and the change counters of the tables it
+ * reads (views looked through), so a change by hand since it last passed makes it run again. A test
+ * that reads a source loaded by something else, or a relation that is gone, gets one that never
+ * matches. It is reused when its fingerprint matches a pass and nothing it reads was rebuilt by this run.
+ */
+function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): { fingerprint: string; reusable: boolean } {
+  const counters: string[] = [];
+  let reusable = !node.untrackedSources?.length;
+  const visit = (id: string) => {
+    const parent = ctx.project.nodes.get(id)!;
+    if (ctx.built.has(id)) reusable = false;
+    if (isView(parent)) return parent.dependsOn.forEach(visit);
+    const relation = `${schemaOf(ctx, parent)}.${parent.name}`;
+    if (!ctx.relations.has(relation) && !ctx.built.has(id)) reusable = false;
+    counters.push(`${relation}=${ctx.versions.get(relation) ?? 0}`);
+  };
+  node.dependsOn.forEach(visit);
+  const fingerprint = node.untrackedSources?.length ? `${ctx.runId}:untracked` : sha256([inputs, ...counters.sort()].join('\n'));
+  return { fingerprint, reusable };
+}
+
 const schemaOf = (ctx: RunContext, node: PipelineNode) => (node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema);
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
@@ -182,7 +210,7 @@ async function needsRestore(ctx: RunContext, node: PipelineNode): Promise<boolea
 async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult> {
   const t0 = performance.now();
   const base = { id: node.id, kind: node.kind, name: node.name };
-  const fingerprint = inputFingerprint(ctx, node);
+  const inputs = inputFingerprint(ctx, node);
   if (node.dependsOn.some((d) => ctx.failed.has(d))) {
     ctx.failed.add(node.id);
     return { ...base, status: 'upstream-failed', ms: 0 };
@@ -195,6 +223,10 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
   const { client } = ctx;
   try {
     if (node.kind === 'test') {
+      const { fingerprint, reusable } = testFingerprint(ctx, node, inputs);
+      const stored = ctx.state.get(node.id);
+      if (reusable && !ctx.options.retest && stored?.status === 'pass' && stored.fingerprint === fingerprint)
+        return { ...base, status: 'reused', ms: performance.now() - t0 };
       const outcome = await runDataTest(client, node, compiledFile);
       const status = outcome.failures === 0 ? 'pass' : node.config.severity === 'warn' ? 'warn' : 'fail';
       const ms = performance.now() - t0;
@@ -202,6 +234,7 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
       const detail = outcome.failures ? failingRows(node, outcome) : undefined;
       return { ...base, status, rows: outcome.failures, ms, detail };
     }
+    const fingerprint = inputs;
     const stored = ctx.state.get(node.id);
     const schema = schemaOf(ctx, node);
     const exists = await relationKind(client, schema, node.name);
@@ -231,6 +264,8 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
         rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
       }
       const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
+      // Tests later in this run fingerprint the counter as this build leaves it.
+      if (dataVersion !== undefined) ctx.versions.set(`${schema}.${node.name}`, dataVersion);
       await saveNodeState(client, {
         id: node.id,
         kind: node.kind,
@@ -278,6 +313,7 @@ function failingRows(node: PipelineNode, outcome: { failures: number; sample: { 
 const PAINT = {
   built: color.green,
   pass: color.green,
+  reused: color.dim,
   skipped: color.dim,
   warn: color.yellow,
   fail: color.red,
@@ -288,7 +324,7 @@ const rowsText = (r: NodeResult) => (r.rows === undefined ? '' : r.kind === 'tes
 
 /** A line for a node that did something or went wrong (skips and passes are only counted). */
 export function progressLine(r: NodeResult, index: number, total: number): string | undefined {
-  if (r.status === 'skipped' || r.status === 'pass') return undefined;
+  if (r.status === 'skipped' || r.status === 'pass' || r.status === 'reused') return undefined;
   return `${String(index).padStart(3)}/${total}  ${r.kind.padEnd(8)} ${r.name.padEnd(32)} ${PAINT[r.status](r.status.padEnd(15))} ${rowsText(r).padStart(10)}  ${formatDuration(r.ms)}`;
 }
 
@@ -297,13 +333,15 @@ export function progressLine(r: NodeResult, index: number, total: number): strin
  * pass, and a totals line.
  */
 export function formatSummary(report: PipelineReport): string {
-  const shown = report.results.filter((r) => r.kind !== 'test' || r.status !== 'pass');
+  const tests = (status: string) => report.results.filter((r) => r.kind === 'test' && r.status === status);
+  const shown = report.results.filter((r) => r.kind !== 'test' || (r.status !== 'pass' && r.status !== 'reused'));
   const rows = shown.map((r) => [`${r.kind} ${r.name}`, PAINT[r.status](r.status), r.rows ?? '', formatDuration(r.ms)]);
-  const passed = report.results.filter((r) => r.kind === 'test' && r.status === 'pass').length;
-  if (passed)
-    rows.push([`${passed} data tests`, PAINT.pass('pass'), '', formatDuration(report.results.filter((r) => r.kind === 'test').reduce((a, r) => a + r.ms, 0))]);
+  for (const status of ['pass', 'reused'] as const) {
+    const done = tests(status);
+    if (done.length) rows.push([`${done.length} data tests`, PAINT[status](status), '', formatDuration(done.reduce((a, r) => a + r.ms, 0))]);
+  }
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
-  const totals = ['built', 'skipped', 'pass', 'warn', 'fail', 'error', 'upstream-failed'].filter(count).map((s) => `${count(s)} ${s}`);
+  const totals = ['built', 'skipped', 'pass', 'reused', 'warn', 'fail', 'error', 'upstream-failed'].filter(count).map((s) => `${count(s)} ${s}`);
   const verdict = report.ok ? color.green('OK') : color.red('FAILED');
   const table = rows.length ? `${textTable(['node', 'status', 'rows', 'time'], rows, [2, 3])}\n\n` : '';
   return `${table}${report.tenant}: ${verdict} — ${totals.join(', ') || 'nothing to do'} in ${formatDuration(report.ms)}`;

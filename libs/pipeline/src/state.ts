@@ -133,6 +133,16 @@ export async function loadState(client: pg.Client): Promise<Map<string, StoredNo
 }
 
 /** Every relation's change counter (one query per run). */
+/** `<schema>.<name>` of every table and view in these schemas. */
+export async function existingRelations(client: pg.Client, schemas: string[]): Promise<Set<string>> {
+  const { rows } = await client.query<{ relation: string }>(
+    `select n.nspname || '.' || c.relname as relation from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = any($1) and c.relkind in ('r', 'p', 'v', 'm')`,
+    [schemas],
+  );
+  return new Set(rows.map((r) => r.relation));
+}
+
 export async function loadVersions(client: pg.Client): Promise<Map<string, number>> {
   const { rows } = await client.query(`select relation, version from ${META_SCHEMA}.relation_versions`);
   return new Map(rows.map((r) => [r.relation, Number(r.version)]));

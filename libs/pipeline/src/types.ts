@@ -49,6 +49,8 @@ export interface PipelineNode {
   dependsOn: string[];
   /** External tables it reads (`source()` of sql/sources), as `<source>.<table>`: their files are inputs too. */
   externalSources?: string[];
+  /** Other sources it reads (tables loaded by something else): their changes cannot be seen here. */
+  untrackedSources?: string[];
   /** Content hash of this node alone (its SQL, CSV and config). */
   checksum: string;
 }
@@ -83,7 +85,7 @@ export interface Project {
 }
 
 /** The outcome of one node, for the summary table and the run state. */
-export type NodeStatus = 'built' | 'skipped' | 'pass' | 'warn' | 'fail' | 'error' | 'upstream-failed';
+export type NodeStatus = 'built' | 'skipped' | 'pass' | 'reused' | 'warn' | 'fail' | 'error' | 'upstream-failed';
 
 export interface NodeResult {
   id: string;
