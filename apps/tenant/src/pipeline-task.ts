@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { log, taskMain, parseOptions, out } from '@mt/cli';
 import { formatSummary, progressLine, runPipeline, type Phase } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
@@ -10,6 +11,14 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       tenantCli(script, description)
         .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
+        .option('threads', {
+          type: 'number',
+          describe: `Nodes built at once, each on its own connection (default: the number of cores, ${availableParallelism()} here)`,
+        })
+        .check(
+          (a) =>
+            a.threads === undefined || (Number.isInteger(a.threads) && a.threads >= 1) || `--threads must be a whole number of at least 1, not ${a.threads}.`,
+        )
         .option('retest', { type: 'boolean', default: false, describe: 'Run every data test, also those whose SQL and inputs are unchanged since they passed' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' }),
       args,
@@ -25,6 +34,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       select: argv.select,
       fullRefresh: argv['full-refresh'],
       retest: argv.retest,
+      threads: argv.threads,
       env: ctx.env,
       onLake: (line) => log(`${ctx.tenant.name}: ${line}`),
       onResult: (r, i, n) => {

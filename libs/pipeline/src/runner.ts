@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
@@ -10,6 +11,7 @@ import { relationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
+import { runScheduled } from './schedule.ts';
 import { describeRefresh, lakeFileError, refreshLake } from './lake.ts';
 import type { RefreshResult } from '@mt/lake';
 import {
@@ -43,6 +45,8 @@ export interface PipelineOptions {
   fullRefresh?: boolean;
   /** Run every data test, also those that would be reused. */
   retest?: boolean;
+  /** Nodes built at once, each on its own connection (default: the number of cores, like dbt's threads). */
+  threads?: number;
   env?: NodeJS.ProcessEnv;
   /** Called as each node finishes (progress lines). */
   onResult?: (r: NodeResult, index: number, total: number) => void;
@@ -109,7 +113,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       }
       for (const r of lake) options.onLake?.(describeRefresh(r));
       const ctx: RunContext = {
-        client,
         project,
         lake: new Map(lake.map((r) => [`${r.table.source}.${r.table.name}`, r.state])),
         lakeError,
@@ -122,14 +125,20 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         built: new Set(),
         options,
       };
-      const results: NodeResult[] = [];
-      for (const node of work) {
-        const restoring = !isSelected(node) && (await needsRestore(ctx, node));
-        if (!isSelected(node) && !restoring) continue;
-        const result = await runNode(ctx, node);
-        results.push(result);
-        options.onResult?.(result, results.length, planned.length);
-      }
+      // Independent nodes build at once, each on a connection of its own (the first is this one).
+      // CREATE SCHEMA IF NOT EXISTS is not safe in two sessions at once: the schemas come first.
+      const schemas = new Set(work.filter((n) => n.kind !== 'test').map((n) => schemaOf(ctx, n)));
+      for (const schema of schemas) await client.query(`create schema if not exists ${client.escapeIdentifier(schema)}`);
+      const lanes: Array<pg.Client | undefined> = [client];
+      let done = 0;
+      const scheduled = await runScheduled(work, options.threads ?? availableParallelism(), async (node, lane) => {
+        const laneClient = (lanes[lane] ??= await openTenantDatabase(options.db, options.tenant));
+        if (!isSelected(node) && !(await needsRestore(ctx, laneClient, node))) return undefined;
+        const result = await runNode(ctx, laneClient, node);
+        options.onResult?.(result, ++done, planned.length);
+        return result;
+      }).finally(() => Promise.all(lanes.slice(1).map((c) => c?.end().catch(() => {}))));
+      const results = scheduled.filter((r): r is NodeResult => r !== undefined);
       const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
       await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
       return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
@@ -140,7 +149,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
 }
 
 interface RunContext {
-  client: pg.Client;
   project: Project;
   /** `<source>.<table>` → the state of its files, for the external tables refreshed by this run. */
   lake: Map<string, string>;
@@ -202,12 +210,12 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
 const schemaOf = (ctx: RunContext, node: PipelineNode) => (node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema);
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
-async function needsRestore(ctx: RunContext, node: PipelineNode): Promise<boolean> {
+async function needsRestore(ctx: RunContext, client: pg.Client, node: PipelineNode): Promise<boolean> {
   if (node.kind !== 'model' || !ctx.state.has(node.id) || !node.dependsOn.some((d) => ctx.built.has(d))) return false;
-  return !(await relationKind(ctx.client, schemaOf(ctx, node), node.name));
+  return !(await relationKind(client, schemaOf(ctx, node), node.name));
 }
 
-async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult> {
+async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): Promise<NodeResult> {
   const t0 = performance.now();
   const base = { id: node.id, kind: node.kind, name: node.name };
   const inputs = inputFingerprint(ctx, node);
@@ -220,7 +228,6 @@ async function runNode(ctx: RunContext, node: PipelineNode): Promise<NodeResult>
     return { ...base, status: 'error', ms: 0, detail: formatError(ctx.lakeError) };
   }
   const compiledFile = writeCompiled(ctx, node);
-  const { client } = ctx;
   try {
     if (node.kind === 'test') {
       const { fingerprint, reusable } = testFingerprint(ctx, node, inputs);
