@@ -137,7 +137,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         const result = await runNode(ctx, laneClient, node);
         options.onResult?.(result, ++done, planned.length);
         return result;
-      }).finally(() => Promise.all(lanes.slice(1).map((c) => c?.end().catch(() => {}))));
+      }).finally(() => Promise.all(lanes.slice(1).map(async (c) => c?.end().catch(() => {}))));
       const results = scheduled.filter((r): r is NodeResult => r !== undefined);
       const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
       await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
