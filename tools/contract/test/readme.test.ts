@@ -27,6 +27,8 @@ const NOT_TYPED: Record<string, string> = {
   'make aurora-setup [ENV=dev]': 'a placeholder; typed as make aurora-setup and make aurora-setup ENV=dev',
   'make db-connect TENANT=…': 'a placeholder; typed as make db-connect and with TENANT=tenant_b ARGS=…',
   'make external-tables TENANT=…': 'a placeholder; typed as make external-tables TENANT=tenant_b (and with ARGS)',
+  'make generate-data TENANT=… ROWS=…': 'a placeholder; typed as make generate-data TENANT=tenant_b ROWS=100000 (and ROWS=0, ROWS=many)',
+  'make tenants-generate COUNT=…': 'a placeholder; typed as make tenants-generate COUNT=10 and COUNT=0',
   'make dev-shell TENANT=…': 'a placeholder; typed as make dev-shell TENANT=tenant_b',
   'npx nx affected': 'a phrase in the text; typed as npx nx affected -t analysis',
 };
