@@ -14,6 +14,7 @@ import { startEmulator } from '../aws-emulator/src/index.ts';
 import { ensureBundle } from '../bundle/bundle.mjs';
 import { resolveEngine, withClient } from '@mt/postgres';
 import { discoverLocal, discoverS3, loadExternalTables, refreshExternalTables } from '@mt/lake';
+import { scaleRows } from './scale.ts';
 
 const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
@@ -235,6 +236,9 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
   rmSync(ws, { recursive: true, force: true });
 }
 
+// Issue 11's goals at the scale users reach (BENCH_SCALE_ROWS=0 leaves them out).
+const scale = process.env.BENCH_SCALE_ROWS === '0' ? [] : await scaleRows(root, env, engine, REPEAT);
+
 const upWarm = Array.from({ length: REPEAT }, () => timed('node', ['tools/bundle/run-task.mjs', 'platform/up']));
 rows.push(['`up` when already running (bundled script)', fmt(median(upWarm.map((r) => r.ms))), '']);
 
@@ -245,4 +249,10 @@ rows.push(['`up` from stopped (initialised data dir)', fmt(upCold.ms), '']);
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; median of ${REPEAT} runs (cold: ${cold.length})\n`);
 console.log('| what | time | nodes built |\n| --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (scale.length) {
+  console.log('\n| at scale | measured | goal |\n| --- | --- | --- |');
+  for (const r of scale) console.log(`| ${r.what} | ${r.value}${r.missed ? ' (missed)' : ''} | ${r.goal} |`);
+}
 await engine.down();
+// A goal missed by more than 20 % fails the benchmark.
+if (scale.some((r) => r.missed)) process.exitCode = 1;
