@@ -376,18 +376,7 @@ test.serial('clear errors: missing stack output, unknown secret, access denied, 
   }
   const open = await emulator();
   try {
-    // no keys at all; the metadata service is switched off so nothing leaves this machine. A process of
-    // its own: the SDK's credential chain reads process.env.
-    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...endpoints } = open.env();
-    const r = await ws.taskProcess('aurora/src/phase.ts', ['--phase', 'schema', '--environment', 'dev'], {
-      ...endpoints,
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_PROFILE: 'none-such',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    });
+    const r = await ws.taskProcess('aurora/src/phase.ts', ['--phase', 'schema', '--environment', 'dev'], open.envWithoutCredentials());
     t.is(r.code, 1);
     t.regex(r.stderr, /\[AWS_CREDENTIALS\]/);
   } finally {

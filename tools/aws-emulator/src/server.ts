@@ -135,20 +135,35 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     throw error;
   }
 
+  const env = () => ({
+    AWS_ENDPOINT_URL_SSM: url,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
+    AWS_ENDPOINT_URL_S3: url,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'AKIAEMULATOR00000000',
+    AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
+  });
+
   return {
     url,
     port,
     requests,
     commands,
-    env: () => ({
-      AWS_ENDPOINT_URL_SSM: url,
-      AWS_ENDPOINT_URL_CLOUDFORMATION: url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
-      AWS_ENDPOINT_URL_S3: url,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: 'AKIAEMULATOR00000000',
-      AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
-    }),
+    env,
+    envWithoutCredentials() {
+      const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...endpoints } = env();
+      // Empty keys, and every other source the SDK's chain tries switched off: nothing leaves this machine.
+      return {
+        ...endpoints,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_PROFILE: 'none-such',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      };
+    },
     stop,
   };
 }

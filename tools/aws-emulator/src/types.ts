@@ -80,6 +80,8 @@ export interface Emulator {
   commands: EmulatedCommand[];
   /** What a client process needs: per-service endpoint URLs (S3 included), region and dummy credentials. */
   env(): Record<string, string>;
+  /** The endpoints of env() for a client process with no AWS credentials at all (its own process: the SDK's chain reads process.env). */
+  envWithoutCredentials(): Record<string, string>;
   /** Kills commands still running, closes the server. Idempotent. */
   stop(): Promise<void>;
 }
