@@ -18,7 +18,6 @@ export default defineConfig(
         // files outside those (listed here) by tsconfig.base.json's options.
         projectService: {
           allowDefaultProject: [
-            'tools/bench/*.ts',
             'tools/bundle/*.mjs',
             'tools/bundle/test/*.ts',
             'tools/contract/test/*.ts',
