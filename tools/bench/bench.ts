@@ -15,6 +15,7 @@ import { ensureBundle } from '../bundle/bundle.mjs';
 import { resolveEngine, withClient } from '@mt/postgres';
 import { discoverLocal, discoverS3, loadExternalTables, refreshExternalTables } from '@mt/lake';
 import { scaleRows } from './scale.ts';
+import { fmt, median } from './stats.ts';
 
 const root = findWorkspaceRoot();
 // Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
@@ -37,9 +38,7 @@ function timed(cmd: string, args: string[]): { ms: number; out: string } {
   const { stdout } = $({ sync: true, cwd: root, env, quiet: true })`${cmd} ${args}`;
   return { ms: performance.now() - t0, out: stdout };
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const built = (out: string) => Number(/(\d+) built/.exec(out)?.[1] ?? 0);
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const dropTenantDatabase = (name: string) =>
   withClient(engine.connect('postgres'), (client) =>

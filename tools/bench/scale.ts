@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { $ } from 'zx';
 import { withClient, type Engine } from '@mt/postgres';
 import { generateSeeds } from '@mt/datagen';
+import { fmt, median } from './stats.ts';
 
 const TENANT = 'bench_scale';
 
@@ -39,10 +40,6 @@ export async function scaleRows(root: string, env: NodeJS.ProcessEnv, engine: En
     const t0 = performance.now();
     fn();
     return performance.now() - t0;
-  };
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
   };
   const dropDatabase = () => withClient(engine.connect('postgres'), (c) => c.query(`drop database if exists ${c.escapeIdentifier(database)} with (force)`));
   const out: ScaleRow[] = [];
@@ -127,5 +124,3 @@ export async function scaleRows(root: string, env: NodeJS.ProcessEnv, engine: En
   }
   return out;
 }
-
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

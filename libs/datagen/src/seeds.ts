@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { TaskError } from '@mt/cli';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
@@ -47,8 +48,26 @@ export interface GeneratedSeeds {
   files: Array<{ name: string; rows: number }>;
 }
 
+export const MAX_ROWS = 100_000_000;
+
+/** A seed of its own for each tenant (FNV-1a of the name), so two generated tenants differ. */
+export function defaultSeed(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const c of Buffer.from(name)) hash = Math.imul(hash ^ c, 0x01000193) >>> 0;
+  return hash;
+}
+
 export async function generateSeeds(dir: string, options: { rows: number; seed: number }): Promise<GeneratedSeeds> {
   const { rows, seed } = options;
+  if (!Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS)
+    throw new TaskError(
+      'INVALID_GENERATE_OPTION',
+      `ROWS must be a whole number from 1 to ${MAX_ROWS} (0 removes the generated seeds), not ${JSON.stringify(String(rows))}.`,
+      {
+        hint: 'e.g. make generate-data TENANT=tenant_a ROWS=1000000.',
+      },
+    );
+  if (!Number.isInteger(seed)) throw new TaskError('INVALID_GENERATE_OPTION', `SEED must be a whole number, not ${JSON.stringify(String(seed))}.`);
   const rng = xoroshiro128plus(seed);
   const int = (from: number, to: number) => uniformInt(rng, from, to);
   const customers = Math.max(5, Math.ceil(rows / 50));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { TaskError } from '@mt/cli';
-import { generateSeeds, generateTenants } from '../src/index.ts';
+import { defaultSeed, generateSeeds, generateTenants } from '../src/index.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 function scratch(t: ExecutionContext): string {
@@ -36,6 +36,9 @@ test('the same rows and seed give the same bytes; another seed other data; the s
     t.is(read(a, name).split('\n')[0], readFileSync(join(REPO, 'seeds', `${name}.csv`), 'utf8').split('\n')[0], `${name}: the sample's header`);
   }
   t.not(read(a, 'orders'), read(c, 'orders'));
+  for (const rows of [0, 1.5, 100_000_001]) await t.throwsAsync(generateSeeds(scratch(t), { rows, seed: 1 }), { code: 'INVALID_GENERATE_OPTION' });
+  await t.throwsAsync(generateSeeds(scratch(t), { rows: 1, seed: Number.NaN }), { code: 'INVALID_GENERATE_OPTION', message: /SEED must be a whole number/ });
+  t.not(defaultSeed('tenant_a'), defaultSeed('tenant_b'));
   t.deepEqual(readdirSync(a).sort(), ['customers.csv', 'orders.csv', 'products.csv', 'regions.csv'], 'no partial files left');
 });
 

@@ -115,6 +115,9 @@ test.serial('single steps, as make examples shows them', async (t) => {
   await ok(t, 'npx nx run tenant_a:run --full-refresh', [/dim_customers\s+built/]);
   await ok(t, 'npx nx run tenant_a:snapshot', [/customers_snapshot/]);
   await ok(t, 'npx nx run tenant_a:test', [/data tests\s+(pass|reused)/]);
+  // README: tests on unchanged inputs are reused; --retest runs them; --threads sets the parallel DAG's connections.
+  await ok(t, 'make tenant-run TENANT=tenant_a ARGS="--threads 1 --retest"', [/tenant_a: OK — \d+ skipped, 33 pass/]);
+  await ok(t, 'npx nx run tenant_a:tenant-run --threads=2', [/tenant_a: OK — .*\d+ reused/]);
 });
 
 test.serial('the data lake: written from the seeds, external tables through Nx and make, DDL for the cloud', async (t) => {

@@ -1,0 +1,7 @@
+/** The bench's arithmetic: the middle of a sample (the mean of the two middle values for an even count), and seconds. */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+}
+
+export const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
