@@ -24,7 +24,6 @@ const malformed = (file: string, line: number, what: string) =>
 
 /** `partial`: the input stops early (a sample), so its last, cut row is not a row. */
 export class SeedReader extends Transform {
-  rows = 0;
   private header?: string[];
   private inference?: TypeInference;
   private newline?: '\n' | '\r\n';
@@ -121,7 +120,6 @@ export class SeedReader extends Transform {
           start = comma + 1;
         }
         if (fields !== width) throw malformed(this.node.file, line, `expected ${width} fields, found ${fields}`);
-        this.rows++;
       }
       pos = eol + 1;
     }
@@ -152,7 +150,6 @@ export class SeedReader extends Transform {
       }
       if (row.length !== this.header.length) throw malformed(this.node.file, line, `expected ${this.header.length} fields, found ${row.length}`);
       this.inference!.row(row);
-      this.rows++;
     }
     return last ? data.length : Buffer.byteLength(text.slice(0, meta.cursor));
   }
