@@ -60,21 +60,41 @@ export function splitWords(text) {
   return words;
 }
 
-/** MT_ARGS, when this Nx task is the one they are for. */
-function argsFromMake(env = process.env) {
+/**
+ * MT_ARGS, when `target` (the Nx target this task runs) is the one they are for.
+ * @param {string | undefined} target
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {string[]}
+ */
+export function argsFromMake(target, env = process.env) {
   if (!env.MT_ARGS?.trim()) return [];
-  const target = env.NX_TASK_TARGET_TARGET;
   const wanted = (env.MT_ARGS_FOR ?? '').split(/\s+/).filter(Boolean);
   const matches = (/** @type {string} */ pattern) => (pattern.endsWith('*') ? target?.startsWith(pattern.slice(0, -1)) : target === pattern);
   if (!target || !wanted.some(matches)) return [];
   try {
     return splitWords(env.MT_ARGS);
   } catch (err) {
-    console.error(
+    throw new Error(
       `error [BAD_ARGS] ARGS cannot be split into words: ${/** @type {Error} */ (err).message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`,
     );
-    process.exit(2);
   }
+}
+
+/**
+ * The `main` of apps/<app>/src/<script>.ts, from its bundle (made current first).
+ * @param {string} app
+ * @param {string} script
+ * @returns {Promise<(argv: string[], io?: object) => Promise<number>>}
+ */
+export async function loadTask(app, script) {
+  // MT_FROM_SOURCE=1 (with `node --import tsx`) runs the TypeScript itself: for a debugger, or to compare.
+  const fromSource = process.env.MT_FROM_SOURCE === '1';
+  const file = fromSource ? join(ROOT, 'apps', app, 'src', `${script}.ts`) : join(ROOT, 'dist', 'tasks', app, `${script}.mjs`);
+  if (!fromSource) await ensureBundle(app);
+  // The AWS SDK warns on Node < 22 that its *later* versions will need it; the version here is pinned in
+  // package-lock.json and works, so that eight-line notice on every AWS task is noise (set "false" to see it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return (await import(pathToFileURL(file).href)).main;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -84,18 +104,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: node tools/bundle/run-task.mjs <app>/<script> [args…]   (e.g. tenant/tenant-run --tenant tenant_a)');
     process.exit(2);
   }
-  // MT_FROM_SOURCE=1 (with `node --import tsx`) runs the TypeScript itself: for a debugger, or to compare.
-  const file = process.env.MT_FROM_SOURCE === '1' ? join(ROOT, 'apps', app, 'src', `${script}.ts`) : join(ROOT, 'dist', 'tasks', app, `${script}.mjs`);
-  if (process.env.MT_FROM_SOURCE !== '1') await ensureBundle(app);
   // `… | head` closes the pipe early: that is the reader's choice, not a crash.
   process.stdout.on('error', (err) => {
     if (/** @type {NodeJS.ErrnoException} */ (err).code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  // The AWS SDK warns on Node < 22 that its *later* versions will need it; the version here is pinned in
-  // package-lock.json and works, so that eight-line notice on every AWS task is noise (set "false" to see it).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  /** @type {{ main: (argv: string[]) => Promise<number> }} */
-  const { main } = await import(pathToFileURL(file).href);
-  process.exitCode = await main([...args, ...argsFromMake()]);
+  let fromMake;
+  try {
+    fromMake = argsFromMake(process.env.NX_TASK_TARGET_TARGET);
+  } catch (err) {
+    console.error(/** @type {Error} */ (err).message);
+    process.exit(2);
+  }
+  const main = await loadTask(app, script);
+  process.exitCode = await main([...args, ...fromMake]);
 }

@@ -144,11 +144,18 @@ function tablesOf(doc: SourcesYaml, file: string, tenant: Tenant, problems: stri
 }
 
 const templates = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+/** Compiled once per process: a batch of tenants renders the same few locations for each. */
+const compiledLocations = new Map<string, nunjucks.Template>();
+function locationTemplate(template: string): nunjucks.Template {
+  let found = compiledLocations.get(template);
+  if (!found) compiledLocations.set(template, (found = new nunjucks.Template(template, templates)));
+  return found;
+}
 
 function renderLocation(template: string, tenant: Tenant, at: string, problems: string[]): { location: string; bucket: string; prefix: string } | undefined {
   let rendered: string;
   try {
-    rendered = templates.renderString(template, {
+    rendered = locationTemplate(template).render({
       tenant: strict({ name: tenant.name, database: tenant.database, dataLake: { ...tenant.dataLake } }, 'tenant'),
     });
   } catch (err) {

@@ -36,6 +36,22 @@ function environment(): nunjucks.Environment {
   return sharedEnv;
 }
 
+/**
+ * Compiled templates by file and text: a batch of tenant tasks in one process renders the same files for
+ * every tenant, and compiling was a large part of a warm run. Bounded, in case a process lives long.
+ */
+const compiled = new Map<string, nunjucks.Template>();
+function compiledTemplate(template: string, file: string): nunjucks.Template {
+  const key = `${file}\0${template}`;
+  let found = compiled.get(key);
+  if (!found) {
+    found = new nunjucks.Template(template, environment(), file, true);
+    if (compiled.size >= 5000) compiled.clear();
+    compiled.set(key, found);
+  }
+  return found;
+}
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** 1-based line and column of an offset in a text. */
@@ -140,7 +156,7 @@ export function renderTemplate(template: string, file: string, globals: object):
   // Compiled first, on its own: parse errors and render errors count their positions differently.
   let compiled: nunjucks.Template;
   try {
-    compiled = new nunjucks.Template(template, environment(), file, true);
+    compiled = compiledTemplate(template, file);
   } catch (e) {
     throw templateError(file, template, e as NunjucksError, 'parse', globals);
   }

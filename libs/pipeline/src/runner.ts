@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
@@ -22,6 +22,7 @@ import {
   loadState,
   loadVersions,
   existingRelations,
+  recordFingerprint,
   recordRun,
   saveDataVersion,
   saveNodeState,
@@ -141,6 +142,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       const results = scheduled.filter((r): r is NodeResult => r !== undefined);
       const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
       await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
+      await recordFingerprint(options.root, options.tenant.name, client);
       return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
     } catch (err) {
       throw connectionLost(err, options.db.describe()) ?? permissionDenied(err, options.tenant, client) ?? err;
@@ -299,13 +301,24 @@ async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): 
   }
 }
 
+function sameText(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text;
+  } catch {
+    return false;
+  }
+}
+
 /** Compiled SQL goes to dist/compiled/<tenant>/… so users can read what actually ran. */
 function writeCompiled(ctx: RunContext, node: PipelineNode): string | undefined {
   if (!node.sql) return undefined;
   const rel = join('dist', 'compiled', ctx.project.tenant.name, node.generic ? join('tests', `${node.name}.sql`) : node.file);
   const abs = join(ctx.project.root, rel);
+  const text = `${node.sql}\n`;
+  // Unchanged on most runs: reading is cheaper than rewriting fifty files per tenant.
+  if (sameText(abs, text)) return rel;
   mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, `${node.sql}\n`);
+  writeFileSync(abs, text);
   return rel;
 }
 

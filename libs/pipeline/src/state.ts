@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { io, log, TaskError } from '@mt/cli';
 import type { DatabaseAccess } from '@mt/postgres';
@@ -248,6 +250,27 @@ export async function buildFingerprint(client: pg.Client): Promise<string> {
      from ${META_SCHEMA}.node_state where kind <> 'test' and status = 'built'`,
   );
   return `db:${rows[0].db};state:${state[0].h};data:${state[0].v};lake:${state[0].l}`;
+}
+
+/** Where a build leaves its tenant's fingerprint: an output of the tenant-run target, hashed by the analyses. */
+export const fingerprintFile = (root: string, tenant: string) => join(root, 'dist', 'run-state', `${tenant}.fingerprint`);
+
+/**
+ * Writes the tenant's fingerprint at the end of a build (buildFingerprint, on the build's own connection).
+ * The analyses' cache keys read this file, which costs Nx one file hash per tenant, where asking the
+ * database cost one Node process per analysis task. Rewritten only when it changed; atomically.
+ */
+export async function recordFingerprint(root: string, tenant: string, client: pg.Client): Promise<void> {
+  const file = fingerprintFile(root, tenant);
+  const text = `${await buildFingerprint(client)}\n`;
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not written yet
+  }
+  mkdirSync(join(root, 'dist', 'run-state'), { recursive: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, text);
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 /**

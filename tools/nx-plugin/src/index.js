@@ -14,7 +14,7 @@ const { createNodesFromFiles } = require('@nx/devkit');
 
 /**
  * @typedef {Record<string, never>} TenantPluginOptions  (none)
- * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean }} TargetSpec
+ * @typedef {{ script: string; description: string; dependsOn?: string[]; interactive?: boolean; builds?: boolean }} TargetSpec
  */
 
 /**
@@ -22,6 +22,13 @@ const { createNodesFromFiles } = require('@nx/devkit');
  * the source of truth, which this CommonJS file cannot import. test/create-nodes.test.ts asserts they are equal.
  */
 const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+/**
+ * The executors of tenant targets (src/executors.json). Named by path, and the package they live in is not
+ * a project of its own: for an executor inside a project with a package.json, Nx loads TypeScript to read
+ * tsconfig's customConditions, ~250 ms on every run (docs/BENCHMARKS.md).
+ */
+const TENANT_TASK = './tools/nx-plugin/src:tenant-task';
+const TENANT_ANALYSIS = './tools/nx-plugin/src:tenant-analysis';
 /** @param {string} script  @param {string[]} args */
 const runTask = (script, args) => ({ command: ['node tools/bundle/run-task.mjs', `tenant/${script}`, ...args].join(' '), cwd: '{workspaceRoot}' });
 
@@ -52,12 +59,12 @@ function reservedNames(workspaceRoot) {
  * @type {Record<string, TargetSpec>}
  */
 const TENANT_TARGETS = {
-  'tenant-run': { script: 'tenant-run', description: 'Full tenant build: debug → seed → run → snapshot → test, with a summary' },
+  'tenant-run': { script: 'tenant-run', description: 'Full tenant build: debug → seed → run → snapshot → test, with a summary', builds: true },
   debug: { script: 'debug', description: 'Check tenant config, database connection and server version' },
-  seed: { script: 'seed', description: 'Load seeds/*.csv (and tenant overrides) with COPY; unchanged files are skipped' },
-  run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'] },
-  snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'] },
-  test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'] },
+  seed: { script: 'seed', description: 'Load seeds/*.csv (and tenant overrides) with COPY; unchanged files are skipped', builds: true },
+  run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'], builds: true },
+  snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'], builds: true },
+  test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'], builds: true },
   'external-tables': {
     script: 'external-tables',
     description:
@@ -74,12 +81,16 @@ const TENANT_TARGETS = {
  */
 function buildTarget(tenant, spec) {
   return {
-    executor: 'nx:run-commands',
-    options: { ...runTask(spec.script, ['--tenant', tenant]), ...(spec.interactive ? { tty: true } : {}) },
+    // A psql or a shell needs the terminal itself; the rest run in-process, many tenants per worker.
+    ...(spec.interactive
+      ? { executor: 'nx:run-commands', options: { ...runTask(spec.script, ['--tenant', tenant]), tty: true } }
+      : { executor: TENANT_TASK, options: { script: spec.script, args: ['--tenant', tenant] } }),
     // These targets change a database, so Nx must not replay them from cache: the engine itself
     // skips unchanged work using the run state kept in the tenant database.
     cache: false,
     ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
+    // A build ends by writing the tenant's fingerprint (libs/pipeline fingerprintFile): the analyses hash it.
+    ...(spec.builds ? { outputs: [`{workspaceRoot}/dist/run-state/${tenant}.fingerprint`] } : {}),
     metadata: { description: spec.description, technologies: ['postgresql'] },
   };
 }
@@ -106,9 +117,9 @@ function analysisNames(workspaceRoot) {
 /**
  * One cached target per analysis. Its inputs are exactly what its result depends on: its own SQL (so
  * editing one analysis reruns only that one), the models, snapshots and seeds, the tenant's folder, the
- * scripts' sources, the database settings, and a runtime fingerprint of what the tenant database holds.
- * It declares a dependency-output input, which makes Nx hash it only after its dependencies ran — after
- * the tenant build — so the fingerprint is never taken from a database about to change.
+ * scripts' sources, the database settings, and the fingerprint of what the tenant database holds, which
+ * the tenant build writes as it ends. That is a dependency-output input, so Nx hashes it only after the
+ * build ran: the fingerprint is never taken from a database about to change.
  * @param {string} tenant
  * @param {string} name
  * @returns {import('@nx/devkit').TargetConfiguration}
@@ -117,8 +128,8 @@ function analysisTarget(tenant, name) {
   // analysisOutputDir(tenant) of @mt/pipeline, where the task writes (test/create-nodes.test.ts checks).
   const out = `{workspaceRoot}/dist/analysis/${tenant}`;
   return {
-    executor: 'nx:run-commands',
-    options: runTask('analysis', ['--tenant', tenant, '--name', name]),
+    executor: TENANT_ANALYSIS,
+    options: { script: 'analysis', args: ['--tenant', tenant, '--name', name] },
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
@@ -129,9 +140,9 @@ function analysisTarget(tenant, name) {
       ...DATABASE_ENV.map((env) => ({ env })),
       // Options make passes in the environment (tools/bundle/run-task.mjs) may change the result too.
       { env: 'MT_ARGS' },
-      // tenant-run has no output files: this input hashes nothing, but defers the hash until it ran.
-      { dependentTasksOutputFiles: 'dist/run-state/**' },
-      { runtime: `node tools/bundle/run-task.mjs tenant/fingerprint --tenant ${tenant}` },
+      // What the tenant database holds: the fingerprint its build wrote last (tenant-run's output). Being a
+      // dependency's output, it also makes Nx hash this task only after the build ran.
+      { dependentTasksOutputFiles: 'dist/run-state/*.fingerprint' },
     ],
     outputs: [`${out}/${name}.json`, `${out}/${name}.md`, `${out}/${name}.csv`, `${out}/${name}.*.csv`],
     dependsOn: ['tenant-run'],
@@ -165,8 +176,8 @@ function createTenantProject(configFile, options, context) {
   for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(name, analysis);
   const reportInputs = ['dashboard', 'basic'].filter((a) => analyses.includes(a));
   targets.report = {
-    executor: 'nx:run-commands',
-    options: runTask('report', ['--tenant', name]),
+    executor: TENANT_ANALYSIS,
+    options: { script: 'report', args: ['--tenant', name] },
     cache: true,
     // Exactly the analysis results and the script: a replayed analysis gives a replayed page.
     inputs: [{ dependentTasksOutputFiles: '**/*.json' }, ...TASK_SOURCES],
@@ -202,21 +213,45 @@ const createNodes = [
 ];
 
 /**
- * `--env` belongs to Nx's run-commands (environment variables for the command), which would answer
- * `nx run aurora:phase --env=dev` with "Property 'env' does not match the schema". The bastion's
- * environment is `--environment`; this hook, run by Nx before any task, says so instead.
+ * What `--parallel` the command asked for, as Nx reads it (false → 1, a number, bare → NX_PARALLEL
+ * or 3; unset → NX_PARALLEL, nx.json `parallel`, 3). Nx passes it to no executor, and the batches of
+ * tenant tasks need it: they get it as MT_PARALLEL.
+ * @param {string[]} argv
+ * @param {import('@nx/devkit').NxJsonConfiguration} nxJson
+ * @param {NodeJS.ProcessEnv} env
+ */
+function parallelOf(argv, nxJson, env = process.env) {
+  const flag = argv.findLast((arg) => /^--(parallel|max-parallel|maxParallel)(=|$)/.test(arg));
+  const value = flag?.includes('=') ? flag.slice(flag.indexOf('=') + 1) : flag ? argv[argv.indexOf(flag) + 1] : undefined;
+  if (flag && (value === 'false' || flag === '--parallel=false')) return 1;
+  if (flag && value !== undefined && /^\d+$/.test(value)) return Number(value);
+  if (flag) return Number(env.NX_PARALLEL) || 3;
+  return Number(env.NX_PARALLEL) || nxJson.parallel || 3;
+}
+
+/**
+ * Run by Nx before any task, with the command line: sets how tenant tasks are batched (above and below).
+ * `--env` belongs to Nx's run-commands (environment
+ * variables for the command), which would answer `nx run aurora:phase --env=dev` with "Property 'env'
+ * does not match the schema": the bastion's environment is `--environment`, and this says so instead.
  * @type {import('@nx/devkit').PreTasksExecution<TenantPluginOptions>}
  */
 function preTasksExecution(_options, context) {
   const old = context.argv.find((arg) => arg === '--env' || arg.startsWith('--env='));
-  if (!old) return;
-  const value = old === '--env' ? context.argv[context.argv.indexOf(old) + 1] : old.slice('--env='.length);
-  throw new Error(
-    `--env is not an option of this workspace's targets (Nx reserves it for environment variables of run-commands). ` +
-      `The bastion's config.json environment is --environment=${value ?? '<name>'}, e.g. npx nx run aurora:phase --phase=schema --environment=${value ?? 'dev'}, ` +
-      `or make aurora-phase PHASE=schema ENV=${value ?? 'dev'}.`,
-  );
+  if (old) {
+    const value = old === '--env' ? context.argv[context.argv.indexOf(old) + 1] : old.slice('--env='.length);
+    throw new Error(
+      `--env is not an option of this workspace's targets (Nx reserves it for environment variables of run-commands). ` +
+        `The bastion's config.json environment is --environment=${value ?? '<name>'}, e.g. npx nx run aurora:phase --phase=schema --environment=${value ?? 'dev'}, ` +
+        `or make aurora-phase PHASE=schema ENV=${value ?? 'dev'}.`,
+    );
+  }
+  process.env.MT_PARALLEL = String(parallelOf(context.argv, context.nxJsonConfiguration));
+  // Batches are for many projects at once. One project's targets run task by task, each with its
+  // output live and under its own header (a cold build of a big tenant prints progress for minutes).
+  const manyProjects = ['run-many', 'affected'].includes(context.argv[2] ?? '');
+  if (!manyProjects && !context.argv.some((arg) => /^--(no-)?batch(=|$)/.test(arg))) process.env.NX_BATCH_MODE ??= 'false';
 }
 
-// IDENTIFIER_PATTERN only for the test that compares it with @mt/cli's (Nx reads the other three).
-module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution, IDENTIFIER_PATTERN };
+// IDENTIFIER_PATTERN and parallelOf only for the tests (Nx reads the other three).
+module.exports = { createNodes, createNodesV2: createNodes, preTasksExecution, parallelOf, IDENTIFIER_PATTERN };

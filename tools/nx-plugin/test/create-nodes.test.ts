@@ -95,25 +95,34 @@ test.serial('a tenants/<name>/tenant.json is an application project <name> with 
   t.deepEqual(Object.keys(targets ?? {}), [...PIPELINE_TARGETS, 'analysis-basic', 'analysis-dashboard', 'analysis-products', 'report', 'analysis']);
 });
 
-test.serial('a pipeline target runs tenant/<script> through run-task.mjs with --tenant, uncached, after its dependencies', async (t) => {
+test.serial('a pipeline target runs tenant/<script> with --tenant through the tenant-task executor, uncached, after its dependencies', async (t) => {
   const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_b'] }), 'tenant_b');
   t.deepEqual(targets!.run, {
-    executor: 'nx:run-commands',
-    options: { command: 'node tools/bundle/run-task.mjs tenant/run --tenant tenant_b', cwd: '{workspaceRoot}' },
+    executor: './tools/nx-plugin/src:tenant-task',
+    options: { script: 'run', args: ['--tenant', 'tenant_b'] },
     cache: false,
     dependsOn: ['seed'],
+    outputs: ['{workspaceRoot}/dist/run-state/tenant_b.fingerprint'],
     metadata: { description: 'Build the models in DAG order; unchanged models are skipped', technologies: ['postgresql'] },
   });
   t.deepEqual(targets!['tenant-run'], {
-    executor: 'nx:run-commands',
-    options: { command: 'node tools/bundle/run-task.mjs tenant/tenant-run --tenant tenant_b', cwd: '{workspaceRoot}' },
+    executor: './tools/nx-plugin/src:tenant-task',
+    options: { script: 'tenant-run', args: ['--tenant', 'tenant_b'] },
     cache: false,
+    outputs: ['{workspaceRoot}/dist/run-state/tenant_b.fingerprint'],
     metadata: { description: 'Full tenant build: debug → seed → run → snapshot → test, with a summary', technologies: ['postgresql'] },
   });
   for (const name of PIPELINE_TARGETS) {
-    t.is(targets![name].options.command, `node tools/bundle/run-task.mjs tenant/${name} --tenant tenant_b`, name);
+    const { options } = targets![name];
+    if (options.tty) t.is(options.command, `node tools/bundle/run-task.mjs tenant/${name} --tenant tenant_b`, name);
+    else t.deepEqual(options, { script: name, args: ['--tenant', 'tenant_b'] }, name);
     t.false(targets![name].cache, name);
   }
+  // What a build leaves for the analyses' cache keys: from the five targets that build.
+  t.deepEqual(
+    PIPELINE_TARGETS.filter((name) => targets![name].outputs),
+    ['tenant-run', 'seed', 'run', 'snapshot', 'test'],
+  );
   t.deepEqual(Object.fromEntries(PIPELINE_TARGETS.map((name) => [name, targets![name].dependsOn])), {
     'tenant-run': undefined,
     debug: undefined,
@@ -145,11 +154,11 @@ test.serial('db-connect and dev-shell are interactive (tty); the other pipeline 
   );
 });
 
-test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folder, the sources, the database env and a runtime fingerprint', async (t) => {
+test.serial("analysis-<name>: cached on its SQL, pipelineFiles, the tenant folder, the sources, the database env and the build's fingerprint", async (t) => {
   const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_c'], analyses: ['products'] }), 'tenant_c');
   t.deepEqual(targets!['analysis-products'], {
-    executor: 'nx:run-commands',
-    options: { command: 'node tools/bundle/run-task.mjs tenant/analysis --tenant tenant_c --name products', cwd: '{workspaceRoot}' },
+    executor: './tools/nx-plugin/src:tenant-analysis',
+    options: { script: 'analysis', args: ['--tenant', 'tenant_c', '--name', 'products'] },
     cache: true,
     inputs: [
       '{workspaceRoot}/sql/analyses/products.sql',
@@ -164,8 +173,7 @@ test.serial('analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
       { env: 'PGDATABASE' },
       { env: 'PGUSER' },
       { env: 'MT_ARGS' },
-      { dependentTasksOutputFiles: 'dist/run-state/**' },
-      { runtime: 'node tools/bundle/run-task.mjs tenant/fingerprint --tenant tenant_c' },
+      { dependentTasksOutputFiles: 'dist/run-state/*.fingerprint' },
     ],
     outputs: [
       '{workspaceRoot}/dist/analysis/tenant_c/products.json',
@@ -242,8 +250,8 @@ test.serial("analysis-<name>: its outputs are in the task's folder, analysisOutp
 test.serial('report: cached on the analysis results and the sources, after analysis-dashboard and analysis-basic', async (t) => {
   const { targets } = await tenantProject(makeWorkspace(t), 'tenant_a');
   t.deepEqual(targets!.report, {
-    executor: 'nx:run-commands',
-    options: { command: 'node tools/bundle/run-task.mjs tenant/report --tenant tenant_a', cwd: '{workspaceRoot}' },
+    executor: './tools/nx-plugin/src:tenant-analysis',
+    options: { script: 'report', args: ['--tenant', 'tenant_a'] },
     cache: true,
     inputs: [{ dependentTasksOutputFiles: '**/*.json' }, ...TASK_SOURCES],
     outputs: ['{workspaceRoot}/dist/reports/tenant_a'],
@@ -274,7 +282,7 @@ test.serial('every tenant.json given is a project of its own, in the order given
     results.map(([, result]) => Object.values(result.projects ?? {}).map((p) => p.name)),
     [['tenant_c'], ['tenant_a'], ['tenant_b']],
   );
-  t.is(results[0][1].projects!['tenants/tenant_c'].targets!.seed.options.command, 'node tools/bundle/run-task.mjs tenant/seed --tenant tenant_c');
+  t.deepEqual(results[0][1].projects!['tenants/tenant_c'].targets!.seed.options, { script: 'seed', args: ['--tenant', 'tenant_c'] });
 });
 
 test.serial(
@@ -329,4 +337,42 @@ test.serial('no tenant.json, no project', async (t) => {
   const { results, warnings } = await inferProjects(makeWorkspace(t, { tenants: [] }), []);
   t.deepEqual(results, []);
   t.deepEqual(warnings, []);
+});
+
+test.serial("the batches' parallelism is Nx's --parallel as Nx reads it: the flag, else NX_PARALLEL, else nx.json, else 3", (t) => {
+  const nx = (...args: string[]) => ['/usr/bin/node', 'nx', 'run-many', '-t', 'tenant-run', ...args];
+  t.is(plugin.parallelOf(nx(), {}, {}), 3);
+  t.is(plugin.parallelOf(nx(), { parallel: 5 }, {}), 5);
+  t.is(plugin.parallelOf(nx(), { parallel: 5 }, { NX_PARALLEL: '6' }), 6);
+  t.is(plugin.parallelOf(nx('--parallel=1'), { parallel: 5 }, {}), 1);
+  t.is(plugin.parallelOf(nx('--parallel', '4'), {}, {}), 4);
+  t.is(plugin.parallelOf(nx('--parallel=false'), {}, {}), 1);
+  t.is(plugin.parallelOf(nx('--parallel', 'false'), {}, {}), 1);
+  t.is(plugin.parallelOf(nx('--maxParallel=2'), {}, {}), 2);
+  // A bare --parallel means "yes": NX_PARALLEL, else Nx's 3 (not nx.json's).
+  t.is(plugin.parallelOf(nx('--parallel', '--output-style=static'), { parallel: 5 }, {}), 3);
+  t.is(plugin.parallelOf(nx('--parallel'), {}, { NX_PARALLEL: '2' }), 2);
+});
+
+test.serial('preTasksExecution: run-many and affected batch the tenant tasks; one project runs task by task unless --batch says otherwise', (t) => {
+  const saved = { NX_BATCH_MODE: process.env.NX_BATCH_MODE, MT_PARALLEL: process.env.MT_PARALLEL };
+  const batchMode = (...args: string[]) => {
+    delete process.env.NX_BATCH_MODE;
+    plugin.preTasksExecution({}, { id: 'x', workspaceRoot: '/w', nxJsonConfiguration: {}, argv: ['/usr/bin/node', 'nx', ...args] });
+    return process.env.NX_BATCH_MODE;
+  };
+  try {
+    t.is(batchMode('run', 'tenant_a:tenant-run'), 'false');
+    t.is(batchMode('test', 'tenant_a'), 'false');
+    t.is(batchMode('run-many', '-t', 'tenant-run'), undefined);
+    t.is(batchMode('affected', '-t', 'analysis'), undefined);
+    t.is(batchMode('run', 'tenant_a:test', '--batch'), undefined);
+    t.is(process.env.MT_PARALLEL, '3');
+    t.throws(() => batchMode('run', 'aurora:phase', '--env=dev'), { message: /--environment=dev/ });
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 });
