@@ -8,17 +8,9 @@ import { join } from 'node:path';
 import { $ } from 'zx';
 import { withClient, type Engine } from '@mt/postgres';
 import { generateSeeds } from '@mt/datagen';
-import { fmt, median } from './stats.ts';
+import { fmt, median, type ScaleRow } from './stats.ts';
 
 const TENANT = 'bench_scale';
-
-export interface ScaleRow {
-  what: string;
-  value: string;
-  goal: string;
-  /** Whether the goal is missed by more than 20 %. */
-  missed: boolean;
-}
 
 export async function scaleRows(root: string, env: NodeJS.ProcessEnv, engine: Engine, repeat: number): Promise<ScaleRow[]> {
   const rows = Number(env.BENCH_SCALE_ROWS ?? 1_000_000);

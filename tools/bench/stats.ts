@@ -5,3 +5,12 @@ export function median(xs: number[]): number {
 }
 
 export const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** A row of the goals table: what, the measurement, the peak memory, the goal, and whether it is missed by more than 20 %. */
+export interface ScaleRow {
+  what: string;
+  value: string;
+  memory?: string;
+  goal: string;
+  missed: boolean;
+}

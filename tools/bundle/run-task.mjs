@@ -76,6 +76,7 @@ export function argsFromMake(target, env = process.env) {
   } catch (err) {
     throw new Error(
       `error [BAD_ARGS] ARGS cannot be split into words: ${/** @type {Error} */ (err).message}. Quote with '…' or "…" and close every quote, e.g. ARGS="--sql 'select 1'".`,
+      { cause: err },
     );
   }
 }

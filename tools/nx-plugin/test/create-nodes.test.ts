@@ -358,8 +358,8 @@ test.serial('preTasksExecution: run-many and affected batch the tenant tasks; on
   const saved = { NX_BATCH_MODE: process.env.NX_BATCH_MODE, MT_PARALLEL: process.env.MT_PARALLEL };
   const batchMode = (...args: string[]) => {
     delete process.env.NX_BATCH_MODE;
-    plugin.preTasksExecution({}, { id: 'x', workspaceRoot: '/w', nxJsonConfiguration: {}, argv: ['/usr/bin/node', 'nx', ...args] });
-    return process.env.NX_BATCH_MODE;
+    void plugin.preTasksExecution({}, { id: 'x', workspaceRoot: '/w', nxJsonConfiguration: {}, argv: ['/usr/bin/node', 'nx', ...args] });
+    return process.env.NX_BATCH_MODE as string | undefined;
   };
   try {
     t.is(batchMode('run', 'tenant_a:tenant-run'), 'false');

@@ -134,34 +134,37 @@ test.serial('nx run <tenant>:<target> runs task by task, not in a batch (its out
   t.notRegex(stdout + stderr, /tasks with/);
 });
 
-test.serial('nx run-many: the tenants run in one batch, each with its own output and result; a failing tenant fails alone, and what depends on it does not run', async (t) => {
-  await testEngine().ensureUp();
-  const bad = join(REPO, 'tenants', 'tenant_zz_bad');
-  mkdirSync(bad, { recursive: true });
-  writeFileSync(join(bad, 'tenant.json'), '{ not json\n');
-  try {
-    const env = { PG_DATA_DIR: TEST_DATA_DIR, PG_MODE: 'embedded', NO_COLOR: '1' };
-    const many = await nx(['run-many', '-t', 'debug', '-p', 'tenant_c,tenant_zz_bad', '--parallel=2', '--output-style=static'], env).catch((e) => e);
-    t.is(many.code, 1);
-    t.regex(many.stdout, /Running 2 tasks with \.\/tools\/nx-plugin\/src:tenant-task/);
-    // Split at Nx's task headers: each block holds one tenant's output and nothing of the other's.
-    const blocks = Object.fromEntries(
-      many.stdout
-        .split(/^> nx run /m)
-        .slice(1)
-        .map((block: string) => [block.slice(0, block.indexOf('\n')).trim(), block]),
-    );
-    t.regex(blocks['tenant_c:debug'], /tenant_c \(Tenant C\)[\s\S]*connection ok/);
-    t.notRegex(blocks['tenant_c:debug'], /tenant_zz_bad/);
-    t.regex(blocks['tenant_zz_bad:debug'], /error \[INVALID_TENANT_CONFIG\] tenants\/tenant_zz_bad\/tenant\.json is not valid JSON/);
-    t.notRegex(blocks['tenant_zz_bad:debug'], /tenant_c/);
-    t.regex(many.stderr, /Failed tasks:\s+- tenant_zz_bad:debug\s*$/m);
+test.serial(
+  'nx run-many: the tenants run in one batch, each with its own output and result; a failing tenant fails alone, and what depends on it does not run',
+  async (t) => {
+    await testEngine().ensureUp();
+    const bad = join(REPO, 'tenants', 'tenant_zz_bad');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, 'tenant.json'), '{ not json\n');
+    try {
+      const env = { PG_DATA_DIR: TEST_DATA_DIR, PG_MODE: 'embedded', NO_COLOR: '1' };
+      const many = await nx(['run-many', '-t', 'debug', '-p', 'tenant_c,tenant_zz_bad', '--parallel=2', '--output-style=static'], env).catch((e) => e);
+      t.is(many.code, 1);
+      t.regex(many.stdout, /Running 2 tasks with \.\/tools\/nx-plugin\/src:tenant-task/);
+      // Split at Nx's task headers: each block holds one tenant's output and nothing of the other's.
+      const blocks = Object.fromEntries(
+        many.stdout
+          .split(/^> nx run /m)
+          .slice(1)
+          .map((block: string) => [block.slice(0, block.indexOf('\n')).trim(), block]),
+      );
+      t.regex(blocks['tenant_c:debug'], /tenant_c \(Tenant C\)[\s\S]*connection ok/);
+      t.notRegex(blocks['tenant_c:debug'], /tenant_zz_bad/);
+      t.regex(blocks['tenant_zz_bad:debug'], /error \[INVALID_TENANT_CONFIG\] tenants\/tenant_zz_bad\/tenant\.json is not valid JSON/);
+      t.notRegex(blocks['tenant_zz_bad:debug'], /tenant_c/);
+      t.regex(many.stderr, /Failed tasks:\s+- tenant_zz_bad:debug\s*$/m);
 
-    const chain = await nx(['run-many', '-t', 'run', '-p', 'tenant_zz_bad'], env).catch((e) => e);
-    t.is(chain.code, 1);
-    t.regex(chain.stdout, /> nx run tenant_zz_bad:run\n\nnot run: tenant_zz_bad:seed failed/);
-  } finally {
-    rmSync(bad, { recursive: true, force: true });
-    await nx(['reset', '--only-workspace-data']).catch(() => {});
-  }
-});
+      const chain = await nx(['run-many', '-t', 'run', '-p', 'tenant_zz_bad'], env).catch((e) => e);
+      t.is(chain.code, 1);
+      t.regex(chain.stdout, /> nx run tenant_zz_bad:run\n\nnot run: tenant_zz_bad:seed failed/);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+      await nx(['reset', '--only-workspace-data']).catch(() => {});
+    }
+  },
+);
