@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import { TaskError, taskMain, parseOptions } from '@mt/cli';
 import { platformCli, platformContext } from './context.ts';
 

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { which } from 'zx';
+import { which } from 'zx/core';
 import { color, formatDuration, log, taskMain, parseOptions } from '@mt/cli';
 import { listTenantNames } from '@mt/tenant-config';
 import { platformCli, platformContext } from './context.ts';

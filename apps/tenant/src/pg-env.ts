@@ -1,7 +1,7 @@
 import type { StdioOptions } from 'node:child_process';
 import type pg from 'pg';
 import { TaskError, io } from '@mt/cli';
-import { $, which } from 'zx';
+import { $, which } from 'zx/core';
 import { withClient } from '@mt/postgres';
 import type { TenantContext } from './context.ts';
 

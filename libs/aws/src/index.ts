@@ -12,18 +12,19 @@ export type AwsService = 'SSM' | 'CLOUDFORMATION' | 'S3';
 
 /**
  * What the SDK reads from process.env — the endpoint (`AWS_ENDPOINT_URL_<SERVICE>`, then
- * `AWS_ENDPOINT_URL`) and static keys — read from the task's environment instead: for a command they are
- * the same object; a test runs tasks in-process, each with its own. Profiles, SSO and instance roles stay
- * with the SDK's default chain. S3 behind a custom endpoint (LocalStack, MinIO, the emulator) is addressed
+ * `AWS_ENDPOINT_URL`), static keys and the profile's name — read from the task's environment instead: for a
+ * command run alone they are the same object; tests and a batch of tenants run tasks in-process, each with
+ * its own. SSO and instance roles stay with the SDK's default chain. S3 behind a custom endpoint (LocalStack, MinIO, the emulator) is addressed
  * path-style, as those servers expect; on AWS itself bucket names go in the host name.
  */
 export function clientConfig(region: string, service: AwsService) {
   const env = io().env;
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_PROFILE: profile } = env;
   return {
     region,
     retryMode: 'adaptive',
+    ...(profile ? { profile } : {}),
     ...(endpoint ? { endpoint, ...(service === 'S3' ? { forcePathStyle: true } : {}) } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, sessionToken } } : {}),
   };

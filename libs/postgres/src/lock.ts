@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expBackoff } from 'zx';
 import { TaskError } from '@mt/cli';
 import { isAlive } from './embedded/proc.ts';
 
@@ -36,8 +35,8 @@ async function tryAcquire(lockPath: string): Promise<boolean> {
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  // zx's backoff: 20 ms doubling to 250 ms — a short wait is noticed at once, a long one polls rarely.
-  const delays = expBackoff('250ms', '20ms');
+  // 20 ms doubling to 250 ms: a short wait is noticed at once, a long one polls rarely.
+  let delay = 20;
   while (!(await tryAcquire(lockPath))) {
     const holder = await holderOf(lockPath);
     if (holder !== undefined && !isAlive(holder)) {
@@ -51,7 +50,8 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeou
         hint: `Check that process (ps -p ${holder}); remove the file if it is not a task runner.`,
       });
     }
-    await sleep(delays.next().value ?? 250);
+    await sleep(delay);
+    delay = Math.min(delay * 2, 250);
   }
   try {
     return await fn();

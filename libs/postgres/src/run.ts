@@ -1,5 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { $, ProcessOutput } from 'zx';
+import { $, ProcessOutput } from 'zx/core';
 import { io } from '@mt/cli';
 
 export { ProcessOutput };

@@ -31,13 +31,14 @@ const runTaskModule = () => (runTask ??= import(pathToFileURL(join(__dirname, '.
  * @param {TenantTaskOptions} options
  * @param {string} target  the Nx target, which decides whether make's ARGS are for this task
  * @param {{ stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } } | undefined} streams
+ *   a batched task's own output; a task alone writes to the process's
  * @returns {Promise<number>} the exit code
  */
 async function runOne(options, target, streams) {
   const { argsFromMake, loadTask } = await runTaskModule();
   const stderr = streams?.stderr ?? process.stderr;
-  // Each task gets a copy of the environment: a task's .env (loadEnv) must not leak into the next.
-  const env = { ...process.env };
+  // A batched task gets a copy of the environment: what one task sets (loadEnv's .env) stays its own.
+  const env = streams ? { ...process.env } : process.env;
   let fromMake;
   try {
     fromMake = argsFromMake(target, env);
@@ -50,7 +51,7 @@ async function runOne(options, target, streams) {
 }
 
 /**
- * A single task (Nx calls this when batching is off: `--batch=false`).
+ * A task on its own: one project's targets, or `--batch=false`.
  * @param {TenantTaskOptions} options
  * @param {import('@nx/devkit').ExecutorContext} context
  */
