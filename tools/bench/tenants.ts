@@ -20,7 +20,13 @@ export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engin
   /** One command as typed; its wall time and the peak memory of its largest process. */
   const timed = (command: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
     const t0 = performance.now();
-    const r = $({ sync: true, cwd: root, env: { ...env, ...extraEnv }, quiet: true, nothrow: true })`${hasTime ? ['/usr/bin/time', '-f', 'maxrss=%M'] : []} ${command}`;
+    const r = $({
+      sync: true,
+      cwd: root,
+      env: { ...env, ...extraEnv },
+      quiet: true,
+      nothrow: true,
+    })`${hasTime ? ['/usr/bin/time', '-f', 'maxrss=%M'] : []} ${command}`;
     const ms = performance.now() - t0;
     if (r.exitCode !== 0) throw new Error(`${command.join(' ')} failed (${r.exitCode}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
     return { ms, mb: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 };
@@ -31,7 +37,9 @@ export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engin
     withClient(engine.connect('postgres'), async (c) => {
       for (const t of tenants) await c.query(`drop database if exists ${c.escapeIdentifier(`${t}_db`)} with (force)`);
     });
-  const generatedBefore = readdirSync(join(root, 'tenants')).filter((n) => n.startsWith(GENERATED_TENANT_PREFIX) && existsSync(join(root, 'tenants', n, '.generated'))).length;
+  const generatedBefore = readdirSync(join(root, 'tenants')).filter(
+    (n) => n.startsWith(GENERATED_TENANT_PREFIX) && existsSync(join(root, 'tenants', n, '.generated')),
+  ).length;
   const out: ScaleRow[] = [];
   try {
     // 10 small tenants, cold: Nx's --parallel=3 vs 1 (one batch either way), A B A B.
@@ -86,11 +94,23 @@ export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engin
       runs.off.push(timed(['make', '--no-print-directory', 'tenant-a']));
       runs.on.push(timed(['make', '--no-print-directory', 'tenant-a'], { NX_DAEMON: 'true' }));
     }
-    $({ sync: true, cwd: root, env, quiet: true, nothrow: true })`./node_modules/.bin/nx daemon --stop`;
+    void $({ sync: true, cwd: root, env, quiet: true, nothrow: true })`./node_modules/.bin/nx daemon --stop`;
     const [script, off, on] = [runs.script, runs.off, runs.on].map((xs) => median(xs.map((r) => r.ms)));
     out.push({ what: 'warm `make tenant-a`: the bundled script alone', value: fmt(script), memory: mb(runs.script), goal: '—', missed: false });
-    out.push({ what: '… through make and Nx, no daemon (Nx overhead)', value: `${fmt(off)} (+${fmt(off - script)})`, memory: mb(runs.off), goal: '—', missed: false });
-    out.push({ what: '… through make and Nx, with the Nx daemon (Nx overhead)', value: `${fmt(on)} (+${fmt(on - script)})`, memory: mb(runs.on), goal: '—', missed: false });
+    out.push({
+      what: '… through make and Nx, no daemon (Nx overhead)',
+      value: `${fmt(off)} (+${fmt(off - script)})`,
+      memory: mb(runs.off),
+      goal: '—',
+      missed: false,
+    });
+    out.push({
+      what: '… through make and Nx, with the Nx daemon (Nx overhead)',
+      value: `${fmt(on)} (+${fmt(on - script)})`,
+      memory: mb(runs.on),
+      goal: '—',
+      missed: false,
+    });
   } finally {
     await dropDatabases(scale(47)).catch(() => {});
     generateTenants(root, generatedBefore);
@@ -100,7 +120,15 @@ export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engin
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = findWorkspaceRoot();
-  const env = { ...process.env, PG_MODE: 'embedded', PG_DATA_DIR: join(root, '.data', 'bench-pg'), NO_COLOR: '1', NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_TUI: 'false' };
+  const env = {
+    ...process.env,
+    PG_MODE: 'embedded',
+    PG_DATA_DIR: join(root, '.data', 'bench-pg'),
+    NO_COLOR: '1',
+    NX_DAEMON: 'false',
+    NX_ISOLATE_PLUGINS: 'false',
+    NX_TUI: 'false',
+  };
   const engine = resolveEngine({ rootDir: root, env });
   await engine.ensureUp();
   const rows = await manyTenantRows(root, env, engine, Number(process.env.BENCH_REPEAT ?? 3));

@@ -81,7 +81,14 @@ test.serial('the environment and tenant targets', async (t) => {
   await ok(t, 'make tenant-b', [/tenant_b: OK/]);
   await ok(t, 'make tenant-run TENANT=tenant_c', [/tenant_c: OK/]);
   await ok(t, 'make tenant-run TENANT=tenant_a', [/tenant_a: OK/]);
-  await ok(t, 'make run-all', [/tenant_a: OK/, /tenant_b: OK/, /tenant_c: OK/]);
+  // One worker runs the three tenants (an Nx batch), each under its own header.
+  await ok(t, 'make run-all', [
+    /Running 3 tasks with \.\/tools\/nx-plugin\/src:tenant-task/,
+    /> nx run tenant_a:tenant-run\n\ntenant_a: debug/,
+    /tenant_a: OK/,
+    /tenant_b: OK/,
+    /tenant_c: OK/,
+  ]);
   await ok(t, 'make dbt-debug', [/tenant\s+tenant_a \(Tenant A\)/, /connection ok/]);
   await ok(t, 'make dbt-run TENANT=tenant_a ARGS="--select stg_customers+ --full-refresh"', [/stg_customers\s+built/, /dim_customers\s+built/]);
   await ok(t, 'scripts/run_tenant.sh tenant_a', [/tenant_a: OK/]);
@@ -174,6 +181,9 @@ test.serial('data at scale: generated seeds and tenants build like any other, an
     t.is(await clone.git('status', '--porcelain'), '', 'generated seeds and tenants are git-ignored');
     // …and still projects of the workspace (.nxignore lets Nx see what .gitignore hides from git).
     await ok(t, 'make run-all', [/Successfully ran target tenant-run for 13 projects/, /scale_010: OK/]);
+    await ok(t, 'npx nx run-many -t tenant-run --parallel=1', [/Running 13 tasks with/, /Successfully ran target tenant-run for 13 projects/]);
+    const apart = await ok(t, 'npx nx run-many -t tenant-run --batch=false', [/Successfully ran target tenant-run for 13 projects/]);
+    t.notRegex(apart.out, /tasks with/);
     await ok(t, 'make tenants-generate COUNT=0', [/removed 10 tenants: scale_001 … scale_010/]);
     // run-all built tenant_b again from its own seeds.
     await ok(t, `make db-connect TENANT=tenant_b ARGS="--sql 'select count(*) from orders'"`, [/\n\s+9\n/]);
