@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import pg from 'pg';
 import { makeWorkspace, queryOn, testEngine } from './support/workspace.ts';
@@ -214,7 +216,7 @@ test('changes made by hand are noticed: the next run reloads the seed and rebuil
 
     await ws.query('tenant_a', 'delete from customers where customer_id = (select min(customer_id) from customers)');
     await ws.query('tenant_a', "update dim_customers set customer_segment = 'Tampered'");
-    t.not(await fingerprint(), before, 'a cached analysis cannot replay: its runtime input changed');
+    t.not(await fingerprint(), before, 'the database fingerprint moved with the hand edit');
     const r = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a', '--json']);
     t.is(r.code, 0, r.stderr);
     const built = JSON.parse(r.stdout)
@@ -222,6 +224,10 @@ test('changes made by hand are noticed: the next run reloads the seed and rebuil
       .map((x: any) => x.name);
     t.true(built.includes('customers') && built.includes('dim_customers'), built.join(', '));
     t.regex(r.stderr, /seeds\/customers\.csv: changed outside the pipeline since the last run; rebuilt/);
+    // What the analyses' cache keys read: the fingerprint the build left, which is the database's now.
+    const left = readFileSync(join(ws.root, 'dist/run-state/tenant_a.fingerprint'), 'utf8').trim();
+    t.is(left, await fingerprint());
+    t.not(left, before);
     const [state] = await ws.query(
       'tenant_a',
       "select (select count(*)::int from customers) as customers, (select count(*)::int from dim_customers where customer_segment = 'Tampered') as tampered",

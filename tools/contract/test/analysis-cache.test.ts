@@ -120,7 +120,18 @@ test.serial('never stale: after make tenant-a rebuilt the data, the next analysi
   }
 });
 
-test.serial('never stale: a dropped and rebuilt database recomputes (runtime fingerprint)', async (t) => {
+test.serial("never stale: a row changed by hand recomputes (the build's fingerprint holds the change counters)", async (t) => {
+  const warm = await nx('run', 'tenant_b:analysis-products');
+  t.deepEqual(analysisTasks(cached(warm)), ['tenant_b:analysis-products'], warm);
+  const fingerprint = () => readFileSync(join(root, 'dist/run-state/tenant_b.fingerprint'), 'utf8');
+  const before = fingerprint();
+  await sql('tenant_b', 'update orders set quantity = quantity + 1 where order_id = (select min(order_id) from orders)');
+  const out = await nx('run', 'tenant_b:analysis-products');
+  t.deepEqual(analysisTasks(executed(out)), ['tenant_b:analysis-products'], out);
+  t.not(fingerprint(), before);
+});
+
+test.serial("never stale: a dropped and rebuilt database recomputes (the build's fingerprint)", async (t) => {
   const warm = await nx('run', 'tenant_b:analysis-products');
   t.deepEqual(analysisTasks(cached(warm)), ['tenant_b:analysis-products'], warm);
   await sql('postgres', `drop database "${databases.tenant_b}" with (force)`);

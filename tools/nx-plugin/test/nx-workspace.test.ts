@@ -145,7 +145,7 @@ test.serial(
       const env = { PG_DATA_DIR: TEST_DATA_DIR, PG_MODE: 'embedded', NO_COLOR: '1' };
       const many = await nx(['run-many', '-t', 'debug', '-p', 'tenant_c,tenant_zz_bad', '--parallel=2', '--output-style=static'], env).catch((e) => e);
       t.is(many.code, 1);
-      t.regex(many.stdout, /Running 2 tasks with \.\/tools\/nx-plugin\/src:tenant-task/);
+      t.regex(many.stdout + many.stderr, /Running 2 tasks with \.\/tools\/nx-plugin\/src:tenant-task/);
       // Split at Nx's task headers: each block holds one tenant's output and nothing of the other's.
       const blocks = Object.fromEntries(
         many.stdout
