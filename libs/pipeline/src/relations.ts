@@ -9,9 +9,12 @@ export async function relationKind(client: pg.Client, schema: string, name: stri
     `select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2`,
     [schema, name],
   );
-  const kind = rows[0]?.relkind;
-  return kind === 'v' ? 'view' : kind === 'r' || kind === 'p' ? 'table' : undefined;
+  return kindOf(rows[0]?.relkind);
 }
+
+/** pg_class.relkind as the pipeline names it: what it builds is a view or a table (partitioned or not). */
+export const kindOf = (relkind: string | undefined): RelationKind | undefined =>
+  relkind === 'v' ? 'view' : relkind === 'r' || relkind === 'p' ? 'table' : undefined;
 
 /** A relation's columns in order, with their types as SQL spells them (`relation` as SQL names it). */
 export async function columnsOf(client: pg.Client, relation: string): Promise<Map<string, string>> {

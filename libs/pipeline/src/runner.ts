@@ -7,7 +7,7 @@ import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cl
 import { selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
 import { loadProject, renderNode, sha256 } from './project.ts';
-import { relationKind } from './relations.ts';
+import { relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
@@ -130,15 +130,16 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       // CREATE SCHEMA IF NOT EXISTS is not safe in two sessions at once: the schemas come first.
       const schemas = new Set(work.filter((n) => n.kind !== 'test').map((n) => schemaOf(ctx, n)));
       for (const schema of schemas) await client.query(`create schema if not exists ${client.escapeIdentifier(schema)}`);
-      const lanes: Array<pg.Client | undefined> = [client];
+      // A lane's connection opens when one of its nodes first needs the database: a warm run needs one.
+      const lanes: Array<Promise<pg.Client> | undefined> = [Promise.resolve(client)];
       let done = 0;
       const scheduled = await runScheduled(work, options.threads ?? availableParallelism(), async (node, lane) => {
-        const laneClient = (lanes[lane] ??= await openTenantDatabase(options.db, options.tenant));
+        const laneClient = () => (lanes[lane] ??= openTenantDatabase(options.db, options.tenant));
         if (!isSelected(node) && !(await needsRestore(ctx, laneClient, node))) return undefined;
         const result = await runNode(ctx, laneClient, node);
         options.onResult?.(result, ++done, planned.length);
         return result;
-      }).finally(() => Promise.all(lanes.slice(1).map(async (c) => c?.end().catch(() => {}))));
+      }).finally(() => Promise.all(lanes.slice(1).map((c) => c?.then((open) => open.end()).catch(() => {}))));
       const results = scheduled.filter((r): r is NodeResult => r !== undefined);
       const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
       await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
@@ -160,7 +161,9 @@ interface RunContext {
   /** Change counters of the relations we built (relation_versions), as the run found them. */
   versions: Map<string, number>;
   /** `<schema>.<name>` of the tables and views in the project's schemas, as the run found them. */
-  relations: Set<string>;
+  relations: Map<string, RelationKind | undefined>;
+  /** Set when a node starts changing a relation: from then on, existence is asked of the database. */
+  changing?: boolean;
   runId: string;
   /** Fingerprints of the nodes this run built or found up to date. */
   current: Map<string, string>;
@@ -212,12 +215,13 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
 const schemaOf = (ctx: RunContext, node: PipelineNode) => (node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema);
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
-async function needsRestore(ctx: RunContext, client: pg.Client, node: PipelineNode): Promise<boolean> {
+async function needsRestore(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<boolean> {
   if (node.kind !== 'model' || !ctx.state.has(node.id) || !node.dependsOn.some((d) => ctx.built.has(d))) return false;
-  return !(await relationKind(client, schemaOf(ctx, node), node.name));
+  return !(await relationKind(await client(), schemaOf(ctx, node), node.name));
 }
 
-async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): Promise<NodeResult> {
+/** `client` opens the node's connection on first use: a node skipped or reused needs none. */
+async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<NodeResult> {
   const t0 = performance.now();
   const base = { id: node.id, kind: node.kind, name: node.name };
   const inputs = inputFingerprint(ctx, node);
@@ -230,23 +234,26 @@ async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): 
     return { ...base, status: 'error', ms: 0, detail: formatError(ctx.lakeError) };
   }
   const compiledFile = writeCompiled(ctx, node);
+  let db: pg.Client | undefined;
   try {
     if (node.kind === 'test') {
       const { fingerprint, reusable } = testFingerprint(ctx, node, inputs);
       const stored = ctx.state.get(node.id);
       if (reusable && !ctx.options.retest && stored?.status === 'pass' && stored.fingerprint === fingerprint)
         return { ...base, status: 'reused', ms: performance.now() - t0 };
-      const outcome = await runDataTest(client, node, compiledFile);
+      db = await client();
+      const outcome = await runDataTest(db, node, compiledFile);
       const status = outcome.failures === 0 ? 'pass' : node.config.severity === 'warn' ? 'warn' : 'fail';
       const ms = performance.now() - t0;
-      await saveNodeState(client, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status, rows: outcome.failures, ms, runId: ctx.runId });
+      await saveNodeState(db, { id: node.id, kind: node.kind, checksum: node.checksum, fingerprint, status, rows: outcome.failures, ms, runId: ctx.runId });
       const detail = outcome.failures ? failingRows(node, outcome) : undefined;
       return { ...base, status, rows: outcome.failures, ms, detail };
     }
     const fingerprint = inputs;
     const stored = ctx.state.get(node.id);
     const schema = schemaOf(ctx, node);
-    const exists = await relationKind(client, schema, node.name);
+    // Until this run changes a relation, what it found at its start is still true.
+    const exists = ctx.changing ? await relationKind(await client(), schema, node.name) : ctx.relations.get(`${schema}.${node.name}`);
     // Changed outside the pipeline since we left it: rebuilt, a model in full (a snapshot keeps its
     // history: its counter only moves the analyses' fingerprint).
     const drifted =
@@ -259,23 +266,25 @@ async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): 
       ctx.current.set(node.id, fingerprint);
       // Tables built before drift tracking existed get their change counter once.
       if (!isView(node) && exists === 'table' && stored.dataVersion == null)
-        await saveDataVersion(client, node.id, await trackTable(client, schema, node.name));
+        await saveDataVersion((db = await client()), node.id, await trackTable(db, schema, node.name));
       return { ...base, status: 'skipped', ms: performance.now() - t0 };
     }
     // The relation and its node state change together, or not at all.
-    const rows = await withTransaction(client, async () => {
+    ctx.changing = true;
+    const conn = (db = await client());
+    const rows = await withTransaction(conn, async () => {
       let rows: number | undefined;
-      if (node.kind === 'seed') rows = await loadSeed(client, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
-      else if (node.kind === 'snapshot') rows = await runSnapshot(client, node, ctx.project.settings.snapshotSchema, compiledFile);
+      if (node.kind === 'seed') rows = await loadSeed(conn, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
+      else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, ctx.project.settings.snapshotSchema, compiledFile);
       else {
         const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
         const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
-        rows = await buildModel(client, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
+        rows = await buildModel(conn, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
       }
-      const dataVersion = isView(node) ? undefined : await trackTable(client, schema, node.name);
+      const dataVersion = isView(node) ? undefined : await trackTable(conn, schema, node.name);
       // Tests later in this run fingerprint the counter as this build leaves it.
       if (dataVersion !== undefined) ctx.versions.set(`${schema}.${node.name}`, dataVersion);
-      await saveNodeState(client, {
+      await saveNodeState(conn, {
         id: node.id,
         kind: node.kind,
         checksum: node.checksum,
@@ -297,7 +306,7 @@ async function runNode(ctx: RunContext, client: pg.Client, node: PipelineNode): 
     const lost = connectionLost(err, ctx.options.db.describe());
     if (lost) throw lost;
     ctx.failed.add(node.id);
-    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError((await lakeFileError(err, client)) ?? err) };
+    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError((db && (await lakeFileError(err, db))) ?? err) };
   }
 }
 

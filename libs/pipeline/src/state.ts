@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { io, log, TaskError } from '@mt/cli';
 import type { DatabaseAccess } from '@mt/postgres';
 import type { Tenant } from '@mt/tenant-config';
+import { kindOf, type RelationKind } from './relations.ts';
 
 /**
  * Run state lives in each tenant database (schema pipeline_meta), so it travels with the data:
@@ -136,13 +137,13 @@ export async function loadState(client: pg.Client): Promise<Map<string, StoredNo
 
 /** Every relation's change counter (one query per run). */
 /** `<schema>.<name>` of every table and view in these schemas. */
-export async function existingRelations(client: pg.Client, schemas: string[]): Promise<Set<string>> {
-  const { rows } = await client.query<{ relation: string }>(
-    `select n.nspname || '.' || c.relname as relation from pg_class c join pg_namespace n on n.oid = c.relnamespace
+export async function existingRelations(client: pg.Client, schemas: string[]): Promise<Map<string, RelationKind | undefined>> {
+  const { rows } = await client.query<{ relation: string; relkind: string }>(
+    `select n.nspname || '.' || c.relname as relation, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where n.nspname = any($1) and c.relkind in ('r', 'p', 'v', 'm')`,
     [schemas],
   );
-  return new Set(rows.map((r) => r.relation));
+  return new Map(rows.map((r) => [r.relation, kindOf(r.relkind)]));
 }
 
 export async function loadVersions(client: pg.Client): Promise<Map<string, number>> {
