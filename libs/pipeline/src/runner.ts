@@ -139,7 +139,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         const result = await runNode(ctx, laneClient, node);
         options.onResult?.(result, ++done, planned.length);
         return result;
-      }).finally(() => Promise.all(lanes.slice(1).map((c) => c?.then((open) => open.end()).catch(() => {}))));
+      }).finally(() => Promise.all(lanes.slice(1).flatMap((c) => (c ? [c.then((open) => open.end()).catch(() => {})] : []))));
       const results = scheduled.filter((r): r is NodeResult => r !== undefined);
       const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
       await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
