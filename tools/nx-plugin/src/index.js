@@ -248,9 +248,13 @@ function preTasksExecution(_options, context) {
   }
   process.env.MT_PARALLEL = String(parallelOf(context.argv, context.nxJsonConfiguration));
   // Batches are for many projects at once. One project's targets run task by task, each with its
-  // output live and under its own header (a cold build of a big tenant prints progress for minutes).
+  // output live and under its own header (a cold build of a big tenant prints progress for minutes);
+  // `--batch` / `--batch=false` choose otherwise. Always assigned, never read: this runs in the daemon
+  // when there is one (not the command's environment), and what an outer nx set here reaches the nx
+  // commands its tasks start.
   const manyProjects = ['run-many', 'affected'].includes(context.argv[2] ?? '');
-  if (!manyProjects && !context.argv.some((arg) => /^--(no-)?batch(=|$)/.test(arg))) process.env.NX_BATCH_MODE ??= 'false';
+  const batchFlag = context.argv.some((arg) => /^--(no-)?batch(=|$)/.test(arg));
+  process.env.NX_BATCH_MODE = manyProjects || batchFlag ? '' : 'false';
 }
 
 // IDENTIFIER_PATTERN and parallelOf only for the tests (Nx reads the other three).

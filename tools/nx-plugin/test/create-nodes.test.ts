@@ -357,16 +357,18 @@ test.serial("the batches' parallelism is Nx's --parallel as Nx reads it: the fla
 test.serial('preTasksExecution: run-many and affected batch the tenant tasks; one project runs task by task unless --batch says otherwise', (t) => {
   const saved = { NX_BATCH_MODE: process.env.NX_BATCH_MODE, MT_PARALLEL: process.env.MT_PARALLEL };
   const batchMode = (...args: string[]) => {
-    delete process.env.NX_BATCH_MODE;
     void plugin.preTasksExecution({}, { id: 'x', workspaceRoot: '/w', nxJsonConfiguration: {}, argv: ['/usr/bin/node', 'nx', ...args] });
     return process.env.NX_BATCH_MODE as string | undefined;
   };
   try {
     t.is(batchMode('run', 'tenant_a:tenant-run'), 'false');
     t.is(batchMode('test', 'tenant_a'), 'false');
-    t.is(batchMode('run-many', '-t', 'tenant-run'), undefined);
-    t.is(batchMode('affected', '-t', 'analysis'), undefined);
-    t.is(batchMode('run', 'tenant_a:test', '--batch'), undefined);
+    t.is(batchMode('run-many', '-t', 'tenant-run'), '');
+    t.is(batchMode('affected', '-t', 'analysis'), '');
+    t.is(batchMode('run', 'tenant_a:test', '--batch'), '');
+    // An outer nx's choice does not stick to a nested one (its tasks inherit the environment).
+    process.env.NX_BATCH_MODE = 'false';
+    t.is(batchMode('run-many', '-t', 'tenant-run'), '');
     t.is(process.env.MT_PARALLEL, '3');
     t.throws(() => batchMode('run', 'aurora:phase', '--env=dev'), { message: /--environment=dev/ });
   } finally {
