@@ -107,20 +107,25 @@ async function* batch(taskGraph, inputs) {
   };
 
   while (done.size < ids.length) {
+    // A task after a failed one fails without running, and so, in turn, do the tasks after it.
+    for (let marked = true; marked;) {
+      marked = false;
+      for (const id of ids) {
+        const failed = inBatch(id).filter((dep) => done.get(dep) === false);
+        if (done.has(id) || running.has(id) || !failed.length) continue;
+        done.set(id, false);
+        marked = true;
+        const now = Date.now();
+        yield { task: id, result: { success: false, terminalOutput: `not run: ${failed.join(', ')} failed\n`, startTime: now, endTime: now } };
+      }
+    }
     for (const id of ids) {
       if (running.size >= limit) break;
-      if (done.has(id) || running.has(id)) continue;
-      const deps = inBatch(id);
-      if (deps.some((dep) => done.get(dep) === false)) {
-        done.set(id, false);
-        const now = Date.now();
-        const failed = deps.filter((dep) => done.get(dep) === false).join(', ');
-        yield { task: id, result: { success: false, terminalOutput: `not run: ${failed} failed\n`, startTime: now, endTime: now } };
-        continue;
-      }
-      if (deps.every((dep) => done.get(dep) === true)) running.set(id, start(id));
+      if (!done.has(id) && !running.has(id) && inBatch(id).every((dep) => done.get(dep) === true)) running.set(id, start(id));
     }
-    if (running.size === 0) continue;
+    if (done.size === ids.length) break;
+    // Nothing running and nothing startable: only a cycle does that, and Nx refuses cycles before.
+    if (running.size === 0) throw new Error(`batch cannot go on: ${ids.filter((id) => !done.has(id)).join(', ')} wait for each other`);
     const finished = await Promise.race(running.values());
     running.delete(finished.task);
     done.set(finished.task, finished.result.success);
@@ -131,4 +136,3 @@ async function* batch(taskGraph, inputs) {
 module.exports = tenantTask;
 module.exports.default = tenantTask;
 module.exports.batch = batch;
-module.exports.parallelism = parallelism;
