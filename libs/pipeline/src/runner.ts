@@ -7,6 +7,7 @@ import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cl
 import { selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
 import { loadProject, renderNode, sha256 } from './project.ts';
+import { relationName } from './render.ts';
 import { relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
@@ -281,6 +282,9 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
         const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
         rows = await buildModel(conn, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
       }
+      // A new table has no statistics until autovacuum comes by (a minute later): the models and tests
+      // after it were planned on guesses. ANALYZE samples 30,000 rows: ~1 ms small, ~0.1 s at a million.
+      if (!isView(node)) await conn.query(`analyze ${relationName(schema, node.name)}`);
       const dataVersion = isView(node) ? undefined : await trackTable(conn, schema, node.name);
       // Tests later in this run fingerprint the counter as this build leaves it.
       if (dataVersion !== undefined) ctx.versions.set(`${schema}.${node.name}`, dataVersion);
