@@ -16,21 +16,10 @@ import { resolveEngine, withClient } from '@mt/postgres';
 import { discoverLocal, discoverS3, loadExternalTables, refreshExternalTables } from '@mt/lake';
 import { scaleRows } from './scale.ts';
 import { manyTenantRows } from './tenants.ts';
-import { fmt, median } from './stats.ts';
+import { benchEnv, fmt, median, printGoals } from './stats.ts';
 
 const root = findWorkspaceRoot();
-// Under `nx run workspace:bench` the environment carries the outer task's NX_* variables and
-// FORCE_COLOR=true, which makes a nested cached `nx run` ~0.4 s slower than what users see: drop them.
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NX_') && k !== 'FORCE_COLOR'));
-const env = {
-  ...userEnv,
-  PG_MODE: 'embedded',
-  PG_DATA_DIR: join(root, '.data', 'bench-pg'),
-  NO_COLOR: '1',
-  NX_DAEMON: 'false',
-  NX_ISOLATE_PLUGINS: 'false',
-  NX_TUI: 'false',
-};
+const env = benchEnv(root);
 const engine = resolveEngine({ rootDir: root, env });
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
@@ -248,10 +237,7 @@ rows.push(['`up` from stopped (initialised data dir)', fmt(upCold.ms), '']);
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; median of ${REPEAT} runs (cold: ${cold.length})\n`);
 console.log('| what | time | nodes built |\n| --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-if (scale.length) {
-  console.log('\n| at scale | measured | peak memory | goal |\n| --- | --- | --- | --- |');
-  for (const r of scale) console.log(`| ${r.what} | ${r.value}${r.missed ? ' (missed)' : ''} | ${r.memory ?? ''} | ${r.goal} |`);
-}
+if (scale.length) printGoals(scale);
 await engine.down();
 // A goal missed by more than 20 % fails the benchmark.
 if (scale.some((r) => r.missed)) process.exitCode = 1;

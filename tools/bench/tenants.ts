@@ -10,7 +10,7 @@ import { $ } from 'zx';
 import { generateTenants, GENERATED_TENANT_PREFIX } from '@mt/datagen';
 import { resolveEngine, withClient, type Engine } from '@mt/postgres';
 import { findWorkspaceRoot } from '@mt/tenant-config';
-import { fmt, median, type ScaleRow } from './stats.ts';
+import { benchEnv, fmt, median, printGoals, type ScaleRow } from './stats.ts';
 
 const scale = (n: number) => Array.from({ length: n }, (_, i) => `${GENERATED_TENANT_PREFIX}${String(i + 1).padStart(3, '0')}`);
 const SAMPLE = ['tenant_a', 'tenant_b', 'tenant_c'];
@@ -120,19 +120,9 @@ export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engin
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = findWorkspaceRoot();
-  const env = {
-    ...process.env,
-    PG_MODE: 'embedded',
-    PG_DATA_DIR: join(root, '.data', 'bench-pg'),
-    NO_COLOR: '1',
-    NX_DAEMON: 'false',
-    NX_ISOLATE_PLUGINS: 'false',
-    NX_TUI: 'false',
-  };
+  const env = benchEnv(root);
   const engine = resolveEngine({ rootDir: root, env });
   await engine.ensureUp();
-  const rows = await manyTenantRows(root, env, engine, Number(process.env.BENCH_REPEAT ?? 3));
-  console.log('| many tenants | measured | peak memory | goal |\n| --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.what} | ${r.value}${r.missed ? ' (missed)' : ''} | ${r.memory ?? ''} | ${r.goal} |`);
+  printGoals(await manyTenantRows(root, env, engine, Number(process.env.BENCH_REPEAT ?? 3)));
   await engine.down();
 }
