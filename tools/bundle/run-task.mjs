@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * What every Nx task target runs: `node tools/bundle/run-task.mjs <app>/<script> [args…]`.
+ * How a task script runs: `node tools/bundle/run-task.mjs <app>/<script> [args…]` (the platform and
+ * aurora targets, scripts/, by hand), or `loadTask` from the tenant targets' executor in Nx's worker.
  * It makes the app's bundle current (ensureBundle: a hash check, a rebuild only after a change) and
- * calls the script's `main(argv)` in this same process — one Node start per task. This is the one
- * entry of every task script (tests call `main` in-process instead).
+ * calls the script's `main(argv)` in this same process. This is the one entry of every task script
+ * (tests call `main` in-process instead).
  *
  * Arguments from make arrive in MT_ARGS, not on the command line: Nx's run-commands would join them
  * into a shell command line, where `$`, backticks and quotes are interpreted again. MT_ARGS is split

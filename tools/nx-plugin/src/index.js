@@ -2,8 +2,9 @@
 /**
  * The workspace's own Nx plugin: every `tenants/<name>/tenant.json` is a project named <name> with
  * the pipeline targets, so adding a tenant is adding a folder. Each target runs a typed zx task
- * script of apps/tenant through tools/bundle/run-task.mjs (which keeps its bundle current) with
- * `--tenant <name>`; arguments typed after the target are passed through.
+ * script of apps/tenant with `--tenant <name>`, through the tenant-task executor (src/tenant-task: many
+ * tenants in one process) or, for the interactive ones, run-commands and tools/bundle/run-task.mjs;
+ * arguments typed after the target are passed through.
  *
  * Plain JavaScript, type-checked by tsc (checkJs): Nx loads a .ts plugin through swc-node, which
  * costs ~450 ms on every `nx` call (docs/BENCHMARKS.md) — on a command typed dozens of times a day.
@@ -222,8 +223,8 @@ const createNodes = [
  */
 function parallelOf(argv, nxJson, env = process.env) {
   const flag = argv.findLast((arg) => /^--(parallel|max-parallel|maxParallel)(=|$)/.test(arg));
-  const value = flag?.includes('=') ? flag.slice(flag.indexOf('=') + 1) : flag ? argv[argv.indexOf(flag) + 1] : undefined;
-  if (flag && (value === 'false' || flag === '--parallel=false')) return 1;
+  const value = flag?.includes('=') ? flag.slice(flag.indexOf('=') + 1) : flag ? argv[argv.lastIndexOf(flag) + 1] : undefined;
+  if (flag && value === 'false') return 1;
   if (flag && value !== undefined && /^\d+$/.test(value)) return Number(value);
   if (flag) return Number(env.NX_PARALLEL) || 3;
   return Number(env.NX_PARALLEL) || nxJson.parallel || 3;
