@@ -116,7 +116,11 @@ function ownedElsewhere(t: TenantDatabase, owner: string): TaskError {
 const CLOSE_ADMIN_DATABASES = `
 do $$ declare d text; begin
   for d in select datname from pg_database where not datistemplate and datdba = (select oid from pg_roles where rolname = current_user) loop
-    execute format('revoke connect, temporary on database %I from public', d);
+    begin
+      execute format('revoke connect, temporary on database %I from public', d);
+    exception when invalid_catalog_name then
+      null; -- dropped by another session since the list was read: nothing left to close
+    end;
   end loop;
 end $$;`;
 
