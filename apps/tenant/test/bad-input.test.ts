@@ -174,6 +174,29 @@ test.serial('a model with a second statement is refused with its line; the secon
   }
 });
 
+test.serial('an undefined name in a template is an error with file:line:col and what exists; nothing is built', async (t) => {
+  const cases: Array<[string, RegExp, RegExp]> = [
+    ['{{ tenant.nme }}', /\{\{ tenant\.nme \}\}: tenant\.nme is undefined \(or null\)/, /hint {2}tenant has: name, display_name, database, aurora_schema, s3_bucket, s3_prefix, s3_location\./],
+    ['{{ tenant.nme | literal }}', /\{\{ tenant\.nme \| literal \}\}: tenant\.nme is undefined: it would leave nothing in the SQL\./, /hint {2}tenant has: name,/],
+    ["'{{ tenant_nam }}'", /\{\{ tenant_nam \}\}: tenant_nam is undefined/, /hint {2}Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant/],
+  ];
+  for (const [written, message, hint] of cases) {
+    await ws.edit(
+      'sql/models/staging/stg_customers_tenant.sql',
+      (sql) => sql.replace('{{ tenant.name | literal }}', written),
+      async () => {
+        const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a', '--full-refresh']);
+        t.is(r.code, 1, written);
+        t.regex(r.stderr, /\[TEMPLATE_ERROR\] sql\/models\/staging\/stg_customers_tenant\.sql:9:\d+: Jinja error: /, written);
+        t.regex(r.stderr, message, written);
+        t.regex(r.stderr, hint, written);
+        const [view] = await ws.query('tenant_a', 'select count(*)::int as n from stg_customers_tenant');
+        t.true(view.n > 0, 'the previous view is intact');
+      },
+    );
+  }
+});
+
 test.serial('ref to a missing model names the file and the missing name', async (t) => {
   await ws.edit(
     'sql/models/marts/agg_daily_sales.sql',

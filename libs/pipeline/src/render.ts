@@ -23,15 +23,22 @@ export const quoteIdent = (name: string) => pg.escapeIdentifier(name);
 export const quoteLiteral = (value: string) => pg.escapeLiteral(value);
 export const relationName = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
 
+const defined = (v: unknown, filter: string) => {
+  if (v === undefined) throw new Error(`undefined value given to | ${filter}`);
+  return v;
+};
+
 let sharedEnv: nunjucks.Environment | undefined;
 function environment(): nunjucks.Environment {
   if (!sharedEnv) {
     // dev: nunjucks then throws its own error (with lineno, colno and the wrapped cause) instead of a
     // copy holding only the message text, which lacks the position of errors on line 1.
-    sharedEnv = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false, dev: true });
+    // throwOnUndefined: `{{ tenant.nme }}` is an error naming what exists, never an empty string in the SQL.
+    sharedEnv = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, dev: true });
     // `{{ value | literal }}`: a safely quoted SQL string literal (tenant names, S3 paths, vars).
-    sharedEnv.addFilter('literal', (v: unknown) => (v === null || v === undefined ? 'null' : quoteLiteral(String(v))));
-    sharedEnv.addFilter('ident', (v: unknown) => quoteIdent(String(v)));
+    // null is SQL's null; undefined is a name that does not exist (templateError finds which).
+    sharedEnv.addFilter('literal', (v: unknown) => (v === null ? 'null' : quoteLiteral(String(defined(v, 'literal')))));
+    sharedEnv.addFilter('ident', (v: unknown) => quoteIdent(String(defined(v, 'ident'))));
   }
   return sharedEnv;
 }
@@ -173,6 +180,21 @@ type NunjucksError = Error & { lineno?: number; colno?: number; cause?: unknown 
 /** Errors of JavaScript itself (a parser crash at the end of the text, a method called on null): their text means nothing to a model author. */
 const INTERNAL = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
 
+/** `a.b.c` looked up in the globals as a template would (undefined when any step is missing). */
+function lookup(globals: object, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), globals);
+}
+
+/** The expression of the `{{ … }}` at a 1-based position, as written (spaces trimmed). */
+function outputAt(template: string, where: { line: number; col?: number }): string | undefined {
+  const lines = template.split('\n');
+  const offset = lines.slice(0, where.line - 1).reduce((n, l) => n + l.length + 1, 0) + (where.col ?? 1) - 1;
+  const open = template.lastIndexOf('{{', offset);
+  const close = template.indexOf('}}', open);
+  if (open < 0 || close < 0 || close + 2 < offset) return undefined;
+  return template.slice(open + 2, close).replace(/^-|-$/g, '').trim();
+}
+
 /** The last `{{`, `{%` or `{#` of a template when nothing after it closes it. */
 function unclosedTag(template: string): { open: string; close: string; line: number; col: number } | undefined {
   const at = Math.max(template.lastIndexOf('{{'), template.lastIndexOf('{%'), template.lastIndexOf('{#'));
@@ -194,6 +216,8 @@ function templateError(file: string, template: string, e: NunjucksError, phase: 
   let detail = text;
   let hint: string | undefined;
   const call = /^Unable to call `(.+)`, which is (undefined or falsey|not a function)$/.exec(text);
+  const nothing = /^attempted to output null or undefined value$/.test(text);
+  const filtered = /^undefined value given to \| (literal|ident)$/.exec(text);
   const filter = /^filter not found: (\w+)$/.exec(text);
   if (phase === 'parse') {
     // The parser counts from 1; at the end of the text it gives no position, or crashes on the missing token.
@@ -213,6 +237,24 @@ function templateError(file: string, template: string, e: NunjucksError, phase: 
     const name = call[1].replace(/\["([^"]*)"\]/g, '.$1');
     detail = call[2] === 'not a function' ? `${name} is not a function.` : `${name}() is an undefined function or value.`;
     hint = `Check the name: a template here can use ${Object.keys(globals).join(', ')}.`;
+  } else if (nothing || filtered) {
+    let expression: string | undefined;
+    if (nothing) {
+      where = e.lineno ? { line: e.lineno, col: e.colno } : undefined;
+      expression = where && outputAt(template, where);
+    } else {
+      // Filters do not update nunjucks' position: the first `{{ a.b | literal }}` whose value is missing.
+      const uses = [...template.matchAll(new RegExp(`\\{\\{-?\\s*([A-Za-z_][\\w.]*)\\s*\\|\\s*${filtered![1]}\\b`, 'g'))];
+      const use = uses.find((m) => lookup(globals, m[1]) === undefined);
+      if (use) ({ 1: expression } = use), (where = position(template, use.index));
+    }
+    const path = expression?.match(/^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/);
+    const value = path ? (globals as Record<string, unknown>)[path[1]] : undefined;
+    const members = path?.[2] && value && typeof value === 'object' ? Object.keys(value) : undefined;
+    detail = `${expression ? `{{ ${expression}${filtered ? ` | ${filtered[1]}` : ''} }}` : 'a {{ }} expression'}: ${expression ?? 'a value'} is undefined${nothing ? ' (or null)' : ''}: it would leave nothing in the SQL.`;
+    hint = members
+      ? `${path![1]} has: ${members.join(', ')}.`
+      : `Check the name: a template here can use ${Object.keys(globals).join(', ')} (and var('name', default) for optional values).`;
   } else if (filter) {
     // Filters do not update nunjucks' position: find the filter in the text.
     const m = new RegExp(`\\|\\s*${filter[1]}\\b`).exec(template);
