@@ -176,9 +176,21 @@ test.serial('a model with a second statement is refused with its line; the secon
 
 test.serial('an undefined name in a template is an error with file:line:col and what exists; nothing is built', async (t) => {
   const cases: Array<[string, RegExp, RegExp]> = [
-    ['{{ tenant.nme }}', /\{\{ tenant\.nme \}\}: tenant\.nme is undefined \(or null\)/, /hint {2}tenant has: name, display_name, database, aurora_schema, s3_bucket, s3_prefix, s3_location\./],
-    ['{{ tenant.nme | literal }}', /\{\{ tenant\.nme \| literal \}\}: tenant\.nme is undefined: it would leave nothing in the SQL\./, /hint {2}tenant has: name,/],
-    ["'{{ tenant_nam }}'", /\{\{ tenant_nam \}\}: tenant_nam is undefined/, /hint {2}Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant/],
+    [
+      '{{ tenant.nme }}',
+      /\{\{ tenant\.nme \}\}: tenant\.nme is undefined \(or null\)/,
+      /hint {2}tenant has: name, display_name, database, aurora_schema, s3_bucket, s3_prefix, s3_location\./,
+    ],
+    [
+      '{{ tenant.nme | literal }}',
+      /\{\{ tenant\.nme \| literal \}\}: tenant\.nme is undefined: it would leave nothing in the SQL\./,
+      /hint {2}tenant has: name,/,
+    ],
+    [
+      "'{{ tenant_nam }}'",
+      /\{\{ tenant_nam \}\}: tenant_nam is undefined/,
+      /hint {2}Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant/,
+    ],
   ];
   for (const [written, message, hint] of cases) {
     await ws.edit(

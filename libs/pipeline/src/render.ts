@@ -192,7 +192,10 @@ function outputAt(template: string, where: { line: number; col?: number }): stri
   const open = template.lastIndexOf('{{', offset);
   const close = template.indexOf('}}', open);
   if (open < 0 || close < 0 || close + 2 < offset) return undefined;
-  return template.slice(open + 2, close).replace(/^-|-$/g, '').trim();
+  return template
+    .slice(open + 2, close)
+    .replace(/^-|-$/g, '')
+    .trim();
 }
 
 /** The last `{{`, `{%` or `{#` of a template when nothing after it closes it. */
@@ -246,7 +249,10 @@ function templateError(file: string, template: string, e: NunjucksError, phase: 
       // Filters do not update nunjucks' position: the first `{{ a.b | literal }}` whose value is missing.
       const uses = [...template.matchAll(new RegExp(`\\{\\{-?\\s*([A-Za-z_][\\w.]*)\\s*\\|\\s*${filtered![1]}\\b`, 'g'))];
       const use = uses.find((m) => lookup(globals, m[1]) === undefined);
-      if (use) ({ 1: expression } = use), (where = position(template, use.index));
+      if (use) {
+        expression = use[1];
+        where = position(template, use.index);
+      }
     }
     const path = expression?.match(/^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/);
     const value = path ? (globals as Record<string, unknown>)[path[1]] : undefined;
