@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'INVALID_TENANT_CONFIG',
   'NO_CONFIG',
   'INVALID_CONFIG',
+  'UNKNOWN_CONFIG',
   'UNKNOWN_PHASE',
   'UNKNOWN_ENVIRONMENT',
   // the database engine

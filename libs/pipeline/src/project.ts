@@ -116,6 +116,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     for (const entry of doc.models ?? []) {
       const model = nodes.get(`model.${entry.name}`);
       if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);
+      checkConfigKeys(model, Object.keys(entry.config ?? {}), () => undefined, `${file}, model ${entry.name}`);
       Object.assign(model.config, entry.config ?? {});
     }
     for (const src of doc.sources ?? []) sources.set(src.name, src);
@@ -136,6 +137,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   for (const node of nodes.values()) {
     if (!node.template) continue;
     const rendered = renderNode(project, node, false);
+    checkConfigKeys(node, Object.keys(rendered.config), (key) => configLine(node.template!, key));
     node.sql = rendered.sql;
     Object.assign(node.config, rendered.config);
     node.dependsOn = rendered.refs;
@@ -196,6 +198,34 @@ function assertNodeName(name: string, file: string) {
       hint: 'Rename the file: its name becomes the table or view name.',
     });
   }
+}
+
+/** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
+const CONFIG_KEYS: Record<'model' | 'snapshot' | 'test', readonly string[]> = {
+  model: ['materialized', 'unique_key', 'on_schema_change'],
+  snapshot: ['unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes'],
+  test: ['severity'],
+};
+
+function checkConfigKeys(node: PipelineNode, keys: string[], lineOf: (key: string) => number | undefined, where: string = node.file) {
+  const known = CONFIG_KEYS[node.kind as keyof typeof CONFIG_KEYS] ?? [];
+  const key = keys.find((k) => !known.includes(k));
+  if (key === undefined) return;
+  const line = lineOf(key);
+  const close = closestNames(key, known);
+  throw new TaskError(
+    'UNKNOWN_CONFIG',
+    `${where}${line ? `:${line}` : ''}: config key "${key}" is not one this engine reads for a ${node.kind}, so it would be ignored.`,
+    {
+      hint: `${close.length ? `Did you mean ${close.map((k) => `"${k}"`).join(' or ')}? ` : ''}A ${node.kind} takes: ${known.join(', ')}.`,
+    },
+  );
+}
+
+/** The line of `key=` inside a `config(…)` call of a template. */
+function configLine(template: string, key: string): number | undefined {
+  const m = new RegExp(`\\bconfig\\s*\\([^)]*?\\b${key}\\s*=`).exec(template);
+  return m ? template.slice(0, m.index + m[0].length).split('\n').length : undefined;
 }
 
 function validateModelConfig(node: PipelineNode) {
