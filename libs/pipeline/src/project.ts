@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fdir } from 'fdir';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
@@ -33,6 +33,7 @@ function filesUnder(root: string, dir: string, ext: string): string[] {
 export function loadSettings(root: string): ProjectSettings {
   const file = 'sql/project.yml';
   const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYamlFile(root, file) : {}, file, 'INVALID_PROJECT');
+  checkFolderConfig(root, raw.models ?? {}, []);
   return {
     name: raw.name ?? 'project',
     schema: raw.schema ?? 'public',
@@ -41,6 +42,34 @@ export function loadSettings(root: string): ProjectSettings {
     seedColumnTypes: raw.seeds?.column_types ?? {},
     vars: raw.vars ?? {},
   };
+}
+
+/**
+ * sql/project.yml `models:` is a tree of folders of sql/models and, at any level, model config keys:
+ * a key that is neither (a misspelt folder, `tags:`) would be ignored, so it is refused.
+ */
+function checkFolderConfig(root: string, tree: Record<string, unknown>, path: string[]) {
+  for (const [key, value] of Object.entries(tree)) {
+    const isFolder = !!value && typeof value === 'object' && !Array.isArray(value);
+    if (isFolder ? existsSync(join(root, 'sql/models', ...path, key)) : CONFIG_KEYS.model.includes(key)) {
+      if (isFolder) checkFolderConfig(root, value as Record<string, unknown>, [...path, key]);
+      continue;
+    }
+    const dir = join(root, 'sql/models', ...path);
+    const folders = existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+      : [];
+    const close = closestNames(key, isFolder ? folders : CONFIG_KEYS.model);
+    throw new TaskError(
+      'UNKNOWN_CONFIG',
+      `sql/project.yml: models.${[...path, key].join('.')} is ${isFolder ? `no folder of sql/models${path.length ? `/${path.join('/')}` : ''}` : 'not a model config key this engine reads'}, so it would be ignored.`,
+      {
+        hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}${isFolder ? `Folders there: ${folders.join(', ') || '(none)'}` : `A model takes: ${CONFIG_KEYS.model.join(', ')}`}.`,
+      },
+    );
+  }
 }
 
 /** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */

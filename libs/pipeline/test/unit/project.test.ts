@@ -325,3 +325,17 @@ test('model YAML: a misspelt key is refused instead of dropping its tests; dbt d
     message: 'sql/models/schema.yml: "models.0.columns.0.name" is missing.',
   });
 });
+
+test('project.yml models: a folder that does not exist, or a key no model reads, is refused with the close match', (t) => {
+  const yml = (models: string) => ({ 'sql/project.yml': `vars:\n  region: EU\n  currency: EUR\nmodels:\n${models}` });
+  t.throws(() => load(t, yml('  marts:\n    materialized: table\n    finanse:\n      materialized: incremental\n')), {
+    code: 'UNKNOWN_CONFIG',
+    message: 'sql/project.yml: models.marts.finanse is no folder of sql/models/marts, so it would be ignored.',
+  });
+  const typo = t.throws(() => load(t, yml('  marts:\n    materialized: table\n    finanse:\n      materialized: incremental\n')));
+  t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
+  const tags = t.throws(() => load(t, yml('  staging:\n    tags: [daily]\n')));
+  t.is((tags as TaskError).message, 'sql/project.yml: models.staging.tags is not a model config key this engine reads, so it would be ignored.');
+  t.is((tags as TaskError).hint, 'A model takes: materialized, unique_key, on_schema_change.');
+  t.notThrows(() => load(t, yml('  staging:\n    materialized: view\n  marts:\n    finance:\n      on_schema_change: append_new_columns\n')));
+});
