@@ -3,12 +3,12 @@
  * 1,000,000), made for the bench in tenants/bench_scale/ and removed after. Each comparison runs side by
  * side, A B A B…, and reports medians; a goal missed by more than 20 % is returned as a miss.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { withClient, type Engine } from '@mt/postgres';
 import { generateSeeds } from '@mt/datagen';
-import { fmt, median, type ScaleRow } from './stats.ts';
+import { fmt, measured, median, peakOf, type ScaleRow } from './stats.ts';
 
 const TENANT = 'bench_scale';
 
@@ -27,23 +27,16 @@ export async function scaleRows(root: string, env: NodeJS.ProcessEnv, engine: En
       dataLake: { bucket: 'bench-scale-data-lake', prefix: 'ecommerce-data' },
     }),
   );
-  const hasTime = existsSync('/usr/bin/time');
-  let peakKb = 0;
-  /** A bundled task script; the peak memory of the runs since the last `peak()`. */
+  let runs: Array<{ mb: number }> = [];
+  /** A bundled task script; `peak()` is the peak memory of the runs since the last call. */
   const run = (...args: string[]) => {
-    const r = $({
-      sync: true,
-      cwd: root,
-      env,
-      quiet: true,
-      nothrow: true,
-    })`${hasTime ? ['/usr/bin/time', '-f', 'maxrss=%M'] : []} node tools/bundle/run-task.mjs ${args}`;
-    peakKb = Math.max(peakKb, Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0));
-    return r;
+    const m = measured(['node', 'tools/bundle/run-task.mjs', ...args], root, env);
+    runs.push(m);
+    return m.r;
   };
   const peak = () => {
-    const mb = hasTime ? `${Math.round(peakKb / 1024)} MB` : '';
-    peakKb = 0;
+    const mb = peakOf(runs);
+    runs = [];
     return mb;
   };
   const timedMs = (fn: () => unknown) => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { $, type ProcessOutput } from 'zx';
 
 /** The middle of a sample (the mean of the two middle values for an even count). */
 export function median(xs: number[]): number {
@@ -41,3 +43,18 @@ export function benchEnv(root: string) {
     NX_TUI: 'false',
   };
 }
+
+const HAS_TIME = existsSync('/usr/bin/time');
+
+/**
+ * A command run as typed, under GNU time when the machine has it: its output, wall time and the peak
+ * memory (maxrss) of its largest process, in MB (0 without GNU time).
+ */
+export function measured(command: string[], cwd: string, env: NodeJS.ProcessEnv): { r: ProcessOutput; ms: number; mb: number } {
+  const t0 = performance.now();
+  const r = $({ sync: true, cwd, env, quiet: true, nothrow: true })`${HAS_TIME ? ['/usr/bin/time', '-f', 'maxrss=%M'] : []} ${command}`;
+  return { r, ms: performance.now() - t0, mb: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 };
+}
+
+/** The largest peak memory of some runs, for the goals table ('' without GNU time). */
+export const peakOf = (runs: Array<{ mb: number }>) => (HAS_TIME ? `${Math.round(Math.max(0, ...runs.map((x) => x.mb)))} MB` : '');

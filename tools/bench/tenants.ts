@@ -10,28 +10,19 @@ import { $ } from 'zx';
 import { generateTenants, GENERATED_TENANT_PREFIX } from '@mt/datagen';
 import { resolveEngine, withClient, type Engine } from '@mt/postgres';
 import { findWorkspaceRoot } from '@mt/tenant-config';
-import { benchEnv, fmt, median, printGoals, type ScaleRow } from './stats.ts';
+import { benchEnv, fmt, measured, median, peakOf, printGoals, type ScaleRow } from './stats.ts';
 
 const scale = (n: number) => Array.from({ length: n }, (_, i) => `${GENERATED_TENANT_PREFIX}${String(i + 1).padStart(3, '0')}`);
 const SAMPLE = ['tenant_a', 'tenant_b', 'tenant_c'];
 
 export async function manyTenantRows(root: string, env: NodeJS.ProcessEnv, engine: Engine, repeat: number): Promise<ScaleRow[]> {
-  const hasTime = existsSync('/usr/bin/time');
   /** One command as typed; its wall time and the peak memory of its largest process. */
   const timed = (command: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-    const t0 = performance.now();
-    const r = $({
-      sync: true,
-      cwd: root,
-      env: { ...env, ...extraEnv },
-      quiet: true,
-      nothrow: true,
-    })`${hasTime ? ['/usr/bin/time', '-f', 'maxrss=%M'] : []} ${command}`;
-    const ms = performance.now() - t0;
+    const { r, ms, mb } = measured(command, root, { ...env, ...extraEnv });
     if (r.exitCode !== 0) throw new Error(`${command.join(' ')} failed (${r.exitCode}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
-    return { ms, mb: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 };
+    return { ms, mb };
   };
-  const mb = (xs: Array<{ mb: number }>) => (hasTime ? `${Math.round(Math.max(...xs.map((x) => x.mb)))} MB` : '');
+  const mb = peakOf;
   const nx = ['./node_modules/.bin/nx'];
   const dropDatabases = (tenants: string[]) =>
     withClient(engine.connect('postgres'), async (c) => {

@@ -5,8 +5,9 @@
  * resolution allows a later write to hide behind; a file read in that window is hashed again next time.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeAtomic } from './write-atomic.ts';
 
 const CACHE = join('.data', 'file-digests.json');
 const RACY_MS = 2_000;
@@ -61,14 +62,11 @@ function hashFile(path: string): string {
   return hash.digest('hex');
 }
 
-/** Written beside and renamed: two runs at once never see half a file (the last one's entries win). */
+/** Two runs at once never see half a file (the last one's entries win). */
 function save(root: string, cache: Record<string, Entry>) {
   const path = join(root, CACHE);
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(cache));
-    renameSync(tmp, path);
+    writeAtomic(path, JSON.stringify(cache));
   } catch {
     // Only a cache: a read-only workspace hashes again next time.
   }

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { writeAtomic } from './write-atomic.ts';
 import { io, log, TaskError } from '@mt/cli';
 import type { DatabaseAccess } from '@mt/postgres';
 import type { Tenant } from '@mt/tenant-config';
@@ -269,9 +270,7 @@ export async function recordFingerprint(root: string, tenant: string, client: pg
   } catch {
     // not written yet
   }
-  mkdirSync(join(root, 'dist', 'run-state'), { recursive: true });
-  writeFileSync(`${file}.${process.pid}.tmp`, text);
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  writeAtomic(file, text);
 }
 
 /**

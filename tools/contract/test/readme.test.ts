@@ -96,6 +96,8 @@ test.serial('the environment and tenant targets', async (t) => {
   await ok(t, "scripts/run_tenant.sh tenant_b --select 'stg_customers+' --full-refresh", [/stg_customers\s+built/, /dim_customers\s+built/]);
   await ok(t, 'npx nx run tenant_a:tenant-run', [/tenant_a: OK/]);
   await ok(t, 'npx nx run tenant_b:run --select +dim_customers', [/dim_customers/]);
+  // Words after a tenant target reach the task as typed: no shell expands $HOME on the way.
+  await refused(t, "npx nx run tenant_b:run --select '$HOME'", [/--select \$HOME: no seed, model or snapshot matches/]);
   await ok(t, 'npx nx run tenant_b:debug', [/tenant\s+tenant_b \(Tenant B\)/]);
   await ok(t, 'npx nx run-many -t tenant-run', [/Successfully ran target tenant-run for 3 projects/]);
   await ok(t, 'npx nx show project tenant_a', [/tenant-run/, /analysis-products/]);
