@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { log, taskMain, parseOptions, out } from '@mt/cli';
-import { formatSummary, progressLine, runPipeline, type Phase } from '@mt/pipeline';
+import { formatSummary, parseVars, progressLine, runPipeline, type Phase } from '@mt/pipeline';
 import { tenantCli, tenantContext } from './context.ts';
 import { printDebug } from './debug-report.ts';
 
@@ -9,7 +9,14 @@ export function pipelineTask(script: string, description: string, phases: Phase[
   return taskMain(async (args) => {
     const argv = parseOptions(
       tenantCli(script, description)
-        .option('select', { alias: 's', type: 'string', array: true, describe: 'Nodes to build: name, +name (with parents), name+ (with children)' })
+        .option('select', {
+          alias: 's',
+          type: 'string',
+          array: true,
+          describe:
+            "dbt's node selection: name, +name, name+, 2+name+1, @name, tag:x, path:x, config.materialized:x, resource_type:x, state:modified, wildcards; space = union, comma = intersection",
+        })
+        .option('exclude', { type: 'string', array: true, describe: 'Nodes to leave out, in the same syntax' })
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
         .option('threads', {
           type: 'number',
@@ -20,6 +27,7 @@ export function pipelineTask(script: string, description: string, phases: Phase[
             a.threads === undefined || (Number.isInteger(a.threads) && a.threads >= 1) || `--threads must be a whole number of at least 1, not ${a.threads}.`,
         )
         .option('retest', { type: 'boolean', default: false, describe: 'Run every data test, also those whose SQL and inputs are unchanged since they passed' })
+        .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'` })
         .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' }),
       args,
     );
@@ -32,11 +40,14 @@ export function pipelineTask(script: string, description: string, phases: Phase[
       db: ctx.engine,
       phases,
       select: argv.select,
+      exclude: argv.exclude,
       fullRefresh: argv['full-refresh'],
       retest: argv.retest,
       threads: argv.threads,
       env: ctx.env,
+      vars: parseVars(argv.vars),
       onLake: (line) => log(`${ctx.tenant.name}: ${line}`),
+      onWarning: (line) => log(`${ctx.tenant.name}: warning: ${line}`),
       onResult: (r, i, n) => {
         const line = progressLine(r, i, n);
         if (line) log(line);

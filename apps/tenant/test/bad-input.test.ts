@@ -212,9 +212,9 @@ test.serial('an undefined name in a template is an error with file:line:col and 
 test.serial('a config key the engine does not read is refused with its line and the keys it takes, not ignored', async (t) => {
   const cases: Array<[string, RegExp, RegExp]> = [
     [
-      "{{ config(materialized='table', post_hook='grant select on {{ this }} to public') }}\n",
-      /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "post_hook" is not one this engine reads for a model, so it would be ignored\./,
-      /hint {2}A model takes: materialized, unique_key, on_schema_change\./,
+      "{{ config(materialized='table', alias='orders_v2') }}\n",
+      /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "alias" is not one this engine reads for a model, so it would be ignored\./,
+      /hint {2}A model takes: materialized, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags\./,
     ],
     ["{{ config(\n  materalized='table'\n) }}\n", /fct_orders\.sql:2: config key "materalized"/, /hint {2}Did you mean "materialized"\? A model takes/],
   ];
@@ -232,11 +232,11 @@ test.serial('a config key the engine does not read is refused with its line and 
   }
   await ws.edit(
     'sql/models/marts/_marts.yml',
-    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      tags: [finance]\n'),
+    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      schema: finance\n'),
     async () => {
       const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
       t.is(r.code, 1);
-      t.regex(r.stderr, /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "tags" is not one this engine reads for a model/);
+      t.regex(r.stderr, /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "schema" is not one this engine reads for a model/);
     },
   );
   const [orders] = await ws.query('tenant_a', 'select count(*)::int as n from fct_orders');

@@ -25,12 +25,12 @@ const statuses = (stdout: string) =>
 test.serial('a second run reuses every passed test; --retest runs them all', async (t) => {
   const first = await run();
   t.is(first.code, 0, first.stderr);
-  t.regex(first.stdout, /tenant_a: OK — 17 built, 32 pass/);
+  t.regex(first.stdout, /tenant_a: OK — 17 built, 1 ephemeral, 35 pass/);
   const again = await run();
   t.regex(again.stdout, /\d+ data tests\s+reused/);
-  t.regex(again.stdout, /tenant_a: OK — 17 skipped, 32 reused in/);
+  t.regex(again.stdout, /tenant_a: OK — 17 skipped, 1 ephemeral, 35 reused in/);
   const forced = await run('--retest');
-  t.regex(forced.stdout, /tenant_a: OK — 17 skipped, 32 pass in/);
+  t.regex(forced.stdout, /tenant_a: OK — 17 skipped, 1 ephemeral, 35 pass in/);
 });
 
 test.serial('a hand change to a seed table: the tests that read it (through views) run again and see it; the others stay reused', async (t) => {

@@ -85,10 +85,11 @@ export async function runAnalysis(options: {
   db: DatabaseAccess;
   name: string;
   env?: NodeJS.ProcessEnv;
+  vars?: Record<string, unknown>;
 }): Promise<AnalysisResult> {
   const { root, tenant, db, name } = options;
   assertAnalysis(root, name);
-  const project = loadProject(root, tenant, options.env);
+  const project = loadProject(root, tenant, options.env, { vars: options.vars });
   const file = `${ANALYSES_DIR}/${name}.sql`;
   const node: PipelineNode = {
     id: `analysis.${name}`,

@@ -5,3 +5,4 @@ export { formatAnalysis, toJson, writeAnalysisFiles } from './analysis-output.ts
 export { renderTemplate } from './render.ts';
 export { discoverLake, externalTables, describeRefresh, externalOutputDir, writeDialect } from './lake.ts';
 export { loadProject } from './project.ts';
+export { parseVars } from './vars.ts';

@@ -10,6 +10,8 @@ export interface ModelBuild {
   /** The SQL to build with, rendered with is_incremental() as it applies now. */
   sql: string;
   incremental: boolean;
+  /** A materialized view whose query is unchanged: its data is refreshed, not rebuilt. */
+  refresh?: boolean;
   compiledFile?: string;
 }
 
@@ -45,14 +47,25 @@ export async function buildModel(client: pg.Client, node: PipelineNode, build: M
     return undefined;
   }
 
+  if (node.config.materialized === 'materialized_view') {
+    if (build.refresh) {
+      await client.query(`refresh materialized view ${relationName(schema, node.name)}`);
+      return undefined;
+    }
+    const result = await run(`create materialized view ${relationName(schema, tmp)} as (\n`, build.sql, '\n)');
+    await swapIn(client, schema, node.name, tmp, 'materialized view');
+    return result.rowCount ?? undefined;
+  }
+
   const result = await run(`create table ${relationName(schema, tmp)} as (\n`, build.sql, '\n)');
   await swapIn(client, schema, node.name, tmp, 'table');
   return result.rowCount ?? undefined;
 }
 
 /**
- * incremental: new rows are computed into a temp table, then delete+insert on unique_key (or append).
- * When the query's columns no longer match the table's, on_schema_change decides, as in dbt.
+ * incremental: new rows are computed into a temp table, then added by the model's strategy — append,
+ * delete+insert on unique_key (the default with a key), or merge (PostgreSQL 15+). When the query's
+ * columns no longer match the table's, on_schema_change decides, as in dbt.
  */
 async function appendIncrement(
   client: pg.Client,
@@ -77,14 +90,33 @@ async function appendIncrement(
       },
     );
   }
-  if (policy === 'append_new_columns') for (const c of added) await client.query(`alter table ${target} add column ${quoteIdent(c)} ${now.get(c)}`);
-  const shared = [...now.keys()].filter((c) => policy === 'append_new_columns' || before.has(c));
+  const adds = policy === 'append_new_columns' || policy === 'sync_all_columns';
+  if (adds) for (const c of added) await client.query(`alter table ${target} add column ${quoteIdent(c)} ${now.get(c)}`);
+  if (policy === 'sync_all_columns') for (const c of gone) await client.query(`alter table ${target} drop column ${quoteIdent(c)}`);
+  const shared = [...now.keys()].filter((c) => adds || before.has(c));
   const columns = shared.map(quoteIdent).join(', ');
   const keys = [node.config.unique_key ?? []].flat().map(String);
-  if (keys.length) {
-    const match = keys.map((k) => `${target}.${quoteIdent(k)} = ${staged}.${quoteIdent(k)}`).join(' and ');
-    await client.query(`delete from ${target} using ${staged} where ${match}`);
+  const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
+  const match = keys.map((k) => `${target}.${quoteIdent(k)} = ${staged}.${quoteIdent(k)}`).join(' and ');
+  if (strategy === 'merge') {
+    const { rows } = await client.query(`select current_setting('server_version_num')::int as version`);
+    if (rows[0].version < 150000) {
+      throw new TaskError(
+        'INVALID_CONFIG',
+        `${node.file}: incremental_strategy='merge' needs PostgreSQL 15 or later (MERGE); this server is ${rows[0].version}.`,
+        {
+          hint: "Use incremental_strategy='delete+insert' (the same result with a unique_key), or a newer server.",
+        },
+      );
+    }
+    const values = shared.filter((c) => !keys.includes(c));
+    const update = values.length ? `when matched then update set ${values.map((c) => `${quoteIdent(c)} = ${staged}.${quoteIdent(c)}`).join(', ')}` : '';
+    const merged = await client.query(
+      `merge into ${target} using ${staged} on ${match} ${update} when not matched then insert (${columns}) values (${shared.map((c) => `${staged}.${quoteIdent(c)}`).join(', ')})`,
+    );
+    return merged.rowCount ?? 0;
   }
+  if (strategy === 'delete+insert') await client.query(`delete from ${target} using ${staged} where ${match}`);
   const inserted = await client.query(`insert into ${target} (${columns}) select ${columns} from ${staged}`);
   return inserted.rowCount ?? 0;
 }

@@ -1,34 +1,25 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { fdir } from 'fdir';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { loadExternalTables } from '@mt/lake';
 import { closestNames, readYamlFile, tenantSeedFiles, type Tenant } from '@mt/tenant-config';
-import { callLine, relationName, render } from './render.ts';
+import { callLine, callMacro, quoteIdent, relationName, render, type RenderContext } from './render.ts';
 import { fileDigest } from './file-digest.ts';
+import { filesUnder } from './files.ts';
+import { loadMacros } from './macros.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
 import { checkYaml, modelYamlSchema, projectSchema } from './yaml-schemas.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
-const MATERIALIZATIONS = new Set(['view', 'table', 'incremental']);
+/** What one run gives every node it renders: `--vars`, and dbt's invocation_id and run_started_at. */
+export interface RunInputs {
+  vars?: Record<string, unknown>;
+  invocationId?: string;
+  startedAt?: Date;
+}
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/**
- * Files of one kind under a folder (none when it does not exist), sorted, as paths relative to the
- * workspace root. Dot-files count; links are followed, into folders too, and keep their own path.
- */
-function filesUnder(root: string, dir: string, ext: string): string[] {
-  return new fdir()
-    .withRelativePaths()
-    .withSymlinks({ resolvePaths: false })
-    .filter((path) => path.endsWith(ext))
-    .crawl(join(root, dir))
-    .sync()
-    .sort()
-    .map((f) => join(dir, f));
-}
 
 export function loadSettings(root: string): ProjectSettings {
   const file = 'sql/project.yml';
@@ -41,6 +32,8 @@ export function loadSettings(root: string): ProjectSettings {
     folderConfig: (raw.models ?? {}) as ProjectSettings['folderConfig'],
     seedColumnTypes: raw.seeds?.column_types ?? {},
     vars: raw.vars ?? {},
+    onRunStart: [raw['on-run-start'] ?? []].flat(),
+    onRunEnd: [raw['on-run-end'] ?? []].flat(),
   };
 }
 
@@ -51,7 +44,7 @@ export function loadSettings(root: string): ProjectSettings {
 function checkFolderConfig(root: string, tree: Record<string, unknown>, path: string[]) {
   for (const [key, value] of Object.entries(tree)) {
     const isFolder = !!value && typeof value === 'object' && !Array.isArray(value);
-    if (isFolder ? existsSync(join(root, 'sql/models', ...path, key)) : CONFIG_KEYS.model.includes(key)) {
+    if (isFolder ? existsSync(join(root, 'sql/models', ...path, key)) : CONFIG_KEYS.model.includes(configKey(key))) {
       if (isFolder) checkFolderConfig(root, value as Record<string, unknown>, [...path, key]);
       continue;
     }
@@ -80,7 +73,8 @@ function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
   for (const part of parts) {
     level = (level as Record<string, unknown> | undefined)?.[part];
     if (!level || typeof level !== 'object') break;
-    for (const [k, v] of Object.entries(level)) if (typeof v !== 'object' || Array.isArray(v)) merged[k] = v;
+    const scalars = Object.entries(level).filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v));
+    mergeConfig(merged, Object.fromEntries(scalars));
   }
   return merged;
 }
@@ -89,8 +83,9 @@ function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
  * Reads sql/ and seeds/ for one tenant: every node with its rendered SQL, config and dependencies.
  * Rendering happens here once (with is_incremental() false) because ref() calls define the DAG.
  */
-export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = io().env): Project {
+export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = io().env, run: RunInputs = {}): Project {
   const settings = loadSettings(root);
+  const macros = loadMacros(root);
   const nodes = new Map<string, PipelineNode>();
   const byName = new Map<string, PipelineNode>();
   const add = (node: PipelineNode) => {
@@ -129,7 +124,10 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   const templated: Array<{ kind: 'model' | 'snapshot' | 'test'; file: string }> = [
     ...filesUnder(root, 'sql/models', '.sql').map((file) => ({ kind: 'model' as const, file })),
     ...filesUnder(root, 'sql/snapshots', '.sql').map((file) => ({ kind: 'snapshot' as const, file })),
-    ...filesUnder(root, 'sql/tests', '.sql').map((file) => ({ kind: 'test' as const, file })),
+    // sql/tests/generic holds {% test %} macros, not tests.
+    ...filesUnder(root, 'sql/tests', '.sql')
+      .filter((file) => !file.startsWith('sql/tests/generic/'))
+      .map((file) => ({ kind: 'test' as const, file })),
   ];
   for (const { kind, file } of templated) {
     const name = basename(file, '.sql');
@@ -146,12 +144,12 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       const model = nodes.get(`model.${entry.name}`);
       if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);
       checkConfigKeys(model, Object.keys(entry.config ?? {}), () => undefined, `${file}, model ${entry.name}`);
-      Object.assign(model.config, entry.config ?? {});
+      mergeConfig(model.config, entry.config ?? {});
     }
     for (const src of doc.sources ?? []) sources.set(src.name, src);
     // Generic test names are made up, so they are numbered past every test already named (singular
     // tests, other YAML files) rather than refused, as dbt makes them unique.
-    for (const test of genericTestsFromYaml(doc, file, (name) => nodes.has(`test.${name}`))) add(test);
+    for (const test of genericTestsFromYaml(doc, file, (name) => nodes.has(`test.${name}`), macros.tests)) add(test);
   }
 
   // sql/sources: the data lake's external tables, read by models as source('<source>', '<table>').
@@ -162,30 +160,103 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     sources.set(t.source, entry);
   }
   const externalIds = new Set(external.map((t) => `${t.source}.${t.name}`));
-  const project: Project = { root, tenant, settings, env, nodes, byName, sources, external };
-  for (const node of nodes.values()) {
-    if (!node.template) continue;
-    const rendered = renderNode(project, node, false);
-    checkConfigKeys(node, Object.keys(rendered.config), (key) => configLine(node.template!, key));
-    node.sql = rendered.sql;
-    Object.assign(node.config, rendered.config);
-    node.dependsOn = rendered.refs;
-    const lake = rendered.sources.filter((s) => externalIds.has(s));
-    if (lake.length) node.externalSources = lake;
-    const untracked = rendered.sources.filter((s) => !externalIds.has(s));
-    if (untracked.length) node.untrackedSources = untracked;
-    if (node.kind === 'model') validateModelConfig(node);
-    if (node.kind === 'test') validateTestConfig(node);
-  }
+  const project: Project = {
+    root,
+    tenant,
+    settings,
+    env,
+    nodes,
+    byName,
+    sources,
+    external,
+    macros,
+    // --vars over the tenant's over the project's, as dbt's command line over dbt_project.yml.
+    vars: { ...settings.vars, ...tenant.vars, ...run.vars },
+    invocation: { id: run.invocationId ?? randomUUID(), startedAt: run.startedAt ?? new Date() },
+  };
+  loading.set(project, { externalIds, rendering: new Set() });
+  for (const node of nodes.values()) prepareNode(project, node);
+  loading.delete(project);
   for (const node of nodes.values()) {
     if (node.generic) {
-      node.dependsOn = genericDependencies(node, byName);
-      node.sql = genericTestSql(node.generic, (name) => relationFor(project, byName.get(name)!));
+      const tested = byName.get(node.generic.model);
+      if (tested?.config.materialized === 'ephemeral') {
+        throw new TaskError('INVALID_TEST', `${node.file}: ${node.generic.type} tests ${node.generic.model}, which is ephemeral: it has no relation to test.`, {
+          hint: `Test the models that read it, or make it a view: config(materialized='view').`,
+        });
+      }
+      if (node.generic.args) {
+        const rendered = macroTest(project, node);
+        node.dependsOn = rendered.refs;
+        node.sql = rendered.sql;
+      } else {
+        node.dependsOn = genericDependencies(node, byName);
+        node.sql = genericTestSql(node.generic, (name) => relationFor(project, byName.get(name)!));
+      }
     }
     if (node.kind !== 'seed')
       node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
   }
   return project;
+}
+
+/** While a project loads: what renders now (a ref() cycle through ephemerals would never end). */
+const loading = new WeakMap<Project, { externalIds: Set<string>; rendering: Set<string> }>();
+
+/**
+ * Renders a node once, at load time: its SQL, config and parents. A model whose ref() reaches one not
+ * rendered yet renders that one first, since only then is it known whether it is ephemeral.
+ */
+function prepareNode(project: Project, node: PipelineNode) {
+  const state = loading.get(project);
+  if (!node.template || node.sql !== undefined || !state) return;
+  if (state.rendering.has(node.id)) {
+    const cycle = [...state.rendering].map((id) => project.nodes.get(id)!);
+    throw new TaskError('REF_CYCLE', `ref() cycle: ${[...cycle.map((n) => n.name), node.name].join(' -> ')} (${cycle.map((n) => n.file).join(', ')}).`, {
+      hint: 'A model cannot depend on itself, directly or through others: remove one of these ref() calls.',
+    });
+  }
+  state.rendering.add(node.id);
+  const rendered = renderNode(project, node, false);
+  state.rendering.delete(node.id);
+  checkConfigKeys(node, Object.keys(rendered.config), (key) => configLine(node.template!, key));
+  node.sql = rendered.sql;
+  mergeConfig(node.config, rendered.config);
+  node.dependsOn = rendered.refs;
+  const lake = rendered.sources.filter((s) => state.externalIds.has(s));
+  if (lake.length) node.externalSources = lake;
+  const untracked = rendered.sources.filter((s) => !state.externalIds.has(s));
+  if (untracked.length) node.untrackedSources = untracked;
+  if (node.kind === 'model') validateModelConfig(node);
+  if (node.kind === 'test') validateTestConfig(node);
+}
+
+/** An ephemeral model's name in the queries it is inlined into, as dbt names it. */
+export const cteName = (node: PipelineNode) => `__dbt__cte__${node.name}`;
+
+/**
+ * A query with ephemeral models inlined as CTEs: added to its own WITH when it has one (after any
+ * leading comments), or as a WITH of their own.
+ */
+export function withCtes(sql: string, ctes: PipelineNode[]): string {
+  if (!ctes.length) return sql;
+  const defs = ctes.map((n) => `${quoteIdent(cteName(n))} as (\n${n.sql}\n)`).join(',\n');
+  const m = /^((?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*)(with(?:\s+recursive)?\b)?/i.exec(sql)!;
+  return m[2] ? `${m[1]}${m[2]} ${defs},\n${sql.slice(m[0].length).replace(/^[ \t]+/, '')}` : `${m[1]}with ${defs}\n${sql.slice(m[1].length)}`;
+}
+
+/** Config keys as dbt also spells them: `+materialized` in project files, `pre-hook`. */
+const configKey = (key: string) => key.replace(/^\+/, '').replace(/-/g, '_');
+
+/** Keys whose values add up from folder to YAML to config(), as dbt's tags and hooks do. */
+const ADDITIVE = new Set(['tags', 'pre_hook', 'post_hook']);
+
+/** Merges a config level into a node's: later levels win, tags and hooks accumulate. */
+function mergeConfig(into: NodeConfig, level: Record<string, unknown>) {
+  for (const [raw, value] of Object.entries(level)) {
+    const key = configKey(raw);
+    into[key] = ADDITIVE.has(key) ? [...[into[key] ?? []].flat(), ...[value ?? []].flat()] : value;
+  }
 }
 
 export const relationFor = (project: Project, node: PipelineNode) =>
@@ -195,15 +266,35 @@ export const relationFor = (project: Project, node: PipelineNode) =>
  * Renders a node's Jinja for the project's tenant: at load time with is_incremental() false (the
  * ref() calls found are the node's parents), and again before an incremental build with true.
  */
-export function renderNode(project: Project, node: PipelineNode, incremental: boolean): { sql: string; config: NodeConfig; refs: string[]; sources: string[] } {
+export function renderNode(project: Project, node: PipelineNode, incremental: boolean): Rendered {
+  return renderWith(project, node, incremental, (ctx) => render(node.template!, ctx));
+}
+
+/**
+ * A hook's SQL (pre_hook, post_hook: Jinja with the node's `this`; on-run-start / on-run-end: with no
+ * node), rendered when it runs.
+ */
+export function renderHook(project: Project, node: PipelineNode | undefined, template: string): string {
+  const owner = node ?? { id: 'hook.project', kind: 'hook', name: 'project', file: 'sql/project.yml', config: {}, dependsOn: [], checksum: '' };
+  return renderWith(project, owner, false, (ctx) => render(template, ctx)).sql;
+}
+
+type Rendered = { sql: string; config: NodeConfig; refs: string[]; sources: string[] };
+
+/** A node's render context (ref, source, config collected as the template calls them) around `body`. */
+function renderWith(project: Project, node: PipelineNode, incremental: boolean, body: (ctx: RenderContext) => string): Rendered {
   const refs = new Set<string>();
   const sources = new Set<string>();
+  const ctes: PipelineNode[] = [];
   const config: NodeConfig = {};
-  const sql = render(node.template!, {
+  const sql = body({
     file: node.file,
     tenant: project.tenant,
-    vars: { ...project.settings.vars, ...project.tenant.vars },
+    vars: project.vars,
     env: project.env,
+    schema: project.settings.schema,
+    invocation: project.invocation,
+    macros: project.macros,
     thisRelation: relationFor(project, node),
     incremental,
     config,
@@ -211,14 +302,36 @@ export function renderNode(project: Project, node: PipelineNode, incremental: bo
       const target = project.byName.get(name);
       if (!target) throw unknownRef(node, name, [...project.byName.keys()]);
       refs.add(target.id);
-      return relationFor(project, target);
+      prepareNode(project, target);
+      if (target.config.materialized !== 'ephemeral') return relationFor(project, target);
+      if (!ctes.includes(target)) ctes.push(target);
+      return quoteIdent(cteName(target));
     },
     source: (sourceName, table) => {
       sources.add(`${sourceName}.${table}`);
       return sourceRelation(project.sources, node.file, sourceName, table);
     },
   });
-  return { sql, config, refs: [...refs].sort(), sources: [...sources].sort() };
+  return { sql: withCtes(sql, ctes), config, refs: [...refs].sort(), sources: [...sources].sort() };
+}
+
+/**
+ * A `{% test %}` macro's query for one YAML entry: called as dbt calls it, with model (the relation),
+ * column_name (when on a column) and the entry's arguments; an argument written `ref('x')` is that
+ * relation. Its parents are the model and whatever it refs.
+ */
+function macroTest(project: Project, node: PipelineNode): Rendered {
+  const g = node.generic!;
+  const model = project.byName.get(g.model)!;
+  return renderWith(project, node, false, (ctx) => {
+    const args = Object.fromEntries(
+      Object.entries(g.args ?? {}).map(([k, v]) => {
+        const ref = typeof v === 'string' ? /^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v) : null;
+        return [k, ref ? ctx.ref(ref[1]) : v];
+      }),
+    );
+    return callMacro(ctx, `test_${g.type}`, [], { model: ctx.ref(model.name), ...(g.column ? { column_name: g.column } : {}), ...args });
+  });
 }
 
 function assertNodeName(name: string, file: string) {
@@ -231,14 +344,14 @@ function assertNodeName(name: string, file: string) {
 
 /** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
 const CONFIG_KEYS: Record<'model' | 'snapshot' | 'test', readonly string[]> = {
-  model: ['materialized', 'unique_key', 'on_schema_change'],
-  snapshot: ['unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes'],
-  test: ['severity'],
+  model: ['materialized', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
+  snapshot: ['unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'pre_hook', 'post_hook', 'tags'],
+  test: ['severity', 'tags'],
 };
 
 function checkConfigKeys(node: PipelineNode, keys: string[], lineOf: (key: string) => number | undefined, where: string = node.file) {
   const known = CONFIG_KEYS[node.kind as keyof typeof CONFIG_KEYS] ?? [];
-  const key = keys.find((k) => !known.includes(k));
+  const key = keys.find((k) => !known.includes(configKey(k)));
   if (key === undefined) return;
   const line = lineOf(key);
   const close = closestNames(key, known);
@@ -257,12 +370,36 @@ function configLine(template: string, key: string): number | undefined {
   return m ? template.slice(0, m.index + m[0].length).split('\n').length : undefined;
 }
 
+const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral', 'materialized_view'];
+const STRATEGIES = ['append', 'delete+insert', 'merge'];
+const SCHEMA_CHANGES = ['fail', 'ignore', 'append_new_columns', 'sync_all_columns'];
+
 function validateModelConfig(node: PipelineNode) {
-  const m = node.config.materialized ?? 'view';
-  if (!MATERIALIZATIONS.has(m)) {
-    throw new TaskError('INVALID_CONFIG', `${node.file}: materialized='${m}' is not supported; use view, table or incremental.`);
+  const c = node.config;
+  const refuse = (what: string, hint: string) => {
+    throw new TaskError('INVALID_CONFIG', `${node.file}: ${what}`, { hint });
+  };
+  const m = c.materialized ?? 'view';
+  if (!MATERIALIZATIONS.includes(m)) refuse(`materialized='${m}' is not supported.`, `Use ${MATERIALIZATIONS.join(', ')}.`);
+  c.materialized = m;
+  if (c.incremental_strategy !== undefined && !STRATEGIES.includes(c.incremental_strategy))
+    refuse(`incremental_strategy='${c.incremental_strategy}' is not supported.`, `Use ${STRATEGIES.join(', ')}.`);
+  const keyed = c.incremental_strategy === 'delete+insert' || c.incremental_strategy === 'merge';
+  if (m === 'incremental' && keyed && ![c.unique_key ?? []].flat().length)
+    refuse(
+      `incremental_strategy='${c.incremental_strategy}' needs a unique_key: which rows of the table a new row replaces.`,
+      "Add unique_key='<column>' (or a list).",
+    );
+  if (c.on_schema_change !== undefined && !SCHEMA_CHANGES.includes(c.on_schema_change))
+    refuse(`on_schema_change='${c.on_schema_change}' is not supported.`, `Use ${SCHEMA_CHANGES.join(', ')}.`);
+  for (const key of ['pre_hook', 'post_hook', 'tags'] as const) {
+    const bad = [c[key] ?? []].flat().find((v) => typeof v !== 'string');
+    if (bad !== undefined)
+      refuse(
+        `${key} holds ${JSON.stringify(bad)}; it takes text (or a list of texts).`,
+        key === 'tags' ? "tags=['daily', 'finance']" : `${key}="grant select on {{ this }} to reporting"`,
+      );
   }
-  node.config.materialized = m;
 }
 
 /** A singular test's config(severity=…): warn or error in any case, as dbt; anything else would count as error. */

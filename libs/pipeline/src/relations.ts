@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { quoteIdent, relationName } from './render.ts';
 
-export type RelationKind = 'table' | 'view';
+export type RelationKind = 'table' | 'view' | 'materialized view';
 
-/** 'table' | 'view' | undefined for a relation right now (a cascade earlier in a run may have dropped it). */
+/** 'table' | 'view' | 'materialized view' | undefined for a relation right now (a cascade earlier in a run may have dropped it). */
 export async function relationKind(client: pg.Client, schema: string, name: string): Promise<RelationKind | undefined> {
   const { rows } = await client.query(
     `select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2`,
@@ -12,9 +12,9 @@ export async function relationKind(client: pg.Client, schema: string, name: stri
   return kindOf(rows[0]?.relkind);
 }
 
-/** pg_class.relkind as the pipeline names it: what it builds is a view or a table (partitioned or not). */
+/** pg_class.relkind as the pipeline names it (and as ALTER and DROP spell it): a view, a materialized view or a table (partitioned or not). */
 export const kindOf = (relkind: string | undefined): RelationKind | undefined =>
-  relkind === 'v' ? 'view' : relkind === 'r' || relkind === 'p' ? 'table' : undefined;
+  relkind === 'v' ? 'view' : relkind === 'm' ? 'materialized view' : relkind === 'r' || relkind === 'p' ? 'table' : undefined;
 
 /** A relation's columns in order, with their types as SQL spells them (`relation` as SQL names it). */
 export async function columnsOf(client: pg.Client, relation: string): Promise<Map<string, string>> {

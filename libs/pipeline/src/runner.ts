@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
-import { selectNodes, topologicalOrder } from './graph.ts';
+import { parseSelector, selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
-import { loadProject, renderNode, sha256 } from './project.ts';
+import { loadProject, renderHook, renderNode, sha256 } from './project.ts';
 import { relationName } from './render.ts';
 import { relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
@@ -30,7 +30,7 @@ import {
   trackTable,
   type StoredNode,
 } from './state.ts';
-import type { NodeKind, NodeResult, PipelineNode, Project } from './types.ts';
+import type { NodeKind, NodeResult, NodeStatus, PipelineNode, Project } from './types.ts';
 import type { Tenant } from '@mt/tenant-config';
 import { connectionLost } from '@mt/sql';
 import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
@@ -43,17 +43,23 @@ export interface PipelineOptions {
   tenant: Tenant;
   db: DatabaseAccess;
   phases: Phase[];
+  /** dbt's --select and --exclude words. */
   select?: string[];
+  exclude?: string[];
   fullRefresh?: boolean;
   /** Run every data test, also those that would be reused. */
   retest?: boolean;
   /** Nodes built at once, each on its own connection (default: the number of cores, like dbt's threads). */
   threads?: number;
   env?: NodeJS.ProcessEnv;
+  /** --vars: over the tenant's and the project's. */
+  vars?: Record<string, unknown>;
   /** Called as each node finishes (progress lines). */
   onResult?: (r: NodeResult, index: number, total: number) => void;
   /** Called with a line per external table refreshed before the models run. */
   onLake?: (line: string) => void;
+  /** Called with what the user should know but does not stop the run (a selector that matches nothing). */
+  onWarning?: (line: string) => void;
 }
 
 export interface PipelineReport {
@@ -84,22 +90,37 @@ function permissionDenied(err: unknown, tenant: Tenant, client: pg.Client): Task
 export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
   const started = performance.now();
   // Everything that can be wrong in the files is found before any connection is made.
-  const project = loadProject(options.root, options.tenant, options.env);
+  // One id for the run: invocation_id in the templates, run_id in the run history.
+  const runId = randomUUID();
+  const project = loadProject(options.root, options.tenant, options.env, { vars: options.vars, invocationId: runId, startedAt: new Date() });
   const order = topologicalOrder(project);
-  const selected = options.select?.length ? selectNodes(project, options.select) : undefined;
-  const isSelected = (n: PipelineNode) => !selected || selected.has(n.id) || (n.kind === 'test' && n.dependsOn.some((d) => selected.has(d)));
+  const select = parseSelector(options.select ?? []);
+  const exclude = parseSelector(options.exclude ?? [], '--exclude');
   const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
-  const planned = work.filter(isSelected);
 
   return withClient(openTenantDatabase(options.db, options.tenant), async (client) => {
     try {
       // Held until the client ends: a run killed at any point leaves no lock behind.
       await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
       const state = await loadState(client);
+      // Selected after the run state is read: state:modified compares with what each node was built from.
+      const selection = select.length || exclude.length ? selectNodes(project, select, exclude, (id) => state.get(id)?.checksum) : undefined;
+      for (const criterion of selection?.unmatched ?? []) options.onWarning?.(`The selection criterion '${criterion}' does not match any node.`);
+      const isSelected = (n: PipelineNode) => !selection || selection.ids.has(n.id);
+      const planned = work.filter(isSelected);
+      if (selection && !planned.length) options.onWarning?.(`Nothing to do: the selection matches no ${options.phases.map((p) => PHASE_KIND[p]).join(', ')}.`);
       // We hold the database's run lock: a run still without an outcome died (kill -9, a crash).
       await markInterruptedRuns(client);
-      const runId = randomUUID();
       await recordRun(client, { runId, tenant: options.tenant.name, command: options.phases.join('+'), startedAt: new Date() });
+      const finish = async (results: NodeResult[]) => {
+        const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
+        await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
+        await recordFingerprint(options.root, options.tenant.name, client);
+        return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
+      };
+      // on-run-start failing stops the run before anything is built.
+      const start = await runProjectHooks(client, project, 'on-run-start', project.settings.onRunStart, options.db);
+      if (start?.status === 'error') return await finish([start]);
       // The lake's external tables first: models read them, and their files are the models' inputs too.
       // A lake that cannot be read fails the models that read it, not the whole run.
       let lake: RefreshResult[] = [];
@@ -142,10 +163,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         return result;
       }).finally(() => Promise.all(lanes.slice(1).flatMap((c) => (c ? [c.then((open) => open.end()).catch(() => {})] : []))));
       const results = scheduled.filter((r): r is NodeResult => r !== undefined);
-      const ok = results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'upstream-failed');
-      await finishRun(client, runId, ok ? 'success' : 'failed', results.filter((r) => r.status === 'built').length);
-      await recordFingerprint(options.root, options.tenant.name, client);
-      return { tenant: options.tenant.name, results, ok, ms: performance.now() - started };
+      const end = await runProjectHooks(client, project, 'on-run-end', project.settings.onRunEnd, options.db);
+      return await finish([...(start ? [start] : []), ...results, ...(end ? [end] : [])]);
     } catch (err) {
       throw connectionLost(err, options.db.describe()) ?? permissionDenied(err, options.tenant, client) ?? err;
     }
@@ -173,7 +192,66 @@ interface RunContext {
   options: PipelineOptions;
 }
 
-const isView = (node: PipelineNode) => node.kind === 'model' && node.config.materialized === 'view';
+/** Views and ephemeral models hold no data: they pass their parents' state through. */
+const isView = (node: PipelineNode) => node.kind === 'model' && (node.config.materialized === 'view' || node.config.materialized === 'ephemeral');
+/** Tables the engine counts changes of (a trigger cannot be put on a materialized view, and nobody writes one by hand). */
+const tracked = (node: PipelineNode) => !isView(node) && node.config.materialized !== 'materialized_view';
+
+/** The command that builds a node of this kind, for a step run on its own whose input is missing. */
+const BUILDS: Record<string, string> = { seed: 'seed', model: 'run', snapshot: 'snapshot' };
+
+/**
+ * on-run-start / on-run-end of sql/project.yml: rendered and run in one transaction of their own on the
+ * tenant's connection, shown in the summary. A failure is the run's error, not the end of the process.
+ */
+async function runProjectHooks(client: pg.Client, project: Project, which: string, hooks: string[], db: DatabaseAccess): Promise<NodeResult | undefined> {
+  if (!hooks.length) return undefined;
+  const t0 = performance.now();
+  const base = { id: `hook.${which}`, kind: 'hook' as const, name: which, hooks: hooks.length };
+  try {
+    await withTransaction(client, async () => {
+      for (const [i, hook] of hooks.entries()) await runHook(client, 'sql/project.yml', `${which} hook ${i + 1}`, renderHook(project, undefined, hook));
+    });
+    return { ...base, status: 'ran', ms: performance.now() - t0 };
+  } catch (err) {
+    const lost = connectionLost(err, db.describe());
+    if (lost) throw lost;
+    return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
+  }
+}
+
+/** One hook statement; an SQL error names the file and the hook (the caller's transaction is rolled back). */
+async function runHook(client: pg.Client, file: string, what: string, sql: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (!e.code || e.code.startsWith('08') || e.code.startsWith('57P')) throw err;
+    throw new TaskError('HOOK_FAILED', `${file}: ${what} failed: ${e.message}. Its transaction was rolled back: nothing it would have changed is kept.`, {
+      hint: `The hook ran: ${sql.trim().replace(/\s+/g, ' ').slice(0, 200)}`,
+      cause: err,
+    });
+  }
+}
+
+/** Relations a test or snapshot reads that this run does not build and that are not there. */
+function missingInputs(ctx: RunContext, node: PipelineNode): TaskError | undefined {
+  const phases = ctx.options.phases.map((p) => PHASE_KIND[p]);
+  const inputs = new Set<PipelineNode>();
+  const visit = (id: string) => {
+    const parent = ctx.project.nodes.get(id)!;
+    if (parent.config.materialized === 'ephemeral') parent.dependsOn.forEach(visit);
+    else inputs.add(parent);
+  };
+  node.dependsOn.forEach(visit);
+  const missing = [...inputs].find((p) => !phases.includes(p.kind) && !ctx.relations.has(`${schemaOf(ctx, p)}.${p.name}`));
+  if (!missing) return undefined;
+  const target = BUILDS[missing.kind];
+  const tenant = ctx.project.tenant.name;
+  return new TaskError('MISSING_RELATION', `${node.file}: it reads ${missing.kind} ${missing.name}, which is not in ${ctx.project.tenant.database} yet.`, {
+    hint: `Build it first: make dbt-${target} TENANT=${tenant} (npx nx run ${tenant}:${target}), or the whole tenant with make tenant-run TENANT=${tenant}.`,
+  });
+}
 
 /**
  * What a node would be built from now: its own checksum plus what each parent *holds* in the
@@ -234,6 +312,26 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: 0, detail: formatError(ctx.lakeError) };
   }
+  if (node.config.materialized === 'ephemeral') {
+    // Nothing to build; its checksum is kept all the same, for state:modified.
+    const stored = ctx.state.get(node.id);
+    if (stored?.checksum !== node.checksum)
+      await saveNodeState(await client(), {
+        id: node.id,
+        kind: node.kind,
+        checksum: node.checksum,
+        fingerprint: inputs,
+        status: 'ephemeral',
+        ms: 0,
+        runId: ctx.runId,
+      });
+    return { ...base, status: 'ephemeral', ms: 0 };
+  }
+  const missing = node.kind === 'test' || node.kind === 'snapshot' ? missingInputs(ctx, node) : undefined;
+  if (missing) {
+    ctx.failed.add(node.id);
+    return { ...base, status: 'error', ms: 0, detail: formatError(missing) };
+  }
   const compiledFile = writeCompiled(ctx, node);
   let db: pg.Client | undefined;
   try {
@@ -259,7 +357,8 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     // history: its counter only moves the analyses' fingerprint).
     const drifted =
       node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
-    const forced = (ctx.options.fullRefresh || drifted) && node.kind === 'model';
+    // --full-refresh rebuilds models from scratch and reloads seeds (unchanged or not); snapshots keep their history.
+    const forced = (ctx.options.fullRefresh || drifted) && (node.kind === 'model' || node.kind === 'seed');
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
     // matters (a cascade that dropped it shows up as `exists` false).
     const upToDate = isView(node) ? stored?.checksum === node.checksum : stored?.fingerprint === fingerprint;
@@ -273,19 +372,28 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     // The relation and its node state change together, or not at all.
     ctx.changing = true;
     const conn = (db = await client());
+    const hooks = (which: 'pre_hook' | 'post_hook') =>
+      (node.config[which] ?? []).reduce(
+        (done, hook, i) => done.then(() => runHook(conn, node.file, `${which} ${i + 1}`, renderHook(ctx.project, node, hook))),
+        Promise.resolve(),
+      );
     const rows = await withTransaction(conn, async () => {
       let rows: number | undefined;
+      await hooks('pre_hook');
       if (node.kind === 'seed') rows = await loadSeed(conn, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
       else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, ctx.project.settings.snapshotSchema, compiledFile);
       else {
         const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
         const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
-        rows = await buildModel(conn, node, { schema: ctx.project.settings.schema, sql, incremental, compiledFile });
+        // A materialized view whose query is what it was built with only needs its data refreshed.
+        const refresh = exists === 'materialized view' && stored?.checksum === node.checksum && !forced;
+        rows = await buildModel(conn, node, { schema: ctx.project.settings.schema, sql, incremental, refresh, compiledFile });
       }
+      await hooks('post_hook');
       // A new table has no statistics until autovacuum comes by (a minute later): the models and tests
       // after it were planned on guesses. ANALYZE samples 30,000 rows: ~1 ms small, ~0.1 s at a million.
       if (!isView(node)) await conn.query(`analyze ${relationName(schema, node.name)}`);
-      const dataVersion = isView(node) ? undefined : await trackTable(conn, schema, node.name);
+      const dataVersion = tracked(node) ? await trackTable(conn, schema, node.name) : undefined;
       // Tests later in this run fingerprint the counter as this build leaves it.
       if (dataVersion !== undefined) ctx.versions.set(`${schema}.${node.name}`, dataVersion);
       await saveNodeState(conn, {
@@ -304,7 +412,15 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     const ms = performance.now() - t0;
     ctx.built.add(node.id);
     ctx.current.set(node.id, fingerprint);
-    return { ...base, status: 'built', rows, ms, ...(drifted ? { detail: `${node.file}: changed outside the pipeline since the last run; rebuilt` } : {}) };
+    const hookCount = (node.config.pre_hook?.length ?? 0) + (node.config.post_hook?.length ?? 0);
+    return {
+      ...base,
+      status: 'built',
+      rows,
+      ms,
+      ...(hookCount ? { hooks: hookCount } : {}),
+      ...(drifted ? { detail: `${node.file}: changed outside the pipeline since the last run; rebuilt` } : {}),
+    };
   } catch (err) {
     // A dead connection ends the run at once: every later node would fail the same way.
     const lost = connectionLost(err, ctx.options.db.describe());
@@ -343,8 +459,10 @@ function failingRows(node: PipelineNode, outcome: { failures: number; sample: { 
   return [`${node.file}: ${outcome.failures} failing row(s)`, line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + more;
 }
 
-const PAINT = {
+const PAINT: Record<NodeStatus, (s: string) => string> = {
   built: color.green,
+  ran: color.green,
+  ephemeral: color.dim,
   pass: color.green,
   reused: color.dim,
   skipped: color.dim,
@@ -357,7 +475,7 @@ const rowsText = (r: NodeResult) => (r.rows === undefined ? '' : r.kind === 'tes
 
 /** A line for a node that did something or went wrong (skips and passes are only counted). */
 export function progressLine(r: NodeResult, index: number, total: number): string | undefined {
-  if (r.status === 'skipped' || r.status === 'pass' || r.status === 'reused') return undefined;
+  if (r.status === 'skipped' || r.status === 'ephemeral' || r.status === 'pass' || r.status === 'reused') return undefined;
   return `${String(index).padStart(3)}/${total}  ${r.kind.padEnd(8)} ${r.name.padEnd(32)} ${PAINT[r.status](r.status.padEnd(15))} ${rowsText(r).padStart(10)}  ${formatDuration(r.ms)}`;
 }
 
@@ -368,13 +486,20 @@ export function progressLine(r: NodeResult, index: number, total: number): strin
 export function formatSummary(report: PipelineReport): string {
   const tests = (status: string) => report.results.filter((r) => r.kind === 'test' && r.status === status);
   const shown = report.results.filter((r) => r.kind !== 'test' || (r.status !== 'pass' && r.status !== 'reused'));
-  const rows = shown.map((r) => [`${r.kind} ${r.name}`, PAINT[r.status](r.status), r.rows ?? '', formatDuration(r.ms)]);
+  const rows = shown.map((r) => [
+    `${r.kind} ${r.name}${r.hooks ? ` (+${r.hooks} hook${r.hooks > 1 ? 's' : ''})` : ''}`,
+    PAINT[r.status](r.status),
+    r.rows ?? '',
+    formatDuration(r.ms),
+  ]);
   for (const status of ['pass', 'reused'] as const) {
     const done = tests(status);
     if (done.length) rows.push([`${done.length} data tests`, PAINT[status](status), '', formatDuration(done.reduce((a, r) => a + r.ms, 0))]);
   }
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
-  const totals = ['built', 'skipped', 'pass', 'reused', 'warn', 'fail', 'error', 'upstream-failed'].filter(count).map((s) => `${count(s)} ${s}`);
+  const totals = ['built', 'skipped', 'ephemeral', 'ran', 'pass', 'reused', 'warn', 'fail', 'error', 'upstream-failed']
+    .filter(count)
+    .map((s) => `${count(s)} ${s}`);
   const verdict = report.ok ? color.green('OK') : color.red('FAILED');
   const table = rows.length ? `${textTable(['node', 'status', 'rows', 'time'], rows, [2, 3])}\n\n` : '';
   return `${table}${report.tenant}: ${verdict} — ${totals.join(', ') || 'nothing to do'} in ${formatDuration(report.ms)}`;

@@ -1,16 +1,24 @@
 import type { ExternalTable } from '@mt/lake';
 import type { Tenant } from '@mt/tenant-config';
+import type { MacroLibrary } from './macros.ts';
+import type { Invocation } from './render.ts';
 
-export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis';
-export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis' | 'hook';
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'materialized_view';
 export type Severity = 'error' | 'warn';
 
 /** Everything a model, snapshot or test can set with config() or YAML. */
 export interface NodeConfig {
   materialized?: Materialization;
   unique_key?: string | string[];
-  /** Incremental models whose columns changed: fail (default), append_new_columns, ignore. */
-  on_schema_change?: 'fail' | 'append_new_columns' | 'ignore';
+  /** How new rows reach an incremental model's table (default: delete+insert with a unique_key, else append). */
+  incremental_strategy?: 'append' | 'delete+insert' | 'merge';
+  /** Incremental models whose columns changed: fail (default), ignore, append_new_columns, sync_all_columns. */
+  on_schema_change?: 'fail' | 'ignore' | 'append_new_columns' | 'sync_all_columns';
+  /** SQL run in the node's transaction before and after it is built (Jinja, with `this`). */
+  pre_hook?: string[];
+  post_hook?: string[];
+  tags?: string[];
   strategy?: 'timestamp' | 'check';
   updated_at?: string;
   check_cols?: string[] | 'all';
@@ -21,11 +29,16 @@ export interface NodeConfig {
   [key: string]: unknown;
 }
 
-/** A generic data test from YAML (not_null, unique, accepted_values, relationships). */
+/**
+ * A generic data test from YAML: built in (not_null, unique, accepted_values, relationships) or a
+ * `{% test %}` macro with its arguments; on a column, or on the model itself.
+ */
 export interface GenericTest {
-  type: 'not_null' | 'unique' | 'accepted_values' | 'relationships';
+  type: string;
   model: string;
-  column: string;
+  column?: string;
+  /** A macro test's arguments as written in the YAML. */
+  args?: Record<string, unknown>;
   values?: unknown[];
   quote?: boolean;
   to?: string;
@@ -62,6 +75,9 @@ export interface ProjectSettings {
   folderConfig: Record<string, NodeConfig>;
   seedColumnTypes: Record<string, Record<string, string>>;
   vars: Record<string, unknown>;
+  /** SQL run at the start and the end of every run (project.yml on-run-start / on-run-end). */
+  onRunStart: string[];
+  onRunEnd: string[];
 }
 
 export interface YamlSource {
@@ -82,10 +98,14 @@ export interface Project {
   sources: Map<string, YamlSource>;
   /** sql/sources/*.yml: the data lake's tables, for this tenant. */
   external: ExternalTable[];
+  macros: MacroLibrary;
+  /** What var() reads: --vars over the tenant's over the project's. */
+  vars: Record<string, unknown>;
+  invocation: Invocation;
 }
 
 /** The outcome of one node, for the summary table and the run state. */
-export type NodeStatus = 'built' | 'skipped' | 'pass' | 'reused' | 'warn' | 'fail' | 'error' | 'upstream-failed';
+export type NodeStatus = 'built' | 'skipped' | 'ephemeral' | 'ran' | 'pass' | 'reused' | 'warn' | 'fail' | 'error' | 'upstream-failed';
 
 export interface NodeResult {
   id: string;
@@ -95,4 +115,6 @@ export interface NodeResult {
   rows?: number;
   ms: number;
   detail?: string;
+  /** pre_hook and post_hook statements run with it. */
+  hooks?: number;
 }

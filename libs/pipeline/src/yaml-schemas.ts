@@ -26,6 +26,8 @@ export const projectSchema = v.strictObject({
   models: v.optional(object),
   seeds: v.optional(v.strictObject({ column_types: v.optional(v.record(v.string(), v.record(v.string(), v.string()))) })),
   vars: v.optional(object),
+  'on-run-start': v.optional(v.union([v.string(), v.array(v.string())])),
+  'on-run-end': v.optional(v.union([v.string(), v.array(v.string())])),
 });
 
 // What dbt allows that we read or harmlessly ignore (documentation, meta, tags).
@@ -40,7 +42,9 @@ const column = v.strictObject({ name: v.string(), ...documented, data_type: v.op
 
 export const modelYamlSchema = v.strictObject({
   version: v.optional(v.number()),
-  models: v.optional(v.array(v.strictObject({ name: v.string(), ...documented, config: v.optional(object), columns: v.optional(v.array(column)) }))),
+  models: v.optional(
+    v.array(v.strictObject({ name: v.string(), ...documented, config: v.optional(object), columns: v.optional(v.array(column)), tests, data_tests: tests })),
+  ),
   sources: v.optional(
     v.array(
       v.strictObject({

@@ -39,42 +39,54 @@ interface TestArgs {
  * test node per entry. Entries are a bare name (`unique`) or `{ accepted_values: { values, severity } }`
  * (dbt ≥ 1.10 `arguments:` / `config:` nesting is accepted as well).
  */
-export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name: string) => boolean = () => false): PipelineNode[] {
+export function genericTestsFromYaml(
+  doc: ModelYaml,
+  file: string,
+  taken: (name: string) => boolean = () => false,
+  customTests: ReadonlySet<string> = new Set(),
+): PipelineNode[] {
   const nodes: PipelineNode[] = [];
   for (const model of doc.models ?? []) {
-    for (const column of model.columns ?? []) {
-      for (const entry of [...(column.tests ?? []), ...(column.data_tests ?? [])]) {
+    // Tests of the model itself (expression_is_true, unique_combination_of_columns), then of each column.
+    const targets: Array<{ column?: string; tests: unknown[] }> = [
+      { tests: [...(model.tests ?? []), ...(model.data_tests ?? [])] },
+      ...(model.columns ?? []).map((c) => ({ column: c.name, tests: [...(c.tests ?? []), ...(c.data_tests ?? [])] })),
+    ];
+    for (const { column, tests } of targets) {
+      const on = column ? `${model.name}.${column}` : model.name;
+      for (const entry of tests) {
         const [type, rawArgs] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry ?? {})[0] ?? ['', {}]);
-        if (!TEST_TYPES.has(type)) {
-          throw new TaskError('UNKNOWN_TEST', `${file}: test "${type}" on ${model.name}.${column.name} is not one of ${[...TEST_TYPES].join(', ')}.`, {
-            hint: 'Write custom checks as singular tests: a query in sql/tests/<name>.sql that returns the failing rows.',
+        const custom = customTests.has(type);
+        if (!custom && !TEST_TYPES.has(type)) {
+          throw new TaskError('UNKNOWN_TEST', `${file}: test "${type}" on ${on} is not a generic test of this project.`, {
+            hint: `Generic tests here: ${[...TEST_TYPES, ...[...customTests].sort()].join(', ')}. Write your own as {% test ${type}(model, column_name) %}…{% endtest %} in sql/tests/generic/${type}.sql, or a singular test in sql/tests/<name>.sql.`,
+          });
+        }
+        if (!custom && !column) {
+          throw new TaskError('INVALID_TEST', `${file}: ${type} is written under model ${model.name} itself, but it tests a column.`, {
+            hint: `Move it under the column it checks: columns: [{ name: …, tests: [${type}] }].`,
           });
         }
         const args: TestArgs = { ...(rawArgs as TestArgs | null), ...((rawArgs as TestArgs | null)?.arguments ?? {}) };
         const rawSeverity = args.config?.severity ?? args.severity ?? 'error';
         const severity = parseSeverity(rawSeverity);
         if (!severity) {
-          throw new TaskError(
-            'INVALID_TEST',
-            `${file}: ${type} on ${model.name}.${column.name} has severity ${JSON.stringify(rawSeverity)}; it must be warn or error.`,
-            {
-              hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
-            },
-          );
+          throw new TaskError('INVALID_TEST', `${file}: ${type} on ${on} has severity ${JSON.stringify(rawSeverity)}; it must be warn or error.`, {
+            hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
+          });
         }
-        const generic: GenericTest = { type: type as GenericTest['type'], model: model.name, column: column.name };
+        const generic: GenericTest = { type, model: model.name, ...(column ? { column } : {}) };
+        if (custom) {
+          const { severity: _severity, config: _config, arguments: _arguments, ...rest } = args as Record<string, unknown>;
+          generic.args = rest;
+        }
         if (type === 'accepted_values') {
-          if (!Array.isArray(args.values))
-            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${model.name}.${column.name} needs a "values" list.`);
+          if (!Array.isArray(args.values)) throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${on} needs a "values" list.`);
           if (!args.values.length) {
             // `not in ()` is an SQL syntax error, found only when the test runs.
-            throw new TaskError(
-              'INVALID_TEST',
-              `${file}: accepted_values on ${model.name}.${column.name} has an empty "values" list, so no value would be accepted.`,
-              {
-                hint: 'List the accepted values, or remove the test.',
-              },
-            );
+            throw new TaskError('INVALID_TEST', `${file}: accepted_values on ${on} has an empty "values" list, so no value would be accepted.`, {
+              hint: 'List the accepted values, or remove the test.',
+            });
           }
           generic.values = args.values;
           generic.quote = args.quote ?? true;
@@ -82,7 +94,7 @@ export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name:
           if (unsafe.length) {
             throw new TaskError(
               'INVALID_TEST',
-              `${file}: accepted_values on ${model.name}.${column.name} has quote: false, but ${unsafe.map((v: unknown) => JSON.stringify(v)).join(', ')} ${unsafe.length === 1 ? 'is' : 'are'} not a number, true/false or a single bare word, so ${unsafe.length === 1 ? 'it' : 'they'} cannot be written into the SQL unquoted.`,
+              `${file}: accepted_values on ${on} has quote: false, but ${unsafe.map((v: unknown) => JSON.stringify(v)).join(', ')} ${unsafe.length === 1 ? 'is' : 'are'} not a number, true/false or a single bare word, so ${unsafe.length === 1 ? 'it' : 'they'} cannot be written into the SQL unquoted.`,
               {
                 hint: 'Remove quote: false to compare as text (the default), or write the value as a number or boolean.',
               },
@@ -91,13 +103,12 @@ export function genericTestsFromYaml(doc: ModelYaml, file: string, taken: (name:
         }
         if (type === 'relationships') {
           const to = /ref\(\s*['"]([^'"]+)['"]\s*\)/.exec(String(args.to ?? ''))?.[1];
-          if (!to || !args.field)
-            throw new TaskError('INVALID_TEST', `${file}: relationships on ${model.name}.${column.name} needs "to: ref('model')" and "field".`);
+          if (!to || !args.field) throw new TaskError('INVALID_TEST', `${file}: relationships on ${on} needs "to: ref('model')" and "field".`);
           Object.assign(generic, { to, field: args.field });
         }
         // dbt-style names; a second test of the same kind on the same column (here or in a name `taken`
         // elsewhere in the project) gets a suffix
-        const base = `${type}_${model.name}_${column.name}`;
+        const base = [type, model.name, column].filter(Boolean).join('_');
         let name = base;
         for (let i = 2; nodes.some((n) => n.name === name) || taken(name); i++) name = `${base}_${i}`;
         nodes.push({ id: `test.${name}`, kind: 'test', name, file, generic, config: { severity }, dependsOn: [], checksum: '' });
@@ -124,7 +135,7 @@ function bareValue(g: GenericTest, value: unknown): string {
 
 /** The query of a generic test: it returns the failing rows (none = pass), as in dbt. */
 export function genericTestSql(g: GenericTest, relation: (name: string) => string): string {
-  const col = quoteIdent(g.column);
+  const col = quoteIdent(g.column!);
   const rel = relation(g.model);
   switch (g.type) {
     case 'not_null':
@@ -140,4 +151,5 @@ export function genericTestSql(g: GenericTest, relation: (name: string) => strin
       return `select child.${col} as from_field from ${rel} as child left join ${relation(g.to!)} as parent on child.${col} = parent.${field} where child.${col} is not null and parent.${field} is null`;
     }
   }
+  throw new Error(`${g.type} is not a built-in test: its SQL comes from its macro`);
 }

@@ -7,19 +7,8 @@ regions as (
     select * from {{ ref('stg_regions') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-),
-
 customer_orders as (
-    select
-        customer_id,
-        count(*) as order_count,
-        sum(order_total) as lifetime_value,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
-    from orders
-    group by customer_id
+    select * from {{ ref('customer_orders') }}
 ),
 
 final as (
@@ -34,12 +23,7 @@ final as (
         coalesce(customer_orders.lifetime_value, 0) as lifetime_value,
         customer_orders.first_order_date,
         customer_orders.last_order_date,
-        case
-            when coalesce(customer_orders.lifetime_value, 0) >= {{ var('segment_vip') }} then 'VIP'
-            when coalesce(customer_orders.lifetime_value, 0) >= {{ var('segment_premium') }} then 'Premium'
-            when coalesce(customer_orders.lifetime_value, 0) >= {{ var('segment_regular') }} then 'Regular'
-            else 'New'
-        end as customer_segment
+        {{ customer_segment('coalesce(customer_orders.lifetime_value, 0)') }} as customer_segment
     from customers
     left join regions on regions.region_id = customers.region_id
     left join customer_orders on customer_orders.customer_id = customers.customer_id

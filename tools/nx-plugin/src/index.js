@@ -64,8 +64,8 @@ const TENANT_TARGETS = {
   debug: { script: 'debug', description: 'Check tenant config, database connection and server version' },
   seed: { script: 'seed', description: 'Load seeds/*.csv (and tenant overrides) with COPY; unchanged files are skipped', builds: true },
   run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'], builds: true },
-  snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots)', dependsOn: ['run'], builds: true },
-  test: { script: 'test', description: 'Run data tests from YAML and sql/tests', dependsOn: ['run'], builds: true },
+  snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots) of what is built', builds: true },
+  test: { script: 'test', description: 'Run the data tests (YAML and sql/tests) on what is built', builds: true },
   'external-tables': {
     script: 'external-tables',
     description:
@@ -134,7 +134,7 @@ function analysisTarget(tenant, name) {
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
-      // nx.json: sql/project.yml, sql/models, sql/snapshots and seeds (not sql/tests: data tests only read).
+      // nx.json: sql/project.yml, sql/models, sql/snapshots, sql/macros (analyses call macros too) and seeds (not sql/tests: data tests only read).
       'pipelineFiles',
       '{projectRoot}/**/*',
       ...TASK_SOURCES,

@@ -128,8 +128,8 @@ test.serial('a pipeline target runs tenant/<script> with --tenant through the te
     debug: undefined,
     seed: undefined,
     run: ['seed'],
-    snapshot: ['run'],
-    test: ['run'],
+    snapshot: undefined,
+    test: undefined,
     'external-tables': undefined,
     'db-connect': undefined,
     'dev-shell': undefined,
@@ -189,11 +189,12 @@ test.serial("analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
   });
 });
 
-test.serial('nx.json defines pipelineFiles as what the data is built from: project.yml, models, snapshots and seeds (not the data tests)', (t) => {
+test.serial('nx.json defines pipelineFiles as what the data is built from: project.yml, models, snapshots, macros and seeds (not the data tests)', (t) => {
   t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
     '{workspaceRoot}/sql/project.yml',
     '{workspaceRoot}/sql/models/**/*',
     '{workspaceRoot}/sql/snapshots/**/*',
+    '{workspaceRoot}/sql/macros/**/*',
     '{workspaceRoot}/seeds/**/*',
   ]);
 });

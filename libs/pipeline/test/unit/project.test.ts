@@ -6,7 +6,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { TaskError } from '@mt/cli';
 import { loadProject, loadSettings, renderNode } from '../../src/project.ts';
-import { topologicalOrder } from '../../src/graph.ts';
 import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
 
 const SHOP: Record<string, string> = {
@@ -160,9 +159,9 @@ test('renderNode renders the is_incremental() branch on demand without changing 
   t.is(node.sql, 'select 1\n');
 });
 
-test('a ref() cycle across files fails in topologicalOrder with the files involved', (t) => {
-  const project = load(t, { 'sql/models/staging/stg_orders.sql': "select * from {{ ref('fct_orders') }}\n" });
-  t.throws(() => topologicalOrder(project), {
+test('a ref() cycle across files fails as the project loads, with the files involved', (t) => {
+  // A model renders the models it refs first (to know whether they are ephemeral): the cycle shows there.
+  t.throws(() => load(t, { 'sql/models/staging/stg_orders.sql': "select * from {{ ref('fct_orders') }}\n" }), {
     code: 'REF_CYCLE',
     message: 'ref() cycle: fct_orders -> stg_orders -> fct_orders (sql/models/marts/fct_orders.sql, sql/models/staging/stg_orders.sql).',
   });
@@ -258,10 +257,24 @@ test('file names that are not lowercase identifiers are INVALID_NODE_NAME', (t) 
   });
 });
 
-test('an unsupported materialization is INVALID_CONFIG', (t) => {
-  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='ephemeral') }}select 1\n" }, TINY), {
+test('an unsupported materialization, strategy or schema-change policy is INVALID_CONFIG', (t) => {
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='snapshot') }}select 1\n" }, TINY), {
     code: 'INVALID_CONFIG',
-    message: "sql/models/stg_orders.sql: materialized='ephemeral' is not supported; use view, table or incremental.",
+    message: "sql/models/stg_orders.sql: materialized='snapshot' is not supported.",
+  });
+  const err = t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='snapshot') }}select 1\n" }, TINY));
+  t.is((err as TaskError).hint, 'Use view, table, incremental, ephemeral, materialized_view.');
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='incremental', incremental_strategy='upsert') }}select 1\n" }, TINY), {
+    message: "sql/models/stg_orders.sql: incremental_strategy='upsert' is not supported.",
+  });
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='incremental', incremental_strategy='merge') }}select 1\n" }, TINY), {
+    message: "sql/models/stg_orders.sql: incremental_strategy='merge' needs a unique_key: which rows of the table a new row replaces.",
+  });
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialized='incremental', on_schema_change='sync') }}select 1\n" }, TINY), {
+    message: "sql/models/stg_orders.sql: on_schema_change='sync' is not supported.",
+  });
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': '{{ config(post_hook=[1]) }}select 1\n' }, TINY), {
+    message: 'sql/models/stg_orders.sql: post_hook holds 1; it takes text (or a list of texts).',
   });
 });
 
@@ -285,7 +298,16 @@ test('YAML about a model without SQL, an undeclared source and a relationships t
 test('loadSettings: defaults without project.yml; schema names must be lowercase identifiers; YAML errors carry line:column', (t) => {
   const empty = tempWorkspace();
   t.teardown(() => empty.cleanup());
-  t.deepEqual(loadSettings(empty.root), { name: 'project', schema: 'public', snapshotSchema: 'snapshots', folderConfig: {}, seedColumnTypes: {}, vars: {} });
+  t.deepEqual(loadSettings(empty.root), {
+    name: 'project',
+    schema: 'public',
+    snapshotSchema: 'snapshots',
+    folderConfig: {},
+    seedColumnTypes: {},
+    vars: {},
+    onRunStart: [],
+    onRunEnd: [],
+  });
   t.throws(() => load(t, { 'sql/project.yml': 'schema: Analytics\n' }, TINY), {
     code: 'INVALID_PROJECT',
     message: 'sql/project.yml: "schema" must be a lowercase identifier, found "Analytics".',
@@ -305,7 +327,7 @@ test('project.yml: every problem at once, unknown keys with the closest known on
       '  - "snapshot_schema" must be a lowercase identifier, found 7\n' +
       '  - unknown key "seeds.column_type" (did you mean "column_types"?) (known: column_types)\n' +
       '  - "vars" must be an object, found [1]\n' +
-      '  - unknown key "shcema" (did you mean "schema"?) (known: name, schema, snapshot_schema, models, seeds, vars)',
+      '  - unknown key "shcema" (did you mean "schema"?) (known: name, schema, snapshot_schema, models, seeds, vars, on-run-start, on-run-end)',
   });
 });
 
@@ -318,7 +340,8 @@ test('model YAML: a misspelt key is refused instead of dropping its tests; dbt d
   t.deepEqual([...project.nodes.keys()].filter((id) => id.startsWith('test.')).sort(), ['test.not_null_stg_orders_id', 'test.unique_stg_orders_id']);
   t.throws(() => load(t, {}, yaml('colums:\n      - name: id\n        tests: [unique]')), {
     code: 'INVALID_MODEL_YAML',
-    message: 'sql/models/schema.yml: unknown key "models.0.colums" (did you mean "columns"?) (known: name, description, meta, docs, tags, config, columns).',
+    message:
+      'sql/models/schema.yml: unknown key "models.0.colums" (did you mean "columns"?) (known: name, description, meta, docs, tags, config, columns, tests, data_tests).',
   });
   t.throws(() => load(t, {}, { ...TINY, 'sql/models/schema.yml': 'models:\n  - name: stg_orders\n    columns:\n      - tests: [unique]\n' }), {
     code: 'INVALID_MODEL_YAML',
@@ -334,8 +357,8 @@ test('project.yml models: a folder that does not exist, or a key no model reads,
   });
   const typo = t.throws(() => load(t, yml('  marts:\n    materialized: table\n    finanse:\n      materialized: incremental\n')));
   t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
-  const tags = t.throws(() => load(t, yml('  staging:\n    tags: [daily]\n')));
-  t.is((tags as TaskError).message, 'sql/project.yml: models.staging.tags is not a model config key this engine reads, so it would be ignored.');
-  t.is((tags as TaskError).hint, 'A model takes: materialized, unique_key, on_schema_change.');
+  const alias = t.throws(() => load(t, yml('  staging:\n    alias: stg\n')));
+  t.is((alias as TaskError).message, 'sql/project.yml: models.staging.alias is not a model config key this engine reads, so it would be ignored.');
+  t.is((alias as TaskError).hint, 'A model takes: materialized, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
   t.notThrows(() => load(t, yml('  staging:\n    materialized: view\n  marts:\n    finance:\n      on_schema_change: append_new_columns\n')));
 });

@@ -18,6 +18,8 @@ function context(overrides: Partial<RenderContext> = {}): RenderContext & { refs
     thisRelation: relationName('analytics', 'orders'),
     incremental: false,
     config: {},
+    schema: 'analytics',
+    invocation: { id: 'test-invocation', startedAt: new Date('2026-01-02T03:04:05Z') },
     refs,
     ...overrides,
   };
@@ -105,7 +107,10 @@ test('a call to an undefined function or method is TEMPLATE_ERROR at its line an
   const err = t.throws(() => render("select 1\n  from {{ nope('x') }}\n", context()), { instanceOf: TaskError });
   t.is(err?.code, 'TEMPLATE_ERROR');
   t.is(err?.message, `${FILE}:2:15: Jinja error: nope() is an undefined function or value.`);
-  t.is(err?.hint, 'Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant.');
+  t.is(
+    err?.hint,
+    'Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant, target, run_started_at, invocation_id, log, return, exceptions, adapter.',
+  );
   t.throws(() => render('{{ nope() }}', context()), { message: `${FILE}:1:8: Jinja error: nope() is an undefined function or value.` });
   t.throws(() => render('select 1\n\n  {{ tenant.nope() }}\n', context()), {
     message: `${FILE}:3:17: Jinja error: tenant.nope() is an undefined function or value.`,

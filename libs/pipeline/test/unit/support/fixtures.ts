@@ -34,12 +34,15 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
   return {
     root: '/nonexistent',
     tenant: fakeTenant('/nonexistent'),
-    settings: { name: 'p', schema: 'public', snapshotSchema: 'snapshots', folderConfig: {}, seedColumnTypes: {}, vars: {} },
+    settings: { name: 'p', schema: 'public', snapshotSchema: 'snapshots', folderConfig: {}, seedColumnTypes: {}, vars: {}, onRunStart: [], onRunEnd: [] },
     env: {},
     nodes,
     byName,
     sources: new Map(),
     external: [],
+    macros: { text: '', macros: new Map(), tests: new Set() },
+    vars: {},
+    invocation: { id: 'test-invocation', startedAt: new Date('2026-01-02T03:04:05Z') },
   };
 }
 
