@@ -96,8 +96,18 @@ dbt-run run: $(INSTALLED) ## Build the models of TENANT (ARGS="--select name+ --
 	@$(call tenant-task,run)
 dbt-snapshot snapshot: $(INSTALLED) ## Record SCD-2 snapshots of TENANT
 	@$(call tenant-task,snapshot)
-dbt-test data-test: $(INSTALLED) ## Run the data tests of TENANT
+dbt-test data-test: $(INSTALLED) ## Run the data tests of TENANT (on what is built)
 	@$(call tenant-task,test)
+dbt-compile compile: $(INSTALLED) ## Render the SQL of TENANT into dist/compiled/ (ARGS="--select x --print")
+	@$(call tenant-task,compile)
+dbt-ls ls: $(INSTALLED) ## List the nodes of TENANT (ARGS="--select tag:marts --output json")
+	@$(call tenant-task,ls)
+dbt-show show: $(INSTALLED) ## First rows of a node (ARGS="--select dim_customers --limit 10")
+	@$(call tenant-task,show)
+dbt-source-freshness source-freshness: $(INSTALLED) ## How recent the sources of TENANT are
+	@$(call tenant-task,source-freshness)
+dbt-docs docs: $(INSTALLED) ## The docs site of TENANT with its lineage graph (dist/docs/<tenant>/)
+	@$(call tenant-task,docs)
 
 ##@ Analyses (cached by Nx)
 analysis-all: $(INSTALLED) ## Every analysis of sql/analyses for TENANT
@@ -192,4 +202,4 @@ echo "affected base: $$base ($$why)"
 endef
 
 .PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables generate-data tenants-generate dbt-debug debug dbt-seed seed dbt-run run \
-	dbt-snapshot snapshot dbt-test data-test db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version
+	dbt-snapshot snapshot dbt-test data-test dbt-compile compile dbt-ls ls dbt-show show dbt-source-freshness source-freshness dbt-docs docs db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

@@ -21,6 +21,16 @@ const EXAMPLES: Array<[string, string[]]> = [
       'npx nx run tenant_a:run --full-refresh',
       'npx nx run tenant_a:snapshot',
       'npx nx run tenant_a:test',
+      'npx nx run tenant_a:run --select state:modified+',
+    ],
+  ],
+  [
+    'Looking into the project',
+    [
+      'make dbt-compile TENANT=tenant_a ARGS="--select dim_customers --print"',
+      'npx nx run tenant_a:show --select dim_customers --limit 10',
+      'make source-freshness TENANT=tenant_a',
+      'make dbt-docs TENANT=tenant_a',
     ],
   ],
   [

@@ -25,3 +25,16 @@ export function tenantContext(tenantFlag: string | undefined): TenantContext {
   const tenant = loadTenant(root, resolveTenantName(tenantFlag, env));
   return { root, env, tenant, engine: resolveEngine({ rootDir: root, env }) };
 }
+
+/** dbt's --select / --exclude / --vars, shared by every step that reads the project. */
+export function withSelection<T>(cli: Argv<T>, what = 'Nodes to work on') {
+  return cli
+    .option('select', {
+      alias: 's',
+      type: 'string',
+      array: true,
+      describe: `${what}, in dbt's syntax: name, +name, name+, 2+name+1, @name, tag:x, path:x, config.materialized:x, resource_type:x, state:modified, wildcards; space = union, comma = intersection`,
+    })
+    .option('exclude', { type: 'string', array: true, describe: 'Nodes to leave out, in the same syntax' })
+    .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'` });
+}

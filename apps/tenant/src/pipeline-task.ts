@@ -1,23 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { log, taskMain, parseOptions, out } from '@mt/cli';
 import { formatSummary, parseVars, progressLine, runPipeline, type Phase } from '@mt/pipeline';
-import { tenantCli, tenantContext } from './context.ts';
+import { tenantCli, tenantContext, withSelection } from './context.ts';
 import { printDebug } from './debug-report.ts';
 
 /** seed / run / snapshot / test / tenant-run share one shape: parse, resolve, run phases, summarise. */
 export function pipelineTask(script: string, description: string, phases: Phase[], options: { debugFirst?: boolean } = {}) {
   return taskMain(async (args) => {
     const argv = parseOptions(
-      tenantCli(script, description)
-        .option('select', {
-          alias: 's',
-          type: 'string',
-          array: true,
-          describe:
-            "dbt's node selection: name, +name, name+, 2+name+1, @name, tag:x, path:x, config.materialized:x, resource_type:x, state:modified, wildcards; space = union, comma = intersection",
-        })
-        .option('exclude', { type: 'string', array: true, describe: 'Nodes to leave out, in the same syntax' })
-        .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too)' })
+      withSelection(tenantCli(script, description), 'Nodes to build')
+        .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild models from scratch (incremental ones too) and reload every seed' })
         .option('threads', {
           type: 'number',
           describe: `Nodes built at once, each on its own connection (default: the number of cores, ${availableParallelism()} here)`,
@@ -27,7 +19,6 @@ export function pipelineTask(script: string, description: string, phases: Phase[
             a.threads === undefined || (Number.isInteger(a.threads) && a.threads >= 1) || `--threads must be a whole number of at least 1, not ${a.threads}.`,
         )
         .option('retest', { type: 'boolean', default: false, describe: 'Run every data test, also those whose SQL and inputs are unchanged since they passed' })
-        .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'` })
         .option('json', { type: 'boolean', default: false, describe: 'Print the run report as JSON on stdout' }),
       args,
     );

@@ -3,10 +3,9 @@
  * over the sample: macros, custom and shipped generic tests, the template context, hooks, ephemeral
  * models, materialized views, incremental strategies, node selection, and steps run on their own.
  */
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'ava';
-import { makeWorkspace, type TaskResult, type TestWorkspace } from './support/workspace.ts';
+import { makeFeaturesWorkspace } from './support/features.ts';
+import type { TaskResult, TestWorkspace } from './support/workspace.ts';
 
 let ws: TestWorkspace;
 type Result = { name: string; kind: string; status: string; rows?: number; hooks?: number; detail?: string };
@@ -20,17 +19,7 @@ const build = async (args: string[] = [], env: NodeJS.ProcessEnv = {}) => report
 const statusOf = (results: Result[], name: string) => results.find((r) => r.name === name)?.status;
 
 test.before(async () => {
-  ws = await makeWorkspace({ tenants: ['tenant_a', 'tenant_b'], lake: false });
-  cpSync(join(import.meta.dirname, 'fixtures', 'dbt-features', 'sql'), join(ws.root, 'sql'), { recursive: true });
-  ws.write(
-    'sql/project.yml',
-    `${ws.read('sql/project.yml')}
-on-run-start:
-  - "create table if not exists run_audit (event text, invocation text)"
-  - "insert into run_audit (event, invocation) values ('start', {{ invocation_id | literal }})"
-on-run-end: "insert into run_audit (event, invocation) values ('end', {{ invocation_id | literal }})"
-`,
-  );
+  ws = await makeFeaturesWorkspace();
   const first = await build(['--vars', '{"label": "from --vars"}']);
   if (!first.ok) throw new Error(JSON.stringify(first.results.filter((r) => r.detail)));
 });

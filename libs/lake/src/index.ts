@@ -10,8 +10,8 @@
  */
 import { resolve } from 'node:path';
 
-export type { ExternalTable, DiscoveredTable, DiscoveredPartition, LakeColumn, LakePartitionKey, LakeType } from './types.ts';
-export { loadExternalTables, SOURCES_DIR } from './sources.ts';
+export type { ExternalTable, SourceFreshness, DiscoveredTable, DiscoveredPartition, LakeColumn, LakePartitionKey, LakeType } from './types.ts';
+export { loadExternalTables, SOURCES_DIR, freshnessKeys, freshnessOf } from './sources.ts';
 export { discoverLocal, localLocation, locationsJson } from './discover.ts';
 export { discoverS3 } from './s3.ts';
 export { writeLakeFromSeeds, describeWritten, seedsChanged, type WrittenTable } from './write-lake.ts';

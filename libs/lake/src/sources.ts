@@ -12,7 +12,7 @@ import * as v from 'valibot';
 import { IDENTIFIER_PATTERN, TaskError } from '@mt/cli';
 import { readYamlFile, schemaProblems, type Tenant } from '@mt/tenant-config';
 import { KNOWN_TYPES, parseLakeType } from './lake-types.ts';
-import type { ExternalTable, LakeColumn, LakePartitionKey, LakeType } from './types.ts';
+import type { ExternalTable, LakeColumn, LakePartitionKey, LakeType, SourceFreshness } from './types.ts';
 
 export const SOURCES_DIR = 'sql/sources';
 
@@ -23,6 +23,19 @@ const identifier = v.pipe(
 const text = v.optional(v.string());
 const PATH_MACROS = ['dbt_external_tables.key_value', 'dbt_external_tables.value_only'] as const;
 
+const age = v.strictObject({
+  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  period: v.picklist(['minute', 'hour', 'day'], (issue) => `must be minute, hour or day, found ${JSON.stringify(issue.input)}`),
+});
+/**
+ * dbt's source freshness, on a source or one of its tables (the table's wins; `freshness: null` turns it
+ * off): `loaded_at_field` is an SQL expression, the ages are how old its newest value may be.
+ */
+export const freshnessKeys = {
+  loaded_at_field: v.optional(v.string()),
+  freshness: v.optional(v.nullable(v.strictObject({ warn_after: v.optional(age), error_after: v.optional(age), filter: v.optional(v.string()) }))),
+};
+
 const sourcesSchema = v.strictObject({
   version: v.optional(v.number()),
   sources: v.array(
@@ -30,10 +43,12 @@ const sourcesSchema = v.strictObject({
       name: identifier,
       description: text,
       schema: v.optional(identifier),
+      ...freshnessKeys,
       tables: v.array(
         v.strictObject({
           name: identifier,
           description: text,
+          ...freshnessKeys,
           external: v.strictObject({
             location: v.string(),
             file_format: v.optional(v.picklist(['csv', 'jsonl'], (issue) => `must be csv or jsonl, found ${JSON.stringify(issue.input)}`)),
@@ -92,6 +107,16 @@ export function loadExternalTables(root: string, tenant: Tenant): ExternalTable[
   return tables;
 }
 
+/** A table's freshness settings: its own over its source's. */
+export function freshnessOf(source: FreshnessYaml, table: FreshnessYaml): { freshness?: SourceFreshness } {
+  const loadedAt = table.loaded_at_field ?? source.loaded_at_field;
+  const settings = table.freshness === undefined ? source.freshness : table.freshness;
+  if (!loadedAt || !settings) return {};
+  return { freshness: { loadedAtField: loadedAt, warnAfter: settings.warn_after, errorAfter: settings.error_after, filter: settings.filter } };
+}
+
+type FreshnessYaml = v.InferOutput<v.ObjectSchema<typeof freshnessKeys, undefined>>;
+
 function tablesOf(doc: SourcesYaml, file: string, tenant: Tenant, problems: string[]): ExternalTable[] {
   const out: ExternalTable[] = [];
   doc.sources.forEach((source, s) => {
@@ -135,8 +160,9 @@ function tablesOf(doc: SourcesYaml, file: string, tenant: Tenant, problems: stri
         csv,
         columns,
         partitions,
+        ...freshnessOf(source, table),
       };
-      const { file: _file, description: _d, ...shape } = table_;
+      const { file: _file, description: _d, freshness: _f, ...shape } = table_;
       out.push({ ...table_, checksum: createHash('sha256').update(JSON.stringify(shape)).digest('hex') });
     });
   });

@@ -33,6 +33,15 @@ export interface CsvOptions {
   nullString: string;
 }
 
+/** How old a source's newest row may be (dbt's freshness): warn and error after an age. */
+export interface SourceFreshness {
+  /** An SQL expression over the table's columns. */
+  loadedAtField: string;
+  warnAfter?: { count: number; period: 'minute' | 'hour' | 'day' };
+  errorAfter?: { count: number; period: 'minute' | 'hour' | 'day' };
+  filter?: string;
+}
+
 export interface ExternalTable {
   /** The source it belongs to (`source('<source>', '<name>')`) and the schema it lives in. */
   source: string;
@@ -51,7 +60,8 @@ export interface ExternalTable {
   columns: LakeColumn[];
   /** Outermost folder level first. */
   partitions: LakePartitionKey[];
-  /** sha256 of everything above that decides the table's shape (not its partitions). */
+  freshness?: SourceFreshness;
+  /** sha256 of everything above that decides the table's shape (not its partitions, nor its freshness). */
   checksum: string;
 }
 

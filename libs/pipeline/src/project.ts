@@ -145,6 +145,8 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);
       checkConfigKeys(model, Object.keys(entry.config ?? {}), () => undefined, `${file}, model ${entry.name}`);
       mergeConfig(model.config, entry.config ?? {});
+      if (entry.description) model.description = entry.description;
+      if (entry.columns?.length) model.columns = entry.columns.map(({ name, description, data_type }) => ({ name, description, data_type }));
     }
     for (const src of doc.sources ?? []) sources.set(src.name, src);
     // Generic test names are made up, so they are numbered past every test already named (singular

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
 import { parseSelector, selectNodes, topologicalOrder } from './graph.ts';
@@ -13,6 +12,7 @@ import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
 import { runScheduled } from './schedule.ts';
+import { writeCompiled } from './inspect.ts';
 import { describeRefresh, lakeFileError, refreshLake } from './lake.ts';
 import type { RefreshResult } from '@mt/lake';
 import {
@@ -332,7 +332,7 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: 0, detail: formatError(missing) };
   }
-  const compiledFile = writeCompiled(ctx, node);
+  const compiledFile = writeCompiled(ctx.project.root, ctx.project.tenant.name, node);
   let db: pg.Client | undefined;
   try {
     if (node.kind === 'test') {
@@ -428,27 +428,6 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError((db && (await lakeFileError(err, db))) ?? err) };
   }
-}
-
-function sameText(file: string, text: string): boolean {
-  try {
-    return readFileSync(file, 'utf8') === text;
-  } catch {
-    return false;
-  }
-}
-
-/** Compiled SQL goes to dist/compiled/<tenant>/… so users can read what actually ran. */
-function writeCompiled(ctx: RunContext, node: PipelineNode): string | undefined {
-  if (!node.sql) return undefined;
-  const rel = join('dist', 'compiled', ctx.project.tenant.name, node.generic ? join('tests', `${node.name}.sql`) : node.file);
-  const abs = join(ctx.project.root, rel);
-  const text = `${node.sql}\n`;
-  // Unchanged on most runs: reading is cheaper than rewriting fifty files per tenant.
-  if (sameText(abs, text)) return rel;
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, text);
-  return rel;
 }
 
 function failingRows(node: PipelineNode, outcome: { failures: number; sample: { columns: string[]; rows: string[][] } }): string {

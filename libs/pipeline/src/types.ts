@@ -66,6 +66,9 @@ export interface PipelineNode {
   untrackedSources?: string[];
   /** Content hash of this node alone (its SQL, CSV and config). */
   checksum: string;
+  /** From the YAML beside the models: for the docs site. */
+  description?: string;
+  columns?: Array<{ name: string; description?: string; data_type?: string }>;
 }
 
 export interface ProjectSettings {
@@ -80,11 +83,18 @@ export interface ProjectSettings {
   onRunEnd: string[];
 }
 
+/** A `sources:` entry of the YAML beside the models (freshness keys as dbt writes them). */
 export interface YamlSource {
   name: string;
+  description?: string;
   schema?: string;
-  tables?: Array<{ name: string; identifier?: string }>;
+  loaded_at_field?: string;
+  freshness?: YamlFreshness | null;
+  tables?: Array<{ name: string; description?: string; identifier?: string; loaded_at_field?: string; freshness?: YamlFreshness | null }>;
 }
+
+type YamlAge = { count: number; period: 'minute' | 'hour' | 'day' };
+type YamlFreshness = { warn_after?: YamlAge; error_after?: YamlAge; filter?: string };
 
 export interface Project {
   root: string;

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { IDENTIFIER_PATTERN, TaskError } from '@mt/cli';
 import { schemaProblems } from '@mt/tenant-config';
+import { freshnessKeys } from '@mt/lake';
 
 const identifier = v.pipe(
   v.string((issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
@@ -51,8 +52,11 @@ export const modelYamlSchema = v.strictObject({
         name: v.string(),
         ...documented,
         schema: v.optional(v.string()),
+        ...freshnessKeys,
         tables: v.optional(
-          v.array(v.strictObject({ name: v.string(), ...documented, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) })),
+          v.array(
+            v.strictObject({ name: v.string(), ...documented, ...freshnessKeys, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) }),
+          ),
         ),
       }),
     ),

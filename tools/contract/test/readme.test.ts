@@ -129,8 +129,26 @@ test.serial('single steps, as make examples shows them', async (t) => {
   await ok(t, 'npx nx run tenant_a:run --select state:modified+', [/tenant_a: OK/]);
   await ok(t, 'npx nx run tenant_a:tenant-run --select +dim_customers,resource_type:model', [/model stg_customers\s+skipped/, /tenant_a: OK/]);
   await ok(t, 'make dbt-seed TENANT=tenant_a ARGS=--full-refresh', [/seed customers\s+built/, /seed regions\s+built/]);
-  const tests = await ok(t, 'make dbt-test TENANT=tenant_a', [/data tests\s+(pass|reused)/]);
+  // TENANT defaults to tenant_a (.env): the steps as the README names them.
+  const tests = await ok(t, 'make dbt-test', [/data tests\s+(pass|reused)/]);
   t.notRegex(tests.out, /seed customers|model stg_orders/, 'make dbt-test runs the tests only');
+  const snapshots = await ok(t, 'make dbt-snapshot', [/snapshot customers_snapshot/]);
+  t.notRegex(snapshots.out, /seed customers|model stg_orders|data tests/, 'make dbt-snapshot runs the snapshots only');
+  await ok(t, 'make dbt-run', [/seed customers\s+skipped/, /model dim_customers/]);
+  // README (Looking into the project).
+  await ok(t, 'make dbt-compile TENANT=tenant_a ARGS="--select dim_customers --print"', [/with "__dbt__cte__customer_orders" as \(/]);
+  await ok(t, 'npx nx run tenant_a:ls --select tag:marts --output json', [
+    /\{"unique_id":"model\.dim_customers","name":"dim_customers","resource_type":"model","materialized":"table","tags":\["marts"\]/,
+  ]);
+  await ok(t, 'npx nx run tenant_a:show --select dim_customers --limit 10', [/dim_customers \(first 10 rows\)/, /\(5 rows\)/]);
+  await ok(t, `npx nx run tenant_a:show --inline "select customer_segment, count(*) from {{ ref('dim_customers') }} group by 1"`, [
+    /customer_segment \| count/,
+    /Premium +\| +\d/,
+  ]);
+  await ok(t, 'make source-freshness TENANT=tenant_a', [/lake\.orders +2024-01-16 00:00:00\+00 .* warn/]);
+  await ok(t, 'make dbt-docs TENANT=tenant_a', [/tenant_a: docs of \d+ nodes and \d+ edges → dist\/docs\/tenant_a\/index\.html/]);
+  await ok(t, 'npx nx run tenant_b:docs --lang ja', [/dist\/docs\/tenant_b\/index\.html/]);
+  t.regex(readFileSync(join(clone.root, 'dist/docs/tenant_b/index.html'), 'utf8'), /<html lang="ja">/);
   await ok(t, 'npx nx run tenant_a:snapshot', [/customers_snapshot/]);
   await ok(t, 'npx nx run tenant_a:test', [/data tests\s+(pass|reused)/]);
   // README: tests on unchanged inputs are reused; --retest runs them; --threads sets the parallel DAG's connections.

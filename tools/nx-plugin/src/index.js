@@ -66,6 +66,11 @@ const TENANT_TARGETS = {
   run: { script: 'run', description: 'Build the models in DAG order; unchanged models are skipped', dependsOn: ['seed'], builds: true },
   snapshot: { script: 'snapshot', description: 'Record SCD type 2 history (sql/snapshots) of what is built', builds: true },
   test: { script: 'test', description: 'Run the data tests (YAML and sql/tests) on what is built', builds: true },
+  compile: { script: 'compile', description: 'Render the SQL of the selection into dist/compiled/<tenant>/ (--select x --print)' },
+  ls: { script: 'ls', description: 'List the nodes: type, materialization, tags (--select, --output json)' },
+  show: { script: 'show', description: "First rows of a node's query or of --inline SQL, psql-aligned (read-only role)" },
+  'source-freshness': { script: 'source-freshness', description: 'How recent each source is (loaded_at_field, warn_after / error_after)' },
+  docs: { script: 'docs', description: 'The docs site with the lineage graph: dist/docs/<tenant>/index.html (--lang ja)' },
   'external-tables': {
     script: 'external-tables',
     description:

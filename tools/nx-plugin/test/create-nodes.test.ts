@@ -62,7 +62,22 @@ async function tenantProject(workspaceRoot: string, tenant: string) {
   return project;
 }
 
-const PIPELINE_TARGETS = ['tenant-run', 'debug', 'seed', 'run', 'snapshot', 'test', 'external-tables', 'db-connect', 'dev-shell'];
+const PIPELINE_TARGETS = [
+  'tenant-run',
+  'debug',
+  'seed',
+  'run',
+  'snapshot',
+  'test',
+  'compile',
+  'ls',
+  'show',
+  'source-freshness',
+  'docs',
+  'external-tables',
+  'db-connect',
+  'dev-shell',
+];
 const TASK_SOURCES = [
   '{workspaceRoot}/apps/tenant/src/**/*',
   '{workspaceRoot}/libs/*/src/**/*',
@@ -130,6 +145,11 @@ test.serial('a pipeline target runs tenant/<script> with --tenant through the te
     run: ['seed'],
     snapshot: undefined,
     test: undefined,
+    compile: undefined,
+    ls: undefined,
+    show: undefined,
+    'source-freshness': undefined,
+    docs: undefined,
     'external-tables': undefined,
     'db-connect': undefined,
     'dev-shell': undefined,

@@ -1,0 +1,33 @@
+import { log, out, parseOptions, taskMain } from '@mt/cli';
+import { compileProject, parseVars } from '@mt/pipeline';
+import { tenantCli, tenantContext, withSelection } from './context.ts';
+
+export const main = taskMain(async (args) => {
+  const argv = parseOptions(
+    withSelection(
+      tenantCli('compile', 'Renders the SQL of the selected nodes (and the analyses) as it would run, into dist/compiled/<tenant>/; connects to nothing.'),
+      'Nodes to compile',
+    ).option('print', { type: 'boolean', default: false, describe: 'Also print the compiled SQL of the selected nodes' }),
+    args,
+  );
+  const ctx = tenantContext(argv.tenant);
+  const { compiled, unmatched } = await compileProject({
+    root: ctx.root,
+    tenant: ctx.tenant,
+    db: ctx.engine,
+    select: argv.select,
+    exclude: argv.exclude,
+    vars: parseVars(argv.vars),
+    env: ctx.env,
+  });
+  for (const criterion of unmatched) log(`${ctx.tenant.name}: warning: The selection criterion '${criterion}' does not match any node.`);
+  const written = compiled.filter((c) => c.path);
+  if (argv.print) {
+    // The selected nodes, not the tests that come with them (unless only tests are selected). One node:
+    // its SQL alone, as dbt prints it; several: each after a comment naming its file.
+    const nodes = written.filter((c) => c.node.kind !== 'test');
+    const shown = nodes.length ? nodes : written;
+    for (const c of shown) out(shown.length === 1 ? c.sql : `-- ${c.path}\n${c.sql}\n`);
+  }
+  log(`${ctx.tenant.name}: compiled ${written.length} node${written.length === 1 ? '' : 's'} into dist/compiled/${ctx.tenant.name}/`);
+});
