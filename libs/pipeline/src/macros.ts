@@ -26,6 +26,8 @@ export interface MacroLibrary {
   macros: Map<string, MacroSource>;
   /** Generic test names (without test_), for the YAML. */
   tests: Set<string>;
+  /** Whether a template names any macro: most do not, and need no binding. */
+  usedBy(template: string): boolean;
 }
 
 /** Names the engine gives every template: a macro of the same name would hide them. */
@@ -99,7 +101,8 @@ export function loadMacros(root: string): MacroLibrary {
   };
   for (const file of files) add(file, readFileSync(join(root, file), 'utf8'));
   for (const [name, text] of Object.entries(BUILTIN_MACROS)) if (!macros.has(`test_${name}`)) add(`(built-in test ${name})`, text);
-  return { text: parts.join('\n'), macros, tests };
+  const names = new RegExp(`\\b(?:${[...macros.keys()].join('|')})\\b`);
+  return { text: parts.join('\n'), macros, tests, usedBy: (template) => names.test(template) };
 }
 
 /** The line of the first `call(` inside a macro's block, for errors it raises (its first line when not found). */

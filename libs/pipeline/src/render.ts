@@ -155,7 +155,7 @@ export function pythonDatetime(date: Date) {
 }
 
 /** Runs a template with the node's globals and the project's macros bound to them; errors name the file, line and column. */
-function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals: Record<string, unknown>) => T): T {
+function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals: Record<string, unknown>) => T, macros: 'named' | 'all' = 'named'): T {
   // nunjucks wraps whatever a global throws into its own error: keep ours to rethrow it intact.
   let raised: TaskError | undefined;
   const guard =
@@ -245,7 +245,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     },
     adapter: { quote: (name: unknown) => quoteIdent(String(name)) },
   };
-  const all = ctx.macros ? { ...globals, ...bindMacros(ctx.macros, globals, calls) } : globals;
+  const all = ctx.macros && (macros === 'all' || ctx.macros.usedBy(template)) ? { ...globals, ...bindMacros(ctx.macros, globals, calls) } : globals;
   try {
     return body(all);
   } catch (e) {
@@ -305,14 +305,15 @@ export function render(template: string, ctx: RenderContext): string {
  * …keywords)`), as its text or what it returned.
  */
 export function callMacro(ctx: RenderContext, macro: string, positional: unknown[], keywords: Record<string, unknown>): string {
-  return withNodeGlobals(ctx, '', (globals) => {
+  const call = (globals: Record<string, unknown>) => {
     try {
       return String((globals[macro] as (...a: unknown[]) => unknown)(...positional, { ...keywords, __keywords: true }));
     } catch (e) {
       if (e instanceof TaskError) throw e;
       throw templateError(ctx.file, '', e as NunjucksError, 'render', globals);
     }
-  });
+  };
+  return withNodeGlobals(ctx, '', call, 'all');
 }
 
 /** A template compiled (once per process), or its syntax error with file, line and column. */

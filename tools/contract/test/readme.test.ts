@@ -136,6 +136,7 @@ test.serial('single steps, as make examples shows them', async (t) => {
   t.notRegex(snapshots.out, /seed customers|model stg_orders|data tests/, 'make dbt-snapshot runs the snapshots only');
   await ok(t, 'make dbt-run', [/seed customers\s+skipped/, /model dim_customers/]);
   // README (Looking into the project).
+  await ok(t, 'make dbt-compile', [/tenant_a: compiled \d+ nodes into dist\/compiled\/tenant_a\//]);
   await ok(t, 'make dbt-compile TENANT=tenant_a ARGS="--select dim_customers --print"', [/with "__dbt__cte__customer_orders" as \(/]);
   await ok(t, 'npx nx run tenant_a:ls --select tag:marts --output json', [
     /\{"unique_id":"model\.dim_customers","name":"dim_customers","resource_type":"model","materialized":"table","tags":\["marts"\]/,

@@ -40,7 +40,7 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
     byName,
     sources: new Map(),
     external: [],
-    macros: { text: '', macros: new Map(), tests: new Set() },
+    macros: { text: '', macros: new Map(), tests: new Set(), usedBy: () => false },
     vars: {},
     invocation: { id: 'test-invocation', startedAt: new Date('2026-01-02T03:04:05Z') },
   };
