@@ -1,7 +1,7 @@
 import type { ExternalTable } from '@mt/lake';
 import type { Tenant } from '@mt/tenant-config';
 import type { MacroLibrary } from './macros.ts';
-import type { Invocation } from './render.ts';
+import type { Invocation } from './node-globals.ts';
 
 export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis' | 'hook';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'materialized_view';

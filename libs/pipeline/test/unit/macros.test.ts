@@ -2,7 +2,8 @@
 import test from 'ava';
 import { TaskError } from '@mt/cli';
 import { loadMacros } from '../../src/macros.ts';
-import { pythonDatetime, relationName, render, type RenderContext } from '../../src/render.ts';
+import { pythonDatetime, render, type RenderContext } from '../../src/node-globals.ts';
+import { relationName } from '../../src/render.ts';
 import { parseVars } from '../../src/vars.ts';
 import { fakeTenant, tempWorkspace } from './support/fixtures.ts';
 

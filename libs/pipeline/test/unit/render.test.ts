@@ -1,7 +1,8 @@
 /** Jinja rendering: filters, ref/source/var/env_var/config/this/tenant globals and error messages (render.ts). */
 import test from 'ava';
 import { TaskError } from '@mt/cli';
-import { quoteIdent, relationName, render, renderTemplate, type RenderContext } from '../../src/render.ts';
+import { quoteIdent, relationName, renderTemplate } from '../../src/render.ts';
+import { render, type RenderContext } from '../../src/node-globals.ts';
 import { fakeTenant } from './support/fixtures.ts';
 
 const FILE = 'sql/models/marts/orders.sql';
