@@ -1,6 +1,6 @@
 import { log, out, parseOptions, taskMain } from '@mt/cli';
-import { compileProject, parseVars } from '@mt/pipeline';
-import { tenantCli, tenantContext, withSelection } from './context.ts';
+import { compileProject } from '@mt/pipeline';
+import { inspectContext, tenantCli, withSelection } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -10,18 +10,8 @@ export const main = taskMain(async (args) => {
     ).option('print', { type: 'boolean', default: false, describe: 'Also print the compiled SQL of the selected nodes' }),
     args,
   );
-  const ctx = tenantContext(argv.tenant);
-  const { compiled, unmatched } = await compileProject({
-    root: ctx.root,
-    tenant: ctx.tenant,
-    db: ctx.engine,
-    select: argv.select,
-    exclude: argv.exclude,
-    vars: parseVars(argv.vars),
-    env: ctx.env,
-  });
-  for (const criterion of unmatched) log(`${ctx.tenant.name}: warning: The selection criterion '${criterion}' does not match any node.`);
-  const written = compiled.filter((c) => c.path);
+  const { ctx, options } = inspectContext(argv);
+  const written = (await compileProject(options)).filter((c) => c.path);
   if (argv.print) {
     // The selected nodes, not the tests that come with them (unless only tests are selected). One node:
     // its SQL alone, as dbt prints it; several: each after a comment naming its file.

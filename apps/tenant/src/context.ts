@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { taskCli } from '@mt/cli';
+import { log, taskCli } from '@mt/cli';
+import { parseVars, type InspectOptions } from '@mt/pipeline';
 import { findWorkspaceRoot, loadEnv, loadTenant, resolveTenantName, type Tenant } from '@mt/tenant-config';
 import { resolveEngine, type Engine } from '@mt/postgres';
 
@@ -37,4 +38,25 @@ export function withSelection<T>(cli: Argv<T>, what = 'Nodes to work on') {
     })
     .option('exclude', { type: 'string', array: true, describe: 'Nodes to leave out, in the same syntax' })
     .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'` });
+}
+
+/** The tenant's context and what compile, ls and the like pass to @mt/pipeline (selection, vars, warnings). */
+export function inspectContext(argv: { tenant?: string; select?: string[]; exclude?: string[]; vars?: string }): {
+  ctx: TenantContext;
+  options: InspectOptions;
+} {
+  const ctx = tenantContext(argv.tenant);
+  return {
+    ctx,
+    options: {
+      root: ctx.root,
+      tenant: ctx.tenant,
+      db: ctx.engine,
+      select: argv.select,
+      exclude: argv.exclude,
+      vars: parseVars(argv.vars),
+      env: ctx.env,
+      onWarning: (line) => log(`${ctx.tenant.name}: warning: ${line}`),
+    },
+  };
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, parseOptions, taskMain } from '@mt/cli';
-import { docsData, parseVars } from '@mt/pipeline';
+import { docsData } from '@mt/pipeline';
 import { DOCS_LANGS, docsLang, renderDocsSite } from '@mt/report';
-import { tenantCli, tenantContext } from './context.ts';
+import { inspectContext, tenantCli } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -15,8 +15,8 @@ export const main = taskMain(async (args) => {
       .option('vars', { type: 'string', describe: 'Template variables, as YAML or JSON' }),
     args,
   );
-  const ctx = tenantContext(argv.tenant);
-  const data = await docsData({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, vars: parseVars(argv.vars), env: ctx.env });
+  const { ctx, options } = inspectContext(argv);
+  const data = await docsData(options);
   const dir = join('dist', 'docs', ctx.tenant.name);
   mkdirSync(join(ctx.root, dir), { recursive: true });
   writeFileSync(join(ctx.root, dir, 'index.html'), renderDocsSite(data, docsLang(argv.lang, ctx.env)));

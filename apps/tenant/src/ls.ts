@@ -1,6 +1,6 @@
-import { log, out, parseOptions, taskMain, textTable } from '@mt/cli';
-import { listNodes, parseVars } from '@mt/pipeline';
-import { tenantCli, tenantContext, withSelection } from './context.ts';
+import { out, parseOptions, taskMain, textTable } from '@mt/cli';
+import { listNodes } from '@mt/pipeline';
+import { inspectContext, tenantCli, withSelection } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -14,17 +14,7 @@ export const main = taskMain(async (args) => {
     ),
     args,
   );
-  const ctx = tenantContext(argv.tenant);
-  const { nodes, unmatched } = await listNodes({
-    root: ctx.root,
-    tenant: ctx.tenant,
-    db: ctx.engine,
-    select: argv.select,
-    exclude: argv.exclude,
-    vars: parseVars(argv.vars),
-    env: ctx.env,
-  });
-  for (const criterion of unmatched) log(`${ctx.tenant.name}: warning: The selection criterion '${criterion}' does not match any node.`);
+  const nodes = await listNodes(inspectContext(argv).options);
   if (argv.output === 'json') for (const n of nodes) out(JSON.stringify(n));
   else if (argv.output === 'name' || argv.output === 'path') for (const n of nodes) out(argv.output === 'name' ? n.name : n.original_file_path);
   else

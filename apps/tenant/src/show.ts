@@ -1,6 +1,6 @@
 import { out, parseOptions, taskMain } from '@mt/cli';
-import { parseVars, showRows } from '@mt/pipeline';
-import { tenantCli, tenantContext } from './context.ts';
+import { showRows } from '@mt/pipeline';
+import { inspectContext, tenantCli } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -15,19 +15,6 @@ export const main = taskMain(async (args) => {
       ),
     args,
   );
-  const ctx = tenantContext(argv.tenant);
-  out(
-    (
-      await showRows({
-        root: ctx.root,
-        tenant: ctx.tenant,
-        db: ctx.engine,
-        select: argv.select,
-        inline: argv.inline,
-        limit: argv.limit,
-        vars: parseVars(argv.vars),
-        env: ctx.env,
-      })
-    ).trimEnd(),
-  );
+  const { options } = inspectContext(argv);
+  out((await showRows({ ...options, inline: argv.inline, limit: argv.limit })).trimEnd());
 });

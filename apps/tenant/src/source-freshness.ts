@@ -1,6 +1,6 @@
 import { color, log, out, parseOptions, taskMain, textTable } from '@mt/cli';
-import { formatAge, parseVars, sourceFreshness } from '@mt/pipeline';
-import { tenantCli, tenantContext } from './context.ts';
+import { formatAge, sourceFreshness } from '@mt/pipeline';
+import { inspectContext, tenantCli } from './context.ts';
 
 const PAINT = { pass: color.green, warn: color.yellow, error: color.red, 'runtime error': color.red };
 const limit = (age?: { count: number; period: string }) => (age ? `${age.count} ${age.period}${age.count === 1 ? '' : 's'}` : '');
@@ -13,8 +13,8 @@ export const main = taskMain(async (args) => {
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' }),
     args,
   );
-  const ctx = tenantContext(argv.tenant);
-  const rows = await sourceFreshness({ root: ctx.root, tenant: ctx.tenant, db: ctx.engine, select: argv.select, vars: parseVars(argv.vars), env: ctx.env });
+  const { ctx, options } = inspectContext(argv);
+  const rows = await sourceFreshness(options);
   if (argv.json) out(JSON.stringify(rows, null, 2));
   else
     out(

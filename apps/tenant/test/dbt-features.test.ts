@@ -42,7 +42,7 @@ test.serial('hooks: on-run-start and on-run-end in the run, post_hook in the mod
   const r = await task('run', ['--select', 'big_orders', '--full-refresh']);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /hook on-run-start \(\+2 hooks\)\s+ran/);
-  t.regex(r.stdout, /model big_orders \(\+1 hook\)\s+built/);
+  t.regex(r.stdout, /model big_orders \(\+2 hooks\)\s+built/);
   t.regex(r.stdout, /hook on-run-end \(\+1 hook\)\s+ran/);
   const runs = await ws.query('tenant_a', 'select run_id from pipeline_meta.runs order by started_at desc limit 1');
   const audit = await ws.query('tenant_a', 'select event from run_audit where invocation = $1 order by event desc', [runs[0].run_id]);

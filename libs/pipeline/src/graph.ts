@@ -146,6 +146,9 @@ function matches(project: Project, node: PipelineNode, c: Criterion, stored?: (i
   }
 }
 
+/** dbt's warning for a criterion that selects nothing. */
+export const noMatch = (criterion: string) => `The selection criterion '${criterion}' does not match any node.`;
+
 export interface Selection {
   /** Selected node ids, with the tests of every selected node (dbt's eager indirect selection). */
   ids: Set<string>;

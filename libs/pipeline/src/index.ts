@@ -6,6 +6,6 @@ export { renderTemplate } from './render.ts';
 export { discoverLake, externalTables, describeRefresh, externalOutputDir, writeDialect } from './lake.ts';
 export { loadProject } from './project.ts';
 export { parseVars } from './vars.ts';
-export { compileProject, listNodes, showRows, type Compiled, type Listed } from './inspect.ts';
+export { compileProject, listNodes, showRows, type Compiled, type Listed, type InspectOptions } from './inspect.ts';
 export { sourceFreshness, formatAge, type FreshnessRow } from './freshness.ts';
 export { docsData, type DocsData, type DocsNode, type DocsColumn } from './docs-data.ts';

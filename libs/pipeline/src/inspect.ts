@@ -8,7 +8,7 @@ import { TaskError } from '@mt/cli';
 import { formatAligned, queryRaw } from '@mt/sql';
 import type { Tenant } from '@mt/tenant-config';
 import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
-import { parseSelector, selectNodes, topologicalOrder, type Selector } from './graph.ts';
+import { noMatch, parseSelector, selectNodes, topologicalOrder, type Selector } from './graph.ts';
 import { listAnalyses, ANALYSES_DIR } from './analyses.ts';
 import { loadProject, relationFor, renderNode } from './project.ts';
 import { loadState, openTenantDatabase } from './state.ts';
@@ -23,6 +23,8 @@ export interface InspectOptions {
   exclude?: string[];
   vars?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** Called for each selection criterion that matches nothing. */
+  onWarning?: (line: string) => void;
 }
 
 const compiledPath = (tenant: string, node: PipelineNode) => join('dist', 'compiled', tenant, node.generic ? join('tests', `${node.name}.sql`) : node.file);
@@ -51,19 +53,20 @@ export function writeCompiled(root: string, tenant: string, node: PipelineNode):
 const usesState = (selector: Selector) => selector.flat().some((c) => c.method === 'state');
 
 /** The project and its selected nodes in dependency order; the run state is read only for state: selectors. */
-async function selected(options: InspectOptions): Promise<{ project: Project; nodes: PipelineNode[]; unmatched: string[] }> {
+async function selected(options: InspectOptions): Promise<{ project: Project; nodes: PipelineNode[] }> {
   const project = loadProject(options.root, options.tenant, options.env, { vars: options.vars });
   const select = parseSelector(options.select ?? []);
   const exclude = parseSelector(options.exclude ?? [], '--exclude');
   const order = topologicalOrder(project);
-  if (!select.length && !exclude.length) return { project, nodes: order, unmatched: [] };
+  if (!select.length && !exclude.length) return { project, nodes: order };
   let stored: Map<string, { checksum: string }> | undefined;
   if (usesState(select) || usesState(exclude)) {
     await options.db.ensureUp();
     stored = await withClient(openTenantDatabase(options.db, options.tenant), loadState);
   }
   const { ids, unmatched } = selectNodes(project, select, exclude, stored && ((id) => stored.get(id)?.checksum));
-  return { project, nodes: order.filter((n) => ids.has(n.id)), unmatched };
+  for (const criterion of unmatched) options.onWarning?.(noMatch(criterion));
+  return { project, nodes: order.filter((n) => ids.has(n.id)) };
 }
 
 export interface Compiled {
@@ -77,8 +80,8 @@ export interface Compiled {
  * `compile`: the selection's SQL as it would run, written to dist/compiled/<tenant>/ (and the analyses
  * when nothing is selected). Nothing connects to the database.
  */
-export async function compileProject(options: InspectOptions): Promise<{ compiled: Compiled[]; unmatched: string[] }> {
-  const { project, nodes, unmatched } = await selected(options);
+export async function compileProject(options: InspectOptions): Promise<Compiled[]> {
+  const { project, nodes } = await selected(options);
   const analyses: PipelineNode[] = options.select?.length
     ? []
     : listAnalyses(options.root).map((name) => {
@@ -88,12 +91,11 @@ export async function compileProject(options: InspectOptions): Promise<{ compile
         node.sql = renderNode(project, node, false).sql;
         return node;
       });
-  const compiled = [...nodes, ...analyses].map((node) => ({
+  return [...nodes, ...analyses].map((node) => ({
     node: { id: node.id, kind: node.kind, name: node.name, file: node.file },
     path: writeCompiled(options.root, options.tenant.name, node),
     sql: node.sql,
   }));
-  return { compiled, unmatched };
 }
 
 export interface Listed {
@@ -107,20 +109,17 @@ export interface Listed {
 }
 
 /** `ls`: the selected nodes with their type, materialization and tags. */
-export async function listNodes(options: InspectOptions): Promise<{ nodes: Listed[]; unmatched: string[] }> {
-  const { nodes, unmatched } = await selected(options);
-  return {
-    unmatched,
-    nodes: nodes.map((n) => ({
-      unique_id: n.id,
-      name: n.name,
-      resource_type: n.kind,
-      ...(n.kind === 'model' ? { materialized: n.config.materialized } : n.kind === 'seed' ? { materialized: 'seed' } : {}),
-      tags: [n.config.tags ?? []].flat().map(String),
-      original_file_path: n.file,
-      depends_on: n.dependsOn,
-    })),
-  };
+export async function listNodes(options: InspectOptions): Promise<Listed[]> {
+  const { nodes } = await selected(options);
+  return nodes.map((n) => ({
+    unique_id: n.id,
+    name: n.name,
+    resource_type: n.kind,
+    ...(n.kind === 'model' ? { materialized: n.config.materialized } : n.kind === 'seed' ? { materialized: 'seed' } : {}),
+    tags: [n.config.tags ?? []].flat().map(String),
+    original_file_path: n.file,
+    depends_on: n.dependsOn,
+  }));
 }
 
 /**

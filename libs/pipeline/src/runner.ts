@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
-import { parseSelector, selectNodes, topologicalOrder } from './graph.ts';
+import { noMatch, parseSelector, selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
 import { loadProject, renderHook, renderNode, sha256 } from './project.ts';
 import { relationName } from './render.ts';
@@ -105,7 +105,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       const state = await loadState(client);
       // Selected after the run state is read: state:modified compares with what each node was built from.
       const selection = select.length || exclude.length ? selectNodes(project, select, exclude, (id) => state.get(id)?.checksum) : undefined;
-      for (const criterion of selection?.unmatched ?? []) options.onWarning?.(`The selection criterion '${criterion}' does not match any node.`);
+      for (const criterion of selection?.unmatched ?? []) options.onWarning?.(noMatch(criterion));
       const isSelected = (n: PipelineNode) => !selection || selection.ids.has(n.id);
       const planned = work.filter(isSelected);
       if (selection && !planned.length) options.onWarning?.(`Nothing to do: the selection matches no ${options.phases.map((p) => PHASE_KIND[p]).join(', ')}.`);

@@ -362,3 +362,50 @@ test('project.yml models: a folder that does not exist, or a key no model reads,
   t.is((alias as TaskError).hint, 'A model takes: materialized, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
   t.notThrows(() => load(t, yml('  staging:\n    materialized: view\n  marts:\n    finance:\n      on_schema_change: append_new_columns\n')));
 });
+
+test('config levels: folder < YAML < config(), except tags and hooks, which add up; dbt spellings (+key, pre-hook) accepted', (t) => {
+  const project = load(
+    t,
+    {
+      'sql/project.yml': 'models:\n  staging:\n    +materialized: table\n    tags: [staging]\n    pre-hook: "select \'folder\'"\n',
+      'sql/models/staging/stg_orders.sql': "{{ config(materialized='view', tags=['daily'], post_hook=\"select 'file'\") }}select * from {{ ref('orders') }}\n",
+      'sql/models/staging/schema.yml': 'models:\n  - name: stg_orders\n    config:\n      tags: finance\n      materialized: incremental\n',
+      'seeds/orders.csv': 'id\n1\n',
+    },
+    {},
+  );
+  const { config } = project.nodes.get('model.stg_orders')!;
+  t.is(config.materialized, 'view');
+  t.deepEqual(config.tags, ['staging', 'finance', 'daily']);
+  t.deepEqual(config.pre_hook, ["select 'folder'"]);
+  t.deepEqual(config.post_hook, ["select 'file'"]);
+});
+
+test("an ephemeral model is inlined as a CTE: into the query's own WITH (after its comments), or a WITH of its own", (t) => {
+  const project = load(
+    t,
+    {
+      'seeds/orders.csv': 'id\n1\n',
+      'sql/models/base.sql': "{{ config(materialized='ephemeral') }}select * from {{ ref('orders') }}",
+      'sql/models/with_cte.sql': "-- a comment\nWITH x as (select 1) select * from x, {{ ref('base') }}",
+      'sql/models/plain.sql': "select * from {{ ref('base') }}",
+    },
+    {},
+  );
+  const sql = (name: string) => project.nodes.get(`model.${name}`)!.sql;
+  t.is(sql('with_cte'), '-- a comment\nWITH "__dbt__cte__base" as (\nselect * from "public"."orders"\n),\nx as (select 1) select * from x, "__dbt__cte__base"');
+  t.is(sql('plain'), 'with "__dbt__cte__base" as (\nselect * from "public"."orders"\n)\nselect * from "__dbt__cte__base"');
+  t.deepEqual(project.nodes.get('model.plain')!.dependsOn, ['model.base']);
+  t.throws(
+    () =>
+      load(t, {
+        'seeds/orders.csv': 'id\n1\n',
+        'sql/models/base.sql': "{{ config(materialized='ephemeral') }}select 1",
+        'sql/models/s.yml': 'models:\n  - name: base\n    columns:\n      - name: id\n        tests: [unique]\n',
+      }),
+    {
+      code: 'INVALID_TEST',
+      message: /unique tests base, which is ephemeral: it has no relation to test/,
+    },
+  );
+});
