@@ -91,6 +91,8 @@ test.serial('custom and shipped generic tests run with the others, and fail with
     'expression_is_true_big_orders',
     'unique_combination_of_columns_big_orders',
     'positive_fct_orders_order_total',
+    'not_null_source_audit_run_audit_event',
+    'accepted_values_source_audit_run_audit_event',
   ])
     t.is(statusOf(r.results, name), 'pass', name);
   await ws.edit(
@@ -203,4 +205,10 @@ test.serial('test and snapshot run on their own; a missing input names the targe
   const seeds = report(await task('seed', ['--json', '--full-refresh'])).results.filter((r) => r.kind === 'seed');
   t.true(seeds.length > 0 && seeds.every((r) => r.status === 'built'));
   t.true(report(await task('test', ['--json'])).ok);
+});
+
+test.serial("Python's Jinja in a model: str and list methods, {% do %}, format, tuples and tojson", async (t) => {
+  const [row] = await ws.query('tenant_a', 'select * from python_semantics limit 1');
+  t.deepEqual(Object.keys(row), ['order_id', 'customer_id', 'label', 'payload', 'is_staging']);
+  t.like(row, { label: 'tenant_a-3', payload: '{"a": [true, null], "b": 1}', is_staging: true });
 });

@@ -120,7 +120,8 @@ function lineage(project: Project): { nodes: DocsNode[]; edges: Array<[string, s
 /** Each test listed under the node (and the column) it checks. */
 function attachTests(nodes: DocsNode[], tests: PipelineNode[], status: Map<string, { status: string }>) {
   for (const test of tests) {
-    const owner = nodes.find((n) => n.id === (test.generic ? `model.${test.generic.model}` : test.dependsOn[0]));
+    const g = test.generic;
+    const owner = nodes.find((n) => n.id === (g ? (g.source ? `source.${g.model}` : `model.${g.model}`) : test.dependsOn[0]));
     if (!owner) continue;
     const column = test.generic?.column;
     owner.tests.push({ name: test.name, ...(column ? { column } : {}), status: status.get(test.id)?.status });

@@ -9,6 +9,7 @@ import type { Tenant } from '@mt/tenant-config';
 import { lineInMacro, type MacroLibrary } from './macros.ts';
 import { callLine, compiledTemplate, quoteIdent, renderTemplate, templateError, type NunjucksError } from './render.ts';
 import type { NodeConfig } from './types.ts';
+import { pythonJinja, toJson } from './python-jinja.ts';
 
 /** What a template may call; the engine fills it per node and per tenant. */
 export interface RenderContext {
@@ -60,31 +61,40 @@ class MacroReturn extends Error {
 
 const two = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** run_started_at: prints as ISO 8601 (UTC), with Python's isoformat() and strftime() for dbt's macros. */
-export function pythonDatetime(date: Date) {
-  const codes: Record<string, () => string> = {
-    Y: () => String(date.getUTCFullYear()),
-    m: () => two(date.getUTCMonth() + 1),
-    d: () => two(date.getUTCDate()),
-    H: () => two(date.getUTCHours()),
-    M: () => two(date.getUTCMinutes()),
-    S: () => two(date.getUTCSeconds()),
-    f: () => two(date.getUTCMilliseconds() * 1000, 6),
-    z: () => '+0000',
-    Z: () => 'UTC',
-    '%': () => '%',
-  };
-  return {
-    isoformat: () => date.toISOString().replace('Z', '+00:00'),
-    strftime: (format: string) =>
-      String(format).replace(/%(.)/g, (all, code: string) => {
-        if (!codes[code]) throw new Error(`strftime: %${code} is not supported (use %Y %m %d %H %M %S %f %z %Z %%)`);
-        return codes[code]();
-      }),
-    timestamp: () => date.getTime() / 1000,
-    toString: () => date.toISOString(),
-  };
+const STRFTIME: Record<string, (d: Date) => string> = {
+  Y: (d) => String(d.getUTCFullYear()),
+  m: (d) => two(d.getUTCMonth() + 1),
+  d: (d) => two(d.getUTCDate()),
+  H: (d) => two(d.getUTCHours()),
+  M: (d) => two(d.getUTCMinutes()),
+  S: (d) => two(d.getUTCSeconds()),
+  f: (d) => two(d.getUTCMilliseconds() * 1000, 6),
+  z: () => '+0000',
+  Z: () => 'UTC',
+  '%': () => '%',
+};
+
+/** run_started_at and modules.datetime's values: print as ISO 8601 (UTC), with Python's isoformat() and strftime(). */
+class PythonDatetime {
+  constructor(private readonly date: Date) {}
+  isoformat() {
+    return this.date.toISOString().replace('Z', '+00:00');
+  }
+  strftime(format: string) {
+    return String(format).replace(/%(.)/g, (_, code: string) => {
+      if (!STRFTIME[code]) throw new Error(`strftime: %${code} is not supported (use %Y %m %d %H %M %S %f %z %Z %%)`);
+      return STRFTIME[code](this.date);
+    });
+  }
+  timestamp() {
+    return this.date.getTime() / 1000;
+  }
+  toString() {
+    return this.date.toISOString();
+  }
 }
+
+export const pythonDatetime = (date: Date) => new PythonDatetime(date);
 
 /** Runs a template with the node's globals and the project's macros bound to them; errors name the file, line and column. */
 function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals: Record<string, unknown>) => T, macros: 'named' | 'all' = 'named'): T {
@@ -176,10 +186,27 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
       }),
     },
     adapter: { quote: (name: unknown) => quoteIdent(String(name)) },
+    tojson: (value: unknown) => toJson(value),
+    fromjson: (text: unknown, fallback: unknown = null) => {
+      try {
+        return JSON.parse(String(text));
+      } catch {
+        return fallback;
+      }
+    },
+    // dbt's modules.datetime, as far as SQL templates use it: now, utcnow, today.
+    modules: {
+      datetime: {
+        datetime: { now: () => pythonDatetime(new Date()), utcnow: () => pythonDatetime(new Date()) },
+        date: { today: () => pythonDatetime(new Date()) },
+      },
+    },
   };
-  const all = ctx.macros && (macros === 'all' || ctx.macros.usedBy(template)) ? { ...globals, ...bindMacros(ctx.macros, globals, calls) } : globals;
   try {
-    return body(all);
+    // Macros run outside nunjucks' render when a generic test calls one: Python's semantics around all of it.
+    return pythonJinja(() =>
+      body(ctx.macros && (macros === 'all' || ctx.macros.usedBy(template)) ? { ...globals, ...bindMacros(ctx.macros, globals, calls) } : globals),
+    );
   } catch (e) {
     throw raised ?? e;
   }

@@ -131,10 +131,13 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       .map((file) => ({ kind: 'test' as const, file })),
   ];
   for (const { kind, file } of templated) {
-    const name = basename(file, '.sql');
-    assertNodeName(name, file);
-    const base = kind === 'model' ? folderDefaults(settings, file) : kind === 'test' ? { severity: 'error' as const } : {};
-    add({ id: `${kind}.${name}`, kind, name, file, template: readFileSync(join(root, file), 'utf8'), config: base, dependsOn: [], checksum: '' });
+    const text = readFileSync(join(root, file), 'utf8');
+    // dbt's `{% snapshot name %}…{% endsnapshot %}` blocks are a snapshot each; other files are one node named by the file.
+    for (const { name, template } of kind === 'snapshot' ? snapshotBlocks(text, file) : [{ name: basename(file, '.sql'), template: text }]) {
+      assertNodeName(name, file);
+      const base = kind === 'model' ? folderDefaults(settings, file) : kind === 'test' ? { severity: 'error' as const } : {};
+      add({ id: `${kind}.${name}`, kind, name, file, template, config: base, dependsOn: [], checksum: '' });
+    }
   }
 
   // YAML beside the models: per-model config, generic tests, sources.
@@ -182,7 +185,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   loading.delete(project);
   for (const node of nodes.values()) {
     if (node.generic) {
-      const tested = byName.get(node.generic.model);
+      const tested = node.generic.source ? undefined : byName.get(node.generic.model);
       if (tested?.config.materialized === 'ephemeral') {
         throw new TaskError('INVALID_TEST', `${node.file}: ${node.generic.type} tests ${node.generic.model}, which is ephemeral: it has no relation to test.`, {
           hint: `Test the models that read it, or make it a view: config(materialized='view').`,
@@ -194,8 +197,10 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
         node.sql = rendered.sql;
       } else {
         node.dependsOn = genericDependencies(node, byName);
-        node.sql = genericTestSql(node.generic, (name) => relationFor(project, byName.get(name)!));
+        node.sql = genericTestSql(node.generic, (name) => testedRelation(project, node, name));
       }
+      // Loaded by something else: its changes cannot be seen here, so the test always runs.
+      if (node.generic.source) node.untrackedSources = [node.generic.model];
     }
     if (node.kind !== 'seed')
       node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
@@ -231,6 +236,7 @@ function prepareNode(project: Project, node: PipelineNode) {
   const untracked = rendered.sources.filter((s) => !state.externalIds.has(s));
   if (untracked.length) node.untrackedSources = untracked;
   if (node.kind === 'model') validateModelConfig(node);
+  if (node.kind === 'snapshot') validateSnapshotConfig(node);
   if (node.kind === 'test') validateTestConfig(node);
 }
 
@@ -262,8 +268,32 @@ function mergeConfig(into: NodeConfig, level: Record<string, unknown>) {
   }
 }
 
-export const relationFor = (project: Project, node: PipelineNode) =>
-  relationName(node.kind === 'snapshot' ? project.settings.snapshotSchema : project.settings.schema, node.name);
+/** The schema a node builds into: a snapshot's target_schema (else the project's snapshot schema), the project's schema for the rest. */
+export const schemaFor = (project: Project, node: PipelineNode): string =>
+  node.kind === 'snapshot' ? String(node.config.target_schema ?? project.settings.snapshotSchema) : project.settings.schema;
+
+export const relationFor = (project: Project, node: PipelineNode) => relationName(schemaFor(project, node), node.name);
+
+const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+(\S+?)\s*-?%\}([\s\S]*?)\{%-?\s*endsnapshot\s*-?%\}/g;
+
+/**
+ * The `{% snapshot %}` blocks of a file, each body padded with the lines before it, so errors keep the
+ * file's line numbers; the whole file as one snapshot named by the file when it has none.
+ */
+function snapshotBlocks(text: string, file: string): Array<{ name: string; template: string }> {
+  const blocks = [...text.matchAll(SNAPSHOT_BLOCK)].map((m) => {
+    const before = text.slice(0, m.index + m[0].indexOf('%}') + 2);
+    return { name: m[1], template: before.replace(/[^\n]/g, '') + m[2] };
+  });
+  if (blocks.length || !/\{%-?\s*snapshot\b/.test(text)) return blocks.length ? blocks : [{ name: basename(file, '.sql'), template: text }];
+  throw new TaskError(
+    'TEMPLATE_ERROR',
+    `${file}:${text.slice(0, text.search(/\{%-?\s*snapshot\b/)).split('\n').length}: a {% snapshot name %} block without its {% endsnapshot %}.`,
+    {
+      hint: 'Write {% snapshot name %} select … {% endsnapshot %}: the name is the snapshot table, the body its query.',
+    },
+  );
+}
 
 /**
  * Renders a node's Jinja for the project's tenant: at load time with is_incremental() false (the
@@ -325,7 +355,6 @@ function renderWith(project: Project, node: PipelineNode, incremental: boolean, 
  */
 function macroTest(project: Project, node: PipelineNode): Rendered {
   const g = node.generic!;
-  const model = project.byName.get(g.model)!;
   return renderWith(project, node, false, (ctx) => {
     const args = Object.fromEntries(
       Object.entries(g.args ?? {}).map(([k, v]) => {
@@ -333,7 +362,8 @@ function macroTest(project: Project, node: PipelineNode): Rendered {
         return [k, ref ? ctx.ref(ref[1]) : v];
       }),
     );
-    return callMacro(ctx, `test_${g.type}`, [], { model: ctx.ref(model.name), ...(g.column ? { column_name: g.column } : {}), ...args });
+    const model = g.source ? ctx.source(...(g.model.split('.') as [string, string])) : ctx.ref(g.model);
+    return callMacro(ctx, `test_${g.type}`, [], { model, ...(g.column ? { column_name: g.column } : {}), ...args });
   });
 }
 
@@ -348,7 +378,7 @@ function assertNodeName(name: string, file: string) {
 /** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
 const CONFIG_KEYS: Record<'model' | 'snapshot' | 'test', readonly string[]> = {
   model: ['materialized', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
-  snapshot: ['unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'pre_hook', 'post_hook', 'tags'],
+  snapshot: ['target_schema', 'unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'invalidate_hard_deletes', 'pre_hook', 'post_hook', 'tags'],
   test: ['severity', 'tags'],
 };
 
@@ -405,6 +435,21 @@ function validateModelConfig(node: PipelineNode) {
   }
 }
 
+/** dbt's spellings of a snapshot's settings: invalidate_hard_deletes=True is hard_deletes='invalidate'; target_schema a schema name. */
+function validateSnapshotConfig(node: PipelineNode) {
+  const c = node.config;
+  if (c.invalidate_hard_deletes === true) c.hard_deletes = 'invalidate';
+  if (c.target_schema !== undefined && !isValidIdentifier(String(c.target_schema))) {
+    throw new TaskError(
+      'INVALID_CONFIG',
+      `${node.file}: target_schema=${JSON.stringify(c.target_schema)} is not a schema name this engine creates (lowercase letters, digits and _).`,
+      {
+        hint: "config(target_schema='snapshots')",
+      },
+    );
+  }
+}
+
 /** A singular test's config(severity=…): warn or error in any case, as dbt; anything else would count as error. */
 function validateTestConfig(node: PipelineNode) {
   const severity = parseSeverity(node.config.severity);
@@ -443,9 +488,16 @@ function sourceRelation(sources: Map<string, YamlSource>, file: string, sourceNa
   return relationName(src.schema ?? sourceName, t.identifier ?? t.name);
 }
 
+/** The relation a generic test reads by name: its source table, or a model, seed or snapshot. */
+function testedRelation(project: Project, node: PipelineNode, name: string): string {
+  const g = node.generic!;
+  if (g.source && name === g.model) return sourceRelation(project.sources, node.file, ...(name.split('.') as [string, string]));
+  return relationFor(project, project.byName.get(name)!);
+}
+
 function genericDependencies(node: PipelineNode, byName: Map<string, PipelineNode>): string[] {
   const g = node.generic!;
-  const deps = [`model.${g.model}`];
+  const deps = g.source ? [] : [`model.${g.model}`];
   if (g.type === 'relationships') {
     const target = byName.get(g.to!);
     if (!target) throw new TaskError('UNKNOWN_REF', `${node.file}: relationships test on ${g.model}.${g.column} points to "${g.to}", which does not exist.`);

@@ -6,6 +6,7 @@
 import nunjucks from 'nunjucks';
 import pg from 'pg';
 import { TaskError } from '@mt/cli';
+import { addPythonJinja, pythonJinja } from './python-jinja.ts';
 
 export const quoteIdent = (name: string) => pg.escapeIdentifier(name);
 export const quoteLiteral = (value: string) => pg.escapeLiteral(value);
@@ -32,6 +33,7 @@ function environment(): nunjucks.Environment {
       'none',
       (v: unknown) => v === null || v === undefined,
     );
+    addPythonJinja(sharedEnv);
     for (const [name, value] of [
       ['True', true],
       ['False', false],
@@ -51,7 +53,7 @@ export function compiledTemplate(template: string, file: string): nunjucks.Templ
   const key = `${file}\0${template}`;
   let found = compiled.get(key);
   if (!found) {
-    found = new nunjucks.Template(template, environment(), file, true);
+    found = pythonJinja(() => new nunjucks.Template(template, environment(), file, true));
     if (compiled.size >= 5000) compiled.clear();
     compiled.set(key, found);
   }
@@ -97,7 +99,7 @@ export function renderTemplate(template: string, file: string, globals: object):
   // Compiled first, on its own: parse errors and render errors count their positions differently.
   const compiled = checkTemplate(template, file, globals);
   try {
-    return compiled.render(globals);
+    return pythonJinja(() => compiled.render(globals));
   } catch (e) {
     throw templateError(file, template, e as NunjucksError, 'render', globals);
   }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
 import { noMatch, parseSelector, selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
-import { loadProject, renderHook, renderNode, sha256 } from './project.ts';
+import { loadProject, renderHook, renderNode, schemaFor, sha256 } from './project.ts';
 import { relationName } from './render.ts';
 import { relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
@@ -141,7 +141,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         lakeError,
         state,
         versions: await loadVersions(client),
-        relations: await existingRelations(client, [project.settings.schema, project.settings.snapshotSchema]),
+        relations: await existingRelations(client, [...new Set([...project.nodes.values()].map((n) => schemaFor(project, n)))]),
         runId,
         current: new Map(),
         failed: new Set(),
@@ -291,7 +291,7 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
   return { fingerprint, reusable };
 }
 
-const schemaOf = (ctx: RunContext, node: PipelineNode) => (node.kind === 'snapshot' ? ctx.project.settings.snapshotSchema : ctx.project.settings.schema);
+const schemaOf = (ctx: RunContext, node: PipelineNode) => schemaFor(ctx.project, node);
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
 async function needsRestore(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<boolean> {
@@ -381,7 +381,7 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
       let rows: number | undefined;
       await hooks('pre_hook');
       if (node.kind === 'seed') rows = await loadSeed(conn, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
-      else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, ctx.project.settings.snapshotSchema, compiledFile);
+      else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, schema, compiledFile);
       else {
         const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
         const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;

@@ -37,6 +37,8 @@ export interface GenericTest {
   type: string;
   model: string;
   column?: string;
+  /** `model` is `<source>.<table>`: a test on a source's table. */
+  source?: boolean;
   /** A macro test's arguments as written in the YAML. */
   args?: Record<string, unknown>;
   values?: unknown[];

@@ -46,7 +46,14 @@ export function genericTestsFromYaml(
   customTests: ReadonlySet<string> = new Set(),
 ): PipelineNode[] {
   const nodes: PipelineNode[] = [];
-  for (const model of doc.models ?? []) {
+  // What the tests are on: models, and the tables of sources (as `<source>.<table>`, dbt's source tests).
+  const tested = [
+    ...(doc.models ?? []).map((m) => ({ ...m, source: false })),
+    ...(doc.sources ?? []).flatMap((s) =>
+      (s.tables ?? []).map((t) => ({ ...t, name: `${s.name}.${t.name}`, source: true, tests: undefined, data_tests: undefined })),
+    ),
+  ];
+  for (const model of tested) {
     // Tests of the model itself (expression_is_true, unique_combination_of_columns), then of each column.
     const targets: Array<{ column?: string; tests: unknown[] }> = [
       { tests: [...(model.tests ?? []), ...(model.data_tests ?? [])] },
@@ -75,7 +82,7 @@ export function genericTestsFromYaml(
             hint: 'severity: warn reports failing rows without failing the run; error (the default) fails it.',
           });
         }
-        const generic: GenericTest = { type, model: model.name, ...(column ? { column } : {}) };
+        const generic: GenericTest = { type, model: model.name, ...(model.source ? { source: true } : {}), ...(column ? { column } : {}) };
         if (custom) {
           const { severity: _severity, config: _config, arguments: _arguments, ...rest } = args as Record<string, unknown>;
           generic.args = rest;
@@ -108,7 +115,7 @@ export function genericTestsFromYaml(
         }
         // dbt-style names; a second test of the same kind on the same column (here or in a name `taken`
         // elsewhere in the project) gets a suffix
-        const base = [type, model.name, column].filter(Boolean).join('_');
+        const base = [type, model.source ? `source_${model.name.replace('.', '_')}` : model.name, column].filter(Boolean).join('_');
         let name = base;
         for (let i = 2; nodes.some((n) => n.name === name) || taken(name); i++) name = `${base}_${i}`;
         nodes.push({ id: `test.${name}`, kind: 'test', name, file, generic, config: { severity }, dependsOn: [], checksum: '' });

@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { TaskError } from '@mt/cli';
-import { loadProject, loadSettings, renderNode } from '../../src/project.ts';
+import { loadProject, loadSettings, relationFor, renderNode } from '../../src/project.ts';
 import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
 
 const SHOP: Record<string, string> = {
@@ -408,4 +408,19 @@ test("an ephemeral model is inlined as a CTE: into the query's own WITH (after i
       message: /unique tests base, which is ephemeral: it has no relation to test/,
     },
   );
+});
+
+test("{% snapshot %} blocks: one snapshot each, named by the block, in its target_schema; lines stay the file's", (t) => {
+  const snapshots =
+    "-- history\n{% snapshot orders_history %}\n{{ config(target_schema='history', unique_key='id', strategy='check', check_cols='all', invalidate_hard_deletes=True) }}\nselect * from {{ ref('orders') }}\n{% endsnapshot %}\n\n{% snapshot orders_copy %}\nselect * from {{ ref('orders') }}\n{% endsnapshot %}\n";
+  const project = load(t, { 'seeds/orders.csv': 'id\n1\n', 'sql/snapshots/orders.sql': snapshots }, {});
+  const history = project.nodes.get('snapshot.orders_history')!;
+  t.like(history.config, { target_schema: 'history', hard_deletes: 'invalidate' });
+  t.is(relationFor(project, history), '"history"."orders_history"');
+  t.is(relationFor(project, project.nodes.get('snapshot.orders_copy')!), '"snapshots"."orders_copy"');
+  t.is(history.sql!.split('\n')[3], 'select * from "public"."orders"', 'the query on its line of the file');
+  t.throws(() => load(t, { 'seeds/orders.csv': 'id\n1\n', 'sql/snapshots/orders.sql': '\n{% snapshot x %}\nselect 1\n' }, {}), {
+    code: 'TEMPLATE_ERROR',
+    message: 'sql/snapshots/orders.sql:2: a {% snapshot name %} block without its {% endsnapshot %}.',
+  });
 });
