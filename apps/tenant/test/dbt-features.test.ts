@@ -112,7 +112,10 @@ test.serial('custom and shipped generic tests run with the others, and fail with
   );
   t.is(unknown.code, 1);
   t.regex(unknown.stderr, /\[UNKNOWN_TEST\] sql\/models\/marts\/_features\.yml: test "not_empty" on big_orders\.label is not a generic test of this project\./);
-  t.regex(unknown.stderr, /accepted_range, expression_is_true, max_length, not_empty_string, positive, unique_combination_of_columns/);
+  t.regex(
+    unknown.stderr,
+    /accepted_range, expression_is_true, max_length, not_empty_string, not_null_proportion, positive, recency, unique_combination_of_columns/,
+  );
 });
 
 test.serial('a materialized view is refreshed when its inputs change and rebuilt when its query does', async (t) => {
@@ -211,4 +214,52 @@ test.serial("Python's Jinja in a model: str and list methods, {% do %}, format, 
   const [row] = await ws.query('tenant_a', 'select * from python_semantics limit 1');
   t.deepEqual(Object.keys(row), ['order_id', 'customer_id', 'label', 'payload', 'is_staging']);
   t.like(row, { label: 'tenant_a-3', payload: '{"a": [true, null], "b": 1}', is_staging: true });
+});
+
+test.serial("dbt_utils' macros and tests, built in: date_spine, generate_surrogate_key, pivot; recency, not_null_proportion", async (t) => {
+  const rows = await ws.query('tenant_a', 'select day_key, date_day::text as day, "1"::int as p1, "2"::int as p2 from utils_days order by date_day');
+  t.deepEqual(
+    rows.map((r) => r.day),
+    ['2024-01-10', '2024-01-11', '2024-01-12'],
+  );
+  t.true(rows.every((r) => /^[0-9a-f]{32}$/.test(r.day_key)));
+  const [expected] = await ws.query('tenant_a', "select md5(cast(coalesce(cast(date '2024-01-10' as text), '_dbt_utils_surrogate_key_null_') as text)) as k");
+  t.is(rows[0].day_key, expected.k);
+  const [lines] = await ws.query('tenant_a', "select count(*) filter (where product_id = 1)::int as p1 from fct_order_lines where order_date = '2024-01-10'");
+  t.is(rows[0].p1, lines.p1);
+  const r = report(await task('test', ['--json', '--retest', '--select', 'utils_days']));
+  t.deepEqual(
+    r.results
+      .filter((x) => x.kind === 'test')
+      .map((x) => `${x.name}:${x.status}`)
+      .sort(),
+    [
+      'accepted_range_utils_days_1:pass',
+      'not_null_proportion_utils_days_day_key:pass',
+      'recency_utils_days:pass',
+      'unique_combination_of_columns_utils_days:pass',
+    ],
+  );
+  const star = await ws.edit(
+    'sql/models/marts/utils_days.sql',
+    (sql) => sql.replace('days.date_day,', "days.date_day, {{ dbt_utils.star(ref('fct_orders')) }},"),
+    () => task('run'),
+  );
+  t.is(star.code, 1);
+  t.regex(star.stderr, /\[TEMPLATE_ERROR\] dbt_utils\.star is not built in: it reads the database while the template renders/);
+  t.regex(star.stderr, /hint {2}Built in: dbt_utils\.generate_surrogate_key, dbt_utils\.date_spine, dbt_utils\.pivot/);
+});
+
+test.serial('packages.yml: dbt_utils is built in; any other package is refused with what is', async (t) => {
+  ws.write('sql/packages.yml', 'packages:\n  - package: dbt-labs/dbt_utils\n    version: [">=1.0.0"]\n');
+  t.is((await task('run')).code, 0);
+  ws.write('sql/packages.yml', 'packages:\n  - package: calogica/dbt_expectations\n    version: 0.10.0\n');
+  const r = await task('run');
+  t.is(r.code, 1);
+  t.regex(
+    r.stderr,
+    /\[UNKNOWN_CONFIG\] sql\/packages\.yml: package "calogica\/dbt_expectations" cannot be installed here \(no downloads\), and it is not built in\./,
+  );
+  t.regex(r.stderr, /Built in: dbt-labs\/dbt_utils, dbt-labs\/dbt_external_tables/);
+  ws.write('sql/packages.yml', 'packages: []\n');
 });

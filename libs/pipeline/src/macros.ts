@@ -47,6 +47,7 @@ export const RESERVED_NAMES = new Set([
   'return',
   'exceptions',
   'adapter',
+  'dbt_utils',
 ]);
 
 const BLOCK = /\{%-?\s*(macro|test)\s+([A-Za-z_]\w*)\s*\(([\s\S]*?)\{%-?\s*end(?:macro|test)\s*-?%\}/g;
@@ -100,8 +101,11 @@ export function loadMacros(root: string): MacroLibrary {
     parts.push(kept);
   };
   for (const file of files) add(file, readFileSync(join(root, file), 'utf8'));
-  for (const [name, text] of Object.entries(BUILTIN_MACROS)) if (!macros.has(`test_${name}`)) add(`(built-in test ${name})`, text);
-  const names = new RegExp(`\\b(?:${[...macros.keys()].join('|')})\\b`);
+  for (const [name, text] of Object.entries(BUILTIN_MACROS)) {
+    const test = /^\{% test /.test(text);
+    if (!macros.has(test ? `test_${name}` : name)) add(test ? `(built-in test ${name})` : `(built-in ${name.replace('__', '.')})`, text);
+  }
+  const names = new RegExp(`\\b(?:${[...macros.keys(), 'dbt_utils'].join('|')})\\b`);
   return { text: parts.join('\n'), macros, tests, usedBy: (template) => names.test(template) };
 }
 

@@ -204,12 +204,42 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
   };
   try {
     // Macros run outside nunjucks' render when a generic test calls one: Python's semantics around all of it.
-    return pythonJinja(() =>
-      body(ctx.macros && (macros === 'all' || ctx.macros.usedBy(template)) ? { ...globals, ...bindMacros(ctx.macros, globals, calls) } : globals),
-    );
+    return pythonJinja(() => {
+      if (!ctx.macros || (macros === 'named' && !ctx.macros.usedBy(template))) return body(globals);
+      const bound = bindMacros(ctx.macros, globals, calls);
+      return body({ ...globals, ...bound, dbt_utils: dbtUtils(bound, guard) });
+    });
   } catch (e) {
     throw raised ?? e;
   }
+}
+
+/** dbt_utils macros that need the database while a template renders (a relation's columns, a query): not built in yet. */
+const DBT_UTILS_LATER = [
+  'star',
+  'union_relations',
+  'get_column_values',
+  'get_relations_by_pattern',
+  'get_filtered_columns_in_relation',
+  'get_query_results_as_dict',
+];
+
+/** `dbt_utils.<name>`: the built-in macros named dbt_utils__<name>, and a clear error for the others. */
+function dbtUtils(bound: Record<string, unknown>, guard: <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A) => R): Record<string, unknown> {
+  const builtIn = Object.keys(bound).filter((k) => k.startsWith('dbt_utils__'));
+  const namespace: Record<string, unknown> = Object.fromEntries(builtIn.map((k) => [k.slice('dbt_utils__'.length), bound[k]]));
+  for (const name of DBT_UTILS_LATER) {
+    namespace[name] = guard(() => {
+      throw new TaskError(
+        'TEMPLATE_ERROR',
+        `dbt_utils.${name} is not built in: it reads the database while the template renders, which this engine does not do yet.`,
+        {
+          hint: `Built in: ${builtIn.map((k) => `dbt_utils.${k.slice('dbt_utils__'.length)}`).join(', ')}, and the tests accepted_range, expression_is_true, not_null_proportion, recency, unique_combination_of_columns. Write the columns out instead.`,
+        },
+      );
+    });
+  }
+  return namespace;
 }
 
 /** Line of the first occurrence of a text in a template (undefined when not written there). */

@@ -22,7 +22,29 @@ export interface RunInputs {
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** dbt packages this engine has built in (dbt_external_tables is sql/sources). */
+const BUILT_IN_PACKAGES = ['dbt-labs/dbt_utils', 'dbt-labs/dbt_external_tables'];
+
+/**
+ * sql/packages.yml (or dependencies.yml): packages cannot be downloaded here, so one that is not built
+ * in is an error naming what is, instead of a failure at its first macro.
+ */
+function checkPackages(root: string) {
+  for (const file of ['sql/packages.yml', 'sql/dependencies.yml']) {
+    if (!existsSync(join(root, file))) continue;
+    const doc = readYamlFile(root, file) as { packages?: Array<Record<string, unknown>> } | null;
+    for (const entry of doc?.packages ?? []) {
+      const name = String(entry.package ?? entry.git ?? entry.local ?? JSON.stringify(entry));
+      if (BUILT_IN_PACKAGES.includes(name)) continue;
+      throw new TaskError('UNKNOWN_CONFIG', `${file}: package "${name}" cannot be installed here (no downloads), and it is not built in.`, {
+        hint: `Built in: ${BUILT_IN_PACKAGES.join(', ')} (dbt_utils' macros as dbt_utils.<name>, external tables in sql/sources). Copy the macros you use from ${name} into sql/macros.`,
+      });
+    }
+  }
+}
+
 export function loadSettings(root: string): ProjectSettings {
+  checkPackages(root);
   const file = 'sql/project.yml';
   const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYamlFile(root, file) : {}, file, 'INVALID_PROJECT');
   checkFolderConfig(root, raw.models ?? {}, []);

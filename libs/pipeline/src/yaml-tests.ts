@@ -62,7 +62,9 @@ export function genericTestsFromYaml(
     for (const { column, tests } of targets) {
       const on = column ? `${model.name}.${column}` : model.name;
       for (const entry of tests) {
-        const [type, rawArgs] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry ?? {})[0] ?? ['', {}]);
+        const [written, rawArgs] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry ?? {})[0] ?? ['', {}]);
+        // `dbt_utils.accepted_range` is the built-in accepted_range (packages are built in, not installed).
+        const type = written.startsWith('dbt_utils.') && customTests.has(written.slice('dbt_utils.'.length)) ? written.slice('dbt_utils.'.length) : written;
         const custom = customTests.has(type);
         if (!custom && !TEST_TYPES.has(type)) {
           throw new TaskError('UNKNOWN_TEST', `${file}: test "${type}" on ${on} is not a generic test of this project.`, {

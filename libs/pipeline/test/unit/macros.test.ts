@@ -54,10 +54,15 @@ test('macros see the node they are called from; return() gives a value, also to 
   t.deepEqual([...macros.macros.keys()].sort(), [
     'checked',
     'columns',
+    'dbt_utils__date_spine',
+    'dbt_utils__generate_surrogate_key',
+    'dbt_utils__pivot',
     'joined',
     'test_accepted_range',
     'test_expression_is_true',
     'test_not_empty_string',
+    'test_not_null_proportion',
+    'test_recency',
     'test_unique_combination_of_columns',
     'upstream',
   ]);
@@ -82,7 +87,15 @@ test('a {% test %} block is the macro test_<name>; a project test replaces a shi
     'sql/tests/generic/positive.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}\n',
     'sql/macros/range.sql': '{% test accepted_range(model, column_name) %}select 1{% endtest %}\n',
   });
-  t.deepEqual([...macros.tests].sort(), ['accepted_range', 'expression_is_true', 'not_empty_string', 'positive', 'unique_combination_of_columns']);
+  t.deepEqual([...macros.tests].sort(), [
+    'accepted_range',
+    'expression_is_true',
+    'not_empty_string',
+    'not_null_proportion',
+    'positive',
+    'recency',
+    'unique_combination_of_columns',
+  ]);
   t.is(macros.macros.get('test_accepted_range')?.file, 'sql/macros/range.sql');
 });
 
