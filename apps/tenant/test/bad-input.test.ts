@@ -214,7 +214,7 @@ test.serial('a config key the engine does not read is refused with its line and 
     [
       "{{ config(materialized='table', alias='orders_v2') }}\n",
       /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "alias" is not one this engine reads for a model, so it would be ignored\./,
-      /hint {2}A model takes: materialized, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags\./,
+      /hint {2}A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags\./,
     ],
     ["{{ config(\n  materalized='table'\n) }}\n", /fct_orders\.sql:2: config key "materalized"/, /hint {2}Did you mean "materialized"\? A model takes/],
   ];
@@ -232,11 +232,14 @@ test.serial('a config key the engine does not read is refused with its line and 
   }
   await ws.edit(
     'sql/models/marts/_marts.yml',
-    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      schema: finance\n'),
+    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      persist_docs: {}\n'),
     async () => {
       const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
       t.is(r.code, 1);
-      t.regex(r.stderr, /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "schema" is not one this engine reads for a model/);
+      t.regex(
+        r.stderr,
+        /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "persist_docs" is not one this engine reads for a model/,
+      );
     },
   );
   const [orders] = await ws.query('tenant_a', 'select count(*)::int as n from fct_orders');

@@ -263,3 +263,14 @@ test.serial('packages.yml: dbt_utils is built in; any other package is refused w
   t.regex(r.stderr, /Built in: dbt-labs\/dbt_utils, dbt-labs\/dbt_external_tables/);
   ws.write('sql/packages.yml', 'packages: []\n');
 });
+
+test.serial('a custom schema builds into <target schema>_<custom>, as dbt names it, readable by the reader role', async (t) => {
+  const [counts] = await ws.query(
+    'tenant_a',
+    'select (select count(*) from public_reporting.reporting_orders)::int as n, (select count(*) from fct_orders)::int as expected',
+  );
+  t.is(counts.n, counts.expected);
+  const shown = await task('show', ['--inline', "select count(*) as n from {{ ref('reporting_orders') }}"]);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, new RegExp(`^ +${counts.n}\\n\\(1 row\\)`, 'm'));
+});

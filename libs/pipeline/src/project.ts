@@ -259,6 +259,7 @@ function prepareNode(project: Project, node: PipelineNode) {
   if (untracked.length) node.untrackedSources = untracked;
   if (node.kind === 'model') validateModelConfig(node);
   if (node.kind === 'snapshot') validateSnapshotConfig(node);
+  if (node.kind === 'model') node.schema = generateSchemaName(project, node);
   if (node.kind === 'test') validateTestConfig(node);
 }
 
@@ -292,7 +293,30 @@ function mergeConfig(into: NodeConfig, level: Record<string, unknown>) {
 
 /** The schema a node builds into: a snapshot's target_schema (else the project's snapshot schema), the project's schema for the rest. */
 export const schemaFor = (project: Project, node: PipelineNode): string =>
-  node.kind === 'snapshot' ? String(node.config.target_schema ?? project.settings.snapshotSchema) : project.settings.schema;
+  node.schema ?? (node.kind === 'snapshot' ? String(node.config.target_schema ?? project.settings.snapshotSchema) : project.settings.schema);
+
+/**
+ * dbt's generate_schema_name: a model with a custom `schema` builds into `<target schema>_<custom>`
+ * (`+schema: public` gives `public_public`, as the original's did), else into the target schema — unless
+ * the project has its own macro `generate_schema_name(custom_schema_name, node)`, whose text is the schema.
+ */
+function generateSchemaName(project: Project, node: PipelineNode): string {
+  const custom = node.config.schema === undefined || node.config.schema === null ? null : String(node.config.schema).trim();
+  if (!project.macros.macros.has('generate_schema_name')) return custom ? `${project.settings.schema}_${custom}` : project.settings.schema;
+  const info = { name: node.name, resource_type: node.kind, original_file_path: node.file, config: node.config, fqn: node.file.split('/') };
+  const schema = renderWith(project, node, false, (ctx) => callMacro(ctx, 'generate_schema_name', [custom, info], {})).sql.trim();
+  if (!schema || schema.length > 63 || /["\u0000]/.test(schema)) {
+    const macro = project.macros.macros.get('generate_schema_name')!;
+    throw new TaskError(
+      'INVALID_CONFIG',
+      `${macro.file}:${macro.line}: generate_schema_name gave ${JSON.stringify(schema)} for ${node.file}, which cannot be a schema name.`,
+      {
+        hint: 'It must return a name of 1 to 63 characters (its text, trimmed), e.g. {{ custom_schema_name or target.schema }}.',
+      },
+    );
+  }
+  return schema;
+}
 
 export const relationFor = (project: Project, node: PipelineNode) => relationName(schemaFor(project, node), node.name);
 
@@ -399,7 +423,7 @@ function assertNodeName(name: string, file: string) {
 
 /** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
 const CONFIG_KEYS: Record<'model' | 'snapshot' | 'test', readonly string[]> = {
-  model: ['materialized', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
+  model: ['materialized', 'schema', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
   snapshot: ['target_schema', 'unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'invalidate_hard_deletes', 'pre_hook', 'post_hook', 'tags'],
   test: ['severity', 'tags'],
 };

@@ -380,14 +380,14 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     const rows = await withTransaction(conn, async () => {
       let rows: number | undefined;
       await hooks('pre_hook');
-      if (node.kind === 'seed') rows = await loadSeed(conn, ctx.project.settings.schema, node, join(ctx.project.root, node.file));
+      if (node.kind === 'seed') rows = await loadSeed(conn, schema, node, join(ctx.project.root, node.file));
       else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, schema, compiledFile);
       else {
         const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
         const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
         // A materialized view whose query is what it was built with only needs its data refreshed.
         const refresh = exists === 'materialized view' && stored?.checksum === node.checksum && !forced;
-        rows = await buildModel(conn, node, { schema: ctx.project.settings.schema, sql, incremental, refresh, compiledFile });
+        rows = await buildModel(conn, node, { schema, sql, incremental, refresh, compiledFile });
       }
       await hooks('post_hook');
       // A new table has no statistics until autovacuum comes by (a minute later): the models and tests

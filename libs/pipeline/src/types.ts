@@ -68,6 +68,8 @@ export interface PipelineNode {
   untrackedSources?: string[];
   /** Content hash of this node alone (its SQL, CSV and config). */
   checksum: string;
+  /** The schema it builds into, when not the project's (a model's custom schema, by generate_schema_name). */
+  schema?: string;
   /** From the YAML beside the models: for the docs site. */
   description?: string;
   columns?: Array<{ name: string; description?: string; data_type?: string }>;

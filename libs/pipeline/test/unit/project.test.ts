@@ -359,7 +359,7 @@ test('project.yml models: a folder that does not exist, or a key no model reads,
   t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
   const alias = t.throws(() => load(t, yml('  staging:\n    alias: stg\n')));
   t.is((alias as TaskError).message, 'sql/project.yml: models.staging.alias is not a model config key this engine reads, so it would be ignored.');
-  t.is((alias as TaskError).hint, 'A model takes: materialized, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
+  t.is((alias as TaskError).hint, 'A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
   t.notThrows(() => load(t, yml('  staging:\n    materialized: view\n  marts:\n    finance:\n      on_schema_change: append_new_columns\n')));
 });
 
@@ -422,5 +422,31 @@ test("{% snapshot %} blocks: one snapshot each, named by the block, in its targe
   t.throws(() => load(t, { 'seeds/orders.csv': 'id\n1\n', 'sql/snapshots/orders.sql': '\n{% snapshot x %}\nselect 1\n' }, {}), {
     code: 'TEMPLATE_ERROR',
     message: 'sql/snapshots/orders.sql:2: a {% snapshot name %} block without its {% endsnapshot %}.',
+  });
+});
+
+test("generate_schema_name: a custom schema is appended to the target's (dbt's rule), or whatever the project's macro says", (t) => {
+  const files = {
+    'seeds/orders.csv': 'id\n1\n',
+    'sql/models/finance/revenue.sql': "{{ config(schema='finance') }}select * from {{ ref('orders') }}",
+    'sql/models/report.sql': "select * from {{ ref('revenue') }}",
+  };
+  const dbt = load(t, files, {});
+  t.is(relationFor(dbt, dbt.nodes.get('model.revenue')!), '"public_finance"."revenue"');
+  t.is(dbt.nodes.get('model.report')!.sql, 'select * from "public_finance"."revenue"');
+  const plain = load(
+    t,
+    {
+      ...files,
+      'sql/macros/schemas.sql':
+        '{% macro generate_schema_name(custom_schema_name, node) -%}{{ custom_schema_name | trim if custom_schema_name is not none else target.schema }}{%- endmacro %}',
+    },
+    {},
+  );
+  t.is(relationFor(plain, plain.nodes.get('model.revenue')!), '"finance"."revenue"');
+  t.is(relationFor(plain, plain.nodes.get('model.report')!), '"public"."report"');
+  t.throws(() => load(t, { ...files, 'sql/macros/schemas.sql': '{% macro generate_schema_name(custom_schema_name, node) %} {% endmacro %}' }, {}), {
+    code: 'INVALID_CONFIG',
+    message: 'sql/macros/schemas.sql:1: generate_schema_name gave "" for sql/models/finance/revenue.sql, which cannot be a schema name.',
   });
 });
