@@ -305,7 +305,7 @@ function generateSchemaName(project: Project, node: PipelineNode): string {
   if (!project.macros.macros.has('generate_schema_name')) return custom ? `${project.settings.schema}_${custom}` : project.settings.schema;
   const info = { name: node.name, resource_type: node.kind, original_file_path: node.file, config: node.config, fqn: node.file.split('/') };
   const schema = renderWith(project, node, false, (ctx) => callMacro(ctx, 'generate_schema_name', [custom, info], {})).sql.trim();
-  if (!schema || schema.length > 63 || /["\u0000]/.test(schema)) {
+  if (!schema || schema.length > 63 || schema.includes('"') || schema.includes('\0')) {
     const macro = project.macros.macros.get('generate_schema_name')!;
     throw new TaskError(
       'INVALID_CONFIG',
