@@ -123,8 +123,8 @@ test.serial('a value of the wrong type: file, line and column named, previous ta
   try {
     // quantity is inferred as text now, so pin it to see COPY's own type check
     ws.write(
-      'sql/project.yml',
-      ws.read('sql/project.yml').replace('      total_amount: numeric(12,2)', '      total_amount: numeric(12,2)\n      quantity: integer'),
+      'sql/dbt_project.yml',
+      ws.read('sql/dbt_project.yml').replace('{ total_amount: "numeric(12,2)" }', '{ total_amount: "numeric(12,2)", quantity: integer }'),
     );
     const r = await ws.task('tenant/src/seed.ts', ['--tenant', 'tenant_a']);
     t.is(r.code, 1);
@@ -133,7 +133,7 @@ test.serial('a value of the wrong type: file, line and column named, previous ta
     t.deepEqual(rows[0], { n: 8, q: 11 });
   } finally {
     ws.write('seeds/orders.csv', before);
-    ws.write('sql/project.yml', ws.read('sql/project.yml').replace('\n      quantity: integer', ''));
+    ws.write('sql/dbt_project.yml', ws.read('sql/dbt_project.yml').replace(', quantity: integer', ''));
   }
 });
 

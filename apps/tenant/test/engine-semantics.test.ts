@@ -98,7 +98,7 @@ test.serial('a seed whose columns change is swapped in; its dropped views come b
   ]);
 });
 
-test.serial('var() reads sql/project.yml, tenant.json vars override it, defaults apply', async (t) => {
+test.serial('var() reads sql/dbt_project.yml, tenant.json vars override it, defaults apply', async (t) => {
   t.deepEqual(await ws.query('tenant_a', 'select * from tenant_vars'), [{ vip: 1000, fallback: 42, aurora_schema: 'tenant_a' }]);
   const config = JSON.parse(ws.read('tenants/tenant_a/tenant.json'));
   ws.write('tenants/tenant_a/tenant.json', JSON.stringify({ ...config, vars: { segment_vip: 700 } }));

@@ -139,7 +139,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
         'var',
         'var',
         name,
-        'Define it under "vars" in sql/project.yml or in the tenant.json "vars", pass it with --vars \'{"name": value}\', or give a default: var(\'name\', default).',
+        'Define it under "vars" in sql/dbt_project.yml or in the tenant.json "vars", pass it with --vars \'{"name": value}\', or give a default: var(\'name\', default).',
       );
     }),
     env_var: guard((...args: unknown[]) => {

@@ -10,7 +10,8 @@ import { fileDigest } from './file-digest.ts';
 import { filesUnder } from './files.ts';
 import { loadMacros } from './macros.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
-import { checkYaml, modelYamlSchema, projectSchema } from './yaml-schemas.ts';
+import { checkYaml, modelYamlSchema } from './yaml-schemas.ts';
+import { PROJECT_FILE, projectLevel, readDbtProject } from './dbt-project.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
 /** What one run gives every node it renders: `--vars`, and dbt's invocation_id and run_started_at. */
@@ -45,30 +46,74 @@ function checkPackages(root: string) {
 
 export function loadSettings(root: string): ProjectSettings {
   checkPackages(root);
-  const file = 'sql/project.yml';
-  const raw = checkYaml(projectSchema, existsSync(join(root, file)) ? readYamlFile(root, file) : {}, file, 'INVALID_PROJECT');
-  checkFolderConfig(root, raw.models ?? {}, []);
+  const raw = readDbtProject(root);
+  const models = projectLevel(raw.models, raw.name, 'models');
+  checkFolderConfig(root, models, [], raw.name);
+  const snapshots = projectLevel(raw.snapshots, raw.name, 'snapshots');
+  const tests = projectLevel(raw.data_tests ?? raw.tests, raw.name, 'tests');
+  onlyKeys(snapshots, ['target_schema'], `snapshots.${raw.name}`);
+  onlyKeys(tests, CONFIG_KEYS.test, `tests.${raw.name}`);
+  const snapshotSchema = String(snapshots['+target_schema'] ?? snapshots.target_schema ?? 'snapshots');
+  if (!isValidIdentifier(snapshotSchema)) {
+    throw new TaskError(
+      'INVALID_PROJECT',
+      `${PROJECT_FILE}: snapshots.${raw.name}.+target_schema must be a lowercase identifier, found ${JSON.stringify(snapshotSchema)}.`,
+    );
+  }
   return {
-    name: raw.name ?? 'project',
-    schema: raw.schema ?? 'public',
-    snapshotSchema: raw.snapshot_schema ?? 'snapshots',
-    folderConfig: (raw.models ?? {}) as ProjectSettings['folderConfig'],
-    seedColumnTypes: raw.seeds?.column_types ?? {},
+    name: raw.name,
+    // Each tenant has a database of its own: the target schema is public in every one.
+    schema: 'public',
+    snapshotSchema,
+    folderConfig: models,
+    testConfig: Object.fromEntries(Object.entries(tests).map(([k, v]) => [configKey(k), v])),
+    seedColumnTypes: seedColumnTypes(root, projectLevel(raw.seeds, raw.name, 'seeds'), raw.name),
     vars: raw.vars ?? {},
     onRunStart: [raw['on-run-start'] ?? []].flat(),
     onRunEnd: [raw['on-run-end'] ?? []].flat(),
   };
 }
 
+/** A config level that may only hold these keys (`+key` or `key`). */
+function onlyKeys(level: Record<string, unknown>, known: readonly string[], where: string) {
+  const key = Object.keys(level).find((k) => !known.includes(configKey(k)));
+  if (key === undefined) return;
+  const close = closestNames(configKey(key), known);
+  throw new TaskError('UNKNOWN_CONFIG', `${PROJECT_FILE}: ${where}.${key} is not a setting this engine reads there, so it would be ignored.`, {
+    hint: `${close.length ? `Did you mean "+${close[0]}"? ` : ''}Read there: ${known.map((k) => `+${k}`).join(', ')}.`,
+  });
+}
+
 /**
- * sql/project.yml `models:` is a tree of folders of sql/models and, at any level, model config keys:
- * a key that is neither (a misspelt folder, `tags:`) would be ignored, so it is refused.
+ * seeds.<project>.<seed>.+column_types: a seed's column types by seed name (the seeds of seeds/); a
+ * name that is no seed would type nothing, so it is refused.
  */
-function checkFolderConfig(root: string, tree: Record<string, unknown>, path: string[]) {
+function seedColumnTypes(root: string, level: Record<string, unknown>, project: string): Record<string, Record<string, string>> {
+  const seeds = existsSync(join(root, 'seeds')) ? readdirSync(join(root, 'seeds')).flatMap((f) => (f.endsWith('.csv') ? [basename(f, '.csv')] : [])) : [];
+  const types: Record<string, Record<string, string>> = {};
+  for (const [name, config] of Object.entries(level)) {
+    if (!seeds.includes(name)) {
+      const close = closestNames(name, seeds);
+      throw new TaskError('UNKNOWN_CONFIG', `${PROJECT_FILE}: seeds.${project}.${name} is no seed of seeds/, so its settings would apply to nothing.`, {
+        hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}Seeds: ${seeds.join(', ') || '(none)'}; a seed takes +column_types: { column: type }.`,
+      });
+    }
+    onlyKeys(config as Record<string, unknown>, ['column_types'], `seeds.${project}.${name}`);
+    const c = config as Record<string, Record<string, string>>;
+    types[name] = c['+column_types'] ?? c.column_types ?? {};
+  }
+  return types;
+}
+
+/**
+ * dbt_project.yml `models.<project>:` is a tree of folders of sql/models and, at any level, model
+ * settings (`+materialized`): a key that is neither (a misspelt folder) would be ignored, so it is refused.
+ */
+function checkFolderConfig(root: string, tree: Record<string, unknown>, path: string[], project: string) {
   for (const [key, value] of Object.entries(tree)) {
-    const isFolder = !!value && typeof value === 'object' && !Array.isArray(value);
+    const isFolder = !key.startsWith('+') && !!value && typeof value === 'object' && !Array.isArray(value);
     if (isFolder ? existsSync(join(root, 'sql/models', ...path, key)) : CONFIG_KEYS.model.includes(configKey(key))) {
-      if (isFolder) checkFolderConfig(root, value as Record<string, unknown>, [...path, key]);
+      if (isFolder) checkFolderConfig(root, value as Record<string, unknown>, [...path, key], project);
       continue;
     }
     const dir = join(root, 'sql/models', ...path);
@@ -80,7 +125,7 @@ function checkFolderConfig(root: string, tree: Record<string, unknown>, path: st
     const close = closestNames(key, isFolder ? folders : CONFIG_KEYS.model);
     throw new TaskError(
       'UNKNOWN_CONFIG',
-      `sql/project.yml: models.${[...path, key].join('.')} is ${isFolder ? `no folder of sql/models${path.length ? `/${path.join('/')}` : ''}` : 'not a model config key this engine reads'}, so it would be ignored.`,
+      `${PROJECT_FILE}: models.${[project, ...path, key].join('.')} is ${isFolder ? `no folder of sql/models${path.length ? `/${path.join('/')}` : ''}` : 'not a model config key this engine reads'}, so it would be ignored.`,
       {
         hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}${isFolder ? `Folders there: ${folders.join(', ') || '(none)'}` : `A model takes: ${CONFIG_KEYS.model.join(', ')}`}.`,
       },
@@ -93,8 +138,9 @@ function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
   const parts = relative('sql/models', file).split(sep).slice(0, -1);
   let level: unknown = settings.folderConfig;
   const merged: NodeConfig = {};
-  for (const part of parts) {
-    level = (level as Record<string, unknown> | undefined)?.[part];
+  // The project's level first (settings for every model), then each folder down to the file's.
+  for (const part of ['', ...parts]) {
+    if (part) level = (level as Record<string, unknown> | undefined)?.[part];
     if (!level || typeof level !== 'object') break;
     const scalars = Object.entries(level).filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v));
     mergeConfig(merged, Object.fromEntries(scalars));
@@ -157,7 +203,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     // dbt's `{% snapshot name %}…{% endsnapshot %}` blocks are a snapshot each; other files are one node named by the file.
     for (const { name, template } of kind === 'snapshot' ? snapshotBlocks(text, file) : [{ name: basename(file, '.sql'), template: text }]) {
       assertNodeName(name, file);
-      const base = kind === 'model' ? folderDefaults(settings, file) : kind === 'test' ? { severity: 'error' as const } : {};
+      const base = kind === 'model' ? folderDefaults(settings, file) : kind === 'test' ? { severity: 'error' as const, ...settings.testConfig } : {};
       add({ id: `${kind}.${name}`, kind, name, file, template, config: base, dependsOn: [], checksum: '' });
     }
   }
@@ -354,7 +400,7 @@ export function renderNode(project: Project, node: PipelineNode, incremental: bo
  * node), rendered when it runs.
  */
 export function renderHook(project: Project, node: PipelineNode | undefined, template: string): string {
-  const owner = node ?? { id: 'hook.project', kind: 'hook', name: 'project', file: 'sql/project.yml', config: {}, dependsOn: [], checksum: '' };
+  const owner = node ?? { id: 'hook.project', kind: 'hook', name: 'project', file: 'sql/dbt_project.yml', config: {}, dependsOn: [], checksum: '' };
   return renderWith(project, owner, false, (ctx) => render(template, ctx)).sql;
 }
 

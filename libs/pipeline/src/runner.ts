@@ -201,7 +201,7 @@ const tracked = (node: PipelineNode) => !isView(node) && node.config.materialize
 const BUILDS: Record<string, string> = { seed: 'seed', model: 'run', snapshot: 'snapshot' };
 
 /**
- * on-run-start / on-run-end of sql/project.yml: rendered and run in one transaction of their own on the
+ * on-run-start / on-run-end of sql/dbt_project.yml: rendered and run in one transaction of their own on the
  * tenant's connection, shown in the summary. A failure is the run's error, not the end of the process.
  */
 async function runProjectHooks(client: pg.Client, project: Project, which: string, hooks: string[], db: DatabaseAccess): Promise<NodeResult | undefined> {
@@ -210,7 +210,7 @@ async function runProjectHooks(client: pg.Client, project: Project, which: strin
   const base = { id: `hook.${which}`, kind: 'hook' as const, name: which, hooks: hooks.length };
   try {
     await withTransaction(client, async () => {
-      for (const [i, hook] of hooks.entries()) await runHook(client, 'sql/project.yml', `${which} hook ${i + 1}`, renderHook(project, undefined, hook));
+      for (const [i, hook] of hooks.entries()) await runHook(client, 'sql/dbt_project.yml', `${which} hook ${i + 1}`, renderHook(project, undefined, hook));
     });
     return { ...base, status: 'ran', ms: performance.now() - t0 };
   } catch (err) {

@@ -177,7 +177,7 @@ function checkHeader(header: string[], node: PipelineNode): string[] {
     if (!header.includes(name))
       throw new TaskError(
         'SEED_CONFIG',
-        `sql/project.yml: seeds.column_types.${node.name}.${name} names a column that ${node.file} does not have (columns: ${header.join(', ')}).`,
+        `sql/dbt_project.yml: the +column_types of seed ${node.name} name ${name}, a column that ${node.file} does not have (columns: ${header.join(', ')}).`,
       );
   }
   return header;

@@ -82,7 +82,7 @@ function seedLoadError(e: unknown, node: PipelineNode): TaskError {
   // where: 'COPY customers__tmp, line 3, column customer_id: "abc"'
   const m = /line (\d+)(?:, column ([^:]+))?/.exec(err.where ?? '');
   return new TaskError('SEED_LOAD', `${node.file}:${m?.[1] ?? '?'}: ${err.message}${m?.[2] ? ` (column ${m[2]})` : ''}.`, {
-    hint: 'Fix the value in the CSV, or set the column type under seeds.column_types in sql/project.yml. The previous table was left as it was.',
+    hint: 'Fix the value in the CSV, or set the column type in sql/dbt_project.yml (seeds.<project>.<seed>.+column_types). The previous table was left as it was.',
     cause: e,
   });
 }

@@ -79,10 +79,13 @@ export interface ProjectSettings {
   name: string;
   schema: string;
   snapshotSchema: string;
-  folderConfig: Record<string, NodeConfig>;
+  /** dbt_project.yml models.<project>: folders of sql/models and +settings, nested. */
+  folderConfig: Record<string, unknown>;
+  /** tests.<project>: +severity, +tags for every test. */
+  testConfig: NodeConfig;
   seedColumnTypes: Record<string, Record<string, string>>;
   vars: Record<string, unknown>;
-  /** SQL run at the start and the end of every run (project.yml on-run-start / on-run-end). */
+  /** SQL run at the start and the end of every run (dbt_project.yml on-run-start / on-run-end). */
   onRunStart: string[];
   onRunEnd: string[];
 }

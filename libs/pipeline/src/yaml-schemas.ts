@@ -1,35 +1,19 @@
 /**
- * The shape of sql/project.yml and of the YAML beside the models (dbt's schema files), checked before
+ * The shape of the YAML beside the models (dbt's schema files), checked before
  * anything is read from them: every problem with its path, unknown keys refused with the closest known
  * one (a misspelt `colums:` would otherwise drop its tests without a word). Test entries themselves
  * are checked by yaml-tests.ts.
  */
 import * as v from 'valibot';
-import { IDENTIFIER_PATTERN, TaskError } from '@mt/cli';
+import { TaskError } from '@mt/cli';
 import { schemaProblems } from '@mt/tenant-config';
 import { freshnessKeys } from '@mt/lake';
 
-const identifier = v.pipe(
-  v.string((issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
-  v.regex(IDENTIFIER_PATTERN, (issue) => `must be a lowercase identifier, found ${JSON.stringify(issue.input)}`),
-);
 // Not v.record, which would take a list for an object.
 const object = v.custom<Record<string, unknown>>(
   (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
   (issue) => `must be an object, found ${JSON.stringify(issue.input)}`,
 );
-
-export const projectSchema = v.strictObject({
-  name: v.optional(v.string()),
-  schema: v.optional(identifier),
-  snapshot_schema: v.optional(identifier),
-  /** Folder defaults: a tree of folder names and config keys. */
-  models: v.optional(object),
-  seeds: v.optional(v.strictObject({ column_types: v.optional(v.record(v.string(), v.record(v.string(), v.string()))) })),
-  vars: v.optional(object),
-  'on-run-start': v.optional(v.union([v.string(), v.array(v.string())])),
-  'on-run-end': v.optional(v.union([v.string(), v.array(v.string())])),
-});
 
 // What dbt allows that we read or harmlessly ignore (documentation, meta, tags).
 const documented = {
@@ -63,7 +47,6 @@ export const modelYamlSchema = v.strictObject({
   ),
 });
 
-export type ProjectYaml = v.InferOutput<typeof projectSchema>;
 export type ModelYaml = v.InferOutput<typeof modelYamlSchema>;
 
 /** The document as its schema types it, or one error listing every problem of the file. */
@@ -74,7 +57,7 @@ export function checkYaml<S extends v.GenericSchema>(schema: S, doc: unknown, fi
   throw new TaskError(code, problems.length === 1 ? `${file}: ${first}.` : `${file} has ${problems.length} problems:\n  - ${problems.join('\n  - ')}`, {
     hint:
       code === 'INVALID_PROJECT'
-        ? 'Compare with the sql/project.yml in git.'
+        ? 'Compare with the sql/dbt_project.yml in git.'
         : 'dbt schema-file keys: models (name, description, config, columns: name, description, tests), sources (name, schema, tables).',
   });
 }

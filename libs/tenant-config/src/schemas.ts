@@ -49,7 +49,7 @@ export const tenantSchema = described(
           (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
           (issue) => `must be an object, found ${shown(issue.input)}`,
         ),
-        'Overrides of the vars of sql/project.yml for this tenant',
+        'Overrides of the vars of sql/dbt_project.yml for this tenant',
       ),
     ),
   }),

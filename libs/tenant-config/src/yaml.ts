@@ -9,7 +9,7 @@ import { TaskError } from '@mt/cli';
  */
 const parsed = new Map<string, { text: string; doc: unknown }>();
 
-/** A YAML file of the workspace (sql/project.yml, schema files, sql/sources), or INVALID_YAML at its line:column. */
+/** A YAML file of the workspace (sql/dbt_project.yml, schema files, sql/sources), or INVALID_YAML at its line:column. */
 export function readYamlFile(root: string, file: string): unknown {
   try {
     const text = readFileSync(join(root, file), 'utf8');

@@ -139,7 +139,7 @@ function analysisTarget(tenant, name) {
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
-      // nx.json: sql/project.yml, sql/models, sql/snapshots, sql/macros (analyses call macros too) and seeds (not sql/tests: data tests only read).
+      // nx.json: sql/dbt_project.yml, sql/packages.yml, sql/models, sql/snapshots, sql/macros (analyses call macros too) and seeds (not sql/tests: data tests only read).
       'pipelineFiles',
       '{projectRoot}/**/*',
       ...TASK_SOURCES,

@@ -209,15 +209,19 @@ test.serial("analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
   });
 });
 
-test.serial('nx.json defines pipelineFiles as what the data is built from: project.yml, models, snapshots, macros and seeds (not the data tests)', (t) => {
-  t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
-    '{workspaceRoot}/sql/project.yml',
-    '{workspaceRoot}/sql/models/**/*',
-    '{workspaceRoot}/sql/snapshots/**/*',
-    '{workspaceRoot}/sql/macros/**/*',
-    '{workspaceRoot}/seeds/**/*',
-  ]);
-});
+test.serial(
+  'nx.json defines pipelineFiles as what the data is built from: dbt_project.yml, packages.yml, models, snapshots, macros and seeds (not the data tests)',
+  (t) => {
+    t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
+      '{workspaceRoot}/sql/dbt_project.yml',
+      '{workspaceRoot}/sql/packages.yml',
+      '{workspaceRoot}/sql/models/**/*',
+      '{workspaceRoot}/sql/snapshots/**/*',
+      '{workspaceRoot}/sql/macros/**/*',
+      '{workspaceRoot}/seeds/**/*',
+    ]);
+  },
+);
 
 test.serial('analysis targets come from sql/analyses/*.sql in name order; other files and invalid names add none', async (t) => {
   const root = makeWorkspace(t, {

@@ -10,8 +10,8 @@ export async function makeFeaturesWorkspace(): Promise<TestWorkspace> {
   const ws = await makeWorkspace({ tenants: ['tenant_a', 'tenant_b'], lake: false });
   cpSync(join(import.meta.dirname, '..', 'fixtures', 'dbt-features', 'sql'), join(ws.root, 'sql'), { recursive: true });
   ws.write(
-    'sql/project.yml',
-    `${ws.read('sql/project.yml')}
+    'sql/dbt_project.yml',
+    `${ws.read('sql/dbt_project.yml')}
 on-run-start:
   - "create table if not exists run_audit (event text, invocation text, at timestamptz default now())"
   - "insert into run_audit (event, invocation) values ('start', {{ invocation_id | literal }})"

@@ -9,21 +9,25 @@ import { loadProject, loadSettings, relationFor, renderNode } from '../../src/pr
 import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
 
 const SHOP: Record<string, string> = {
-  'sql/project.yml': `name: shop
-schema: analytics
-snapshot_schema: history
+  'sql/dbt_project.yml': `name: shop
+profile: shop
 vars:
   region: EU
   currency: EUR
 models:
-  marts:
-    materialized: table
-    finance:
-      materialized: incremental
+  shop:
+    marts:
+      +materialized: table
+      finance:
+        +materialized: incremental
 seeds:
-  column_types:
+  shop:
     customers:
-      zip: text
+      +column_types:
+        zip: text
+snapshots:
+  shop:
+    +target_schema: history
 `,
   'seeds/customers.csv': 'id,zip\n1,00501\n',
   'seeds/orders.csv': 'id,customer_id,total\n1,1,10\n',
@@ -106,13 +110,13 @@ test('every seed, model, snapshot and test becomes a node whose parents are its 
 
 test('rendered SQL uses the project schema, the snapshot schema for snapshots, declared source identifiers and vars', (t) => {
   const { nodes } = loadShop();
-  t.is(nodes.get('model.revenue')?.sql, 'select sum(total) as total from "analytics"."fct_orders" join "raw_stripe"."charges_v2" using (id)\n');
+  t.is(nodes.get('model.revenue')?.sql, 'select sum(total) as total from "public"."fct_orders" join "raw_stripe"."charges_v2" using (id)\n');
   t.is(nodes.get('model.history_report')?.sql, 'select * from "history"."orders_snapshot"\n');
   t.is(
     nodes.get('model.fct_orders')?.sql,
-    '\nselect o.*, \'EU\' as region, \'EUR\' as currency\nfrom "analytics"."stg_orders" o join "analytics"."customers" c on c.id = o.customer_id\n',
+    '\nselect o.*, \'EU\' as region, \'EUR\' as currency\nfrom "public"."stg_orders" o join "public"."customers" c on c.id = o.customer_id\n',
   );
-  t.is(nodes.get('test.not_null_fct_orders_customer_id')?.sql, 'select * from "analytics"."fct_orders" where "customer_id" is null');
+  t.is(nodes.get('test.not_null_fct_orders_customer_id')?.sql, 'select * from "public"."fct_orders" where "customer_id" is null');
 });
 
 test('tenant vars override project vars', (t) => {
@@ -132,7 +136,7 @@ test('materialized: view by default < folder defaults (nested folders too) < YAM
   t.deepEqual(nodes.get('test.assert_positive_totals')?.config, { severity: 'error' });
 });
 
-test("a tenant's seeds/<name>.csv replaces the shared seed of that name; column_types come from project.yml", (t) => {
+test("a tenant's seeds/<name>.csv replaces the shared seed of that name; column_types come from dbt_project.yml", (t) => {
   const { nodes } = loadShop();
   t.is(nodes.get('seed.orders')?.file, 'tenants/tenant_a/seeds/orders.csv');
   t.is(nodes.get('seed.customers')?.file, 'seeds/customers.csv');
@@ -155,7 +159,7 @@ test('renderNode renders the is_incremental() branch on demand without changing 
     'sql/models/marts/finance/revenue.sql': 'select 1{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n',
   });
   const node = project.nodes.get('model.revenue')!;
-  t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "analytics"."revenue")\n', config: {}, refs: [], sources: [] });
+  t.deepEqual(renderNode(project, node, true), { sql: 'select 1 where id > (select max(id) from "public"."revenue")\n', config: {}, refs: [], sources: [] });
   t.is(node.sql, 'select 1\n');
 });
 
@@ -295,7 +299,7 @@ test('YAML about a model without SQL, an undeclared source and a relationships t
   });
 });
 
-test('loadSettings: defaults without project.yml; schema names must be lowercase identifiers; YAML errors carry line:column', (t) => {
+test('loadSettings: defaults without dbt_project.yml; names must be lowercase identifiers; YAML errors carry line:column', (t) => {
   const empty = tempWorkspace();
   t.teardown(() => empty.cleanup());
   t.deepEqual(loadSettings(empty.root), {
@@ -303,31 +307,46 @@ test('loadSettings: defaults without project.yml; schema names must be lowercase
     schema: 'public',
     snapshotSchema: 'snapshots',
     folderConfig: {},
+    testConfig: {},
     seedColumnTypes: {},
     vars: {},
     onRunStart: [],
     onRunEnd: [],
   });
-  t.throws(() => load(t, { 'sql/project.yml': 'schema: Analytics\n' }, TINY), {
+  t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: Shop\n' }, TINY), {
     code: 'INVALID_PROJECT',
-    message: 'sql/project.yml: "schema" must be a lowercase identifier, found "Analytics".',
+    message: 'sql/dbt_project.yml: "name" must be a lowercase identifier.',
   });
-  t.throws(() => load(t, { 'sql/project.yml': 'snapshot_schema: "a;drop"\n' }, TINY), {
+  t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nsnapshots:\n  shop:\n    +target_schema: "a;drop"\n' }, TINY), {
     code: 'INVALID_PROJECT',
-    message: /"snapshot_schema" must be a lowercase identifier, found "a;drop"/,
+    message: /snapshots\.shop\.\+target_schema must be a lowercase identifier, found "a;drop"/,
   });
-  t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nvars:\n  a: 1\n b: 2\n' }, TINY), { code: 'INVALID_YAML', message: /^sql\/project\.yml:\d+:\d+: / });
+  t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nvars:\n  a: 1\n b: 2\n' }, TINY), {
+    code: 'INVALID_YAML',
+    message: /^sql\/dbt_project\.yml:\d+:\d+: /,
+  });
 });
 
-test('project.yml: every problem at once, unknown keys with the closest known one', (t) => {
-  t.throws(() => load(t, { 'sql/project.yml': 'name: shop\nshcema: analytics\nsnapshot_schema: 7\nseeds:\n  column_type: {}\nvars: [1]\n' }, TINY), {
-    code: 'INVALID_PROJECT',
-    message:
-      'sql/project.yml has 4 problems:\n' +
-      '  - "snapshot_schema" must be a lowercase identifier, found 7\n' +
-      '  - unknown key "seeds.column_type" (did you mean "column_types"?) (known: column_types)\n' +
-      '  - "vars" must be an object, found [1]\n' +
-      '  - unknown key "shcema" (did you mean "schema"?) (known: name, schema, snapshot_schema, models, seeds, vars, on-run-start, on-run-end)',
+test('dbt_project.yml: every problem at once, unknown keys with the closest known one; dbt-only keys accepted; the old project.yml refused', (t) => {
+  const err = t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nprofile: shop\nmodel-path: [models]\nseed-paths: [seeds]\nvars: [1]\n' }, TINY));
+  t.is(
+    (err as TaskError).message,
+    'sql/dbt_project.yml has 3 problems:\n' +
+      '  - "vars" must be a mapping\n' +
+      '  - unknown key "model-path" (did you mean "model-paths"?)\n' +
+      '  - "seed-paths" must be ["../seeds"] (sql/../seeds); other folders are not read here',
+  );
+  t.notThrows(() =>
+    load(t, { 'sql/dbt_project.yml': 'name: shop\nprofile: shop\ntarget-path: target\nclean-targets: [target]\nmodel-paths: ["models/"]\n' }, TINY),
+  );
+  t.throws(() => load(t, { 'sql/project.yml': 'name: shop\n' }, TINY), { code: 'INVALID_PROJECT', message: /sql\/project\.yml is the old project file/ });
+  t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nmodels:\n  dbt_utils:\n    +materialized: table\n' }, TINY), {
+    code: 'UNKNOWN_CONFIG',
+    message: 'sql/dbt_project.yml: models.dbt_utils is not this project (shop), so its settings would apply to nothing.',
+  });
+  t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nseeds:\n  shop:\n    order:\n      +column_types: { id: bigint }\n' }, TINY), {
+    code: 'UNKNOWN_CONFIG',
+    message: 'sql/dbt_project.yml: seeds.shop.order is no seed of seeds/, so its settings would apply to nothing.',
   });
 });
 
@@ -349,25 +368,25 @@ test('model YAML: a misspelt key is refused instead of dropping its tests; dbt d
   });
 });
 
-test('project.yml models: a folder that does not exist, or a key no model reads, is refused with the close match', (t) => {
-  const yml = (models: string) => ({ 'sql/project.yml': `vars:\n  region: EU\n  currency: EUR\nmodels:\n${models}` });
-  t.throws(() => load(t, yml('  marts:\n    materialized: table\n    finanse:\n      materialized: incremental\n')), {
+test('dbt_project.yml models: a folder that does not exist, or a key no model reads, is refused with the close match', (t) => {
+  const yml = (models: string) => ({ 'sql/dbt_project.yml': `name: shop\nvars:\n  region: EU\n  currency: EUR\nmodels:\n  shop:\n${models}` });
+  t.throws(() => load(t, yml('    marts:\n      +materialized: table\n      finanse:\n        +materialized: incremental\n')), {
     code: 'UNKNOWN_CONFIG',
-    message: 'sql/project.yml: models.marts.finanse is no folder of sql/models/marts, so it would be ignored.',
+    message: 'sql/dbt_project.yml: models.shop.marts.finanse is no folder of sql/models/marts, so it would be ignored.',
   });
-  const typo = t.throws(() => load(t, yml('  marts:\n    materialized: table\n    finanse:\n      materialized: incremental\n')));
+  const typo = t.throws(() => load(t, yml('    marts:\n      +materialized: table\n      finanse:\n        +materialized: incremental\n')));
   t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
-  const alias = t.throws(() => load(t, yml('  staging:\n    alias: stg\n')));
-  t.is((alias as TaskError).message, 'sql/project.yml: models.staging.alias is not a model config key this engine reads, so it would be ignored.');
+  const alias = t.throws(() => load(t, yml('    staging:\n      +alias: stg\n')));
+  t.is((alias as TaskError).message, 'sql/dbt_project.yml: models.shop.staging.+alias is not a model config key this engine reads, so it would be ignored.');
   t.is((alias as TaskError).hint, 'A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
-  t.notThrows(() => load(t, yml('  staging:\n    materialized: view\n  marts:\n    finance:\n      on_schema_change: append_new_columns\n')));
+  t.notThrows(() => load(t, yml('    staging:\n      materialized: view\n    marts:\n      finance:\n        +on_schema_change: append_new_columns\n')));
 });
 
 test('config levels: folder < YAML < config(), except tags and hooks, which add up; dbt spellings (+key, pre-hook) accepted', (t) => {
   const project = load(
     t,
     {
-      'sql/project.yml': 'models:\n  staging:\n    +materialized: table\n    tags: [staging]\n    pre-hook: "select \'folder\'"\n',
+      'sql/dbt_project.yml': 'name: p\nmodels:\n  p:\n    staging:\n      +materialized: table\n      tags: [staging]\n      pre-hook: "select \'folder\'"\n',
       'sql/models/staging/stg_orders.sql': "{{ config(materialized='view', tags=['daily'], post_hook=\"select 'file'\") }}select * from {{ ref('orders') }}\n",
       'sql/models/staging/schema.yml': 'models:\n  - name: stg_orders\n    config:\n      tags: finance\n      materialized: incremental\n',
       'seeds/orders.csv': 'id\n1\n',

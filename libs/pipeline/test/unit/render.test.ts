@@ -63,7 +63,7 @@ test('var() and env_var() without a value or default are TEMPLATE_ERROR naming t
   const v = t.throws(() => render("select {{ var('segment') }}", context()), { instanceOf: TaskError });
   t.is(v?.code, 'TEMPLATE_ERROR');
   t.is(v?.message, `${FILE}:1: var "segment" is not defined.`);
-  t.regex(v?.hint ?? '', /under "vars" in sql\/project\.yml or in the tenant\.json "vars"/);
+  t.regex(v?.hint ?? '', /under "vars" in sql\/dbt_project\.yml or in the tenant\.json "vars"/);
   const e = t.throws(() => render("select {{ env_var('API_TOKEN') }}", context()), { instanceOf: TaskError });
   t.is(e?.message, `${FILE}:1: environment variable "API_TOKEN" is not defined.`);
   t.is(e?.hint, "Set API_TOKEN in the environment or .env, or pass a default: env_var('API_TOKEN', 'default').");

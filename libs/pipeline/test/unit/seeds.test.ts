@@ -100,7 +100,7 @@ test('mixed values fall back to the first type they all fit, else text', async (
   t.is(await typeOf(' 1'), 'text', 'no trimming: padded numbers are text');
 });
 
-test('column_types from project.yml win over inference; a type for a missing column is SEED_CONFIG', async (t) => {
+test('column_types from dbt_project.yml win over inference; a type for a missing column is SEED_CONFIG', async (t) => {
   t.deepEqual(await columnsOf('zip,n\n00501,1\n', { zip: 'text' }), [
     { name: 'zip', type: 'text' },
     { name: 'n', type: 'integer' },
@@ -108,7 +108,7 @@ test('column_types from project.yml win over inference; a type for a missing col
   await t.throwsAsync(columnsOf('zip,n\n00501,1\n', { zipcode: 'text' }), {
     instanceOf: TaskError,
     code: 'SEED_CONFIG',
-    message: 'sql/project.yml: seeds.column_types.orders.zipcode names a column that seeds/orders.csv does not have (columns: zip, n).',
+    message: 'sql/dbt_project.yml: the +column_types of seed orders name zipcode, a column that seeds/orders.csv does not have (columns: zip, n).',
   });
 });
 

@@ -34,7 +34,17 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
   return {
     root: '/nonexistent',
     tenant: fakeTenant('/nonexistent'),
-    settings: { name: 'p', schema: 'public', snapshotSchema: 'snapshots', folderConfig: {}, seedColumnTypes: {}, vars: {}, onRunStart: [], onRunEnd: [] },
+    settings: {
+      name: 'p',
+      schema: 'public',
+      snapshotSchema: 'snapshots',
+      folderConfig: {},
+      testConfig: {},
+      seedColumnTypes: {},
+      vars: {},
+      onRunStart: [],
+      onRunEnd: [],
+    },
     env: {},
     nodes,
     byName,
