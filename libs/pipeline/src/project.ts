@@ -238,7 +238,9 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     root,
     tenant,
     settings,
-    env,
+    // The original ran dbt with TENANT_NAME set to the tenant it built: env_var('TENANT_NAME') is that
+    // tenant here too, whatever .env says (make dbt-run TENANT=tenant_b).
+    env: { ...env, TENANT_NAME: tenant.name },
     nodes,
     byName,
     sources,

@@ -469,3 +469,13 @@ test("generate_schema_name: a custom schema is appended to the target's (dbt's r
     message: 'sql/macros/schemas.sql:1: generate_schema_name gave "" for sql/models/finance/revenue.sql, which cannot be a schema name.',
   });
 });
+
+test("env_var('TENANT_NAME') is the tenant being built, as the original's dbt saw it, whatever the environment says", (t) => {
+  const ws = tempWorkspace({
+    'seeds/orders.csv': 'id\n1\n',
+    'sql/models/who.sql': "select {{ env_var('TENANT_NAME') | literal }} as tenant, {{ env_var('REGION', 'eu') | literal }} as region",
+  });
+  t.teardown(() => ws.cleanup());
+  const project = loadProject(ws.root, fakeTenant(ws.root, 'tenant_b'), { TENANT_NAME: 'tenant_a', REGION: 'us' });
+  t.is(project.nodes.get('model.who')!.sql, "select 'tenant_b' as tenant, 'us' as region");
+});
