@@ -135,6 +135,8 @@ test.serial('single steps, as make examples shows them', async (t) => {
   const snapshots = await ok(t, 'make dbt-snapshot', [/snapshot customers_snapshot/]);
   t.notRegex(snapshots.out, /seed customers|model stg_orders|data tests/, 'make dbt-snapshot runs the snapshots only');
   await ok(t, 'make dbt-run', [/seed customers\s+skipped/, /model dim_customers/]);
+  // README (Context): TENANT= picks the tenant whatever .env's TENANT_NAME says (tenant_a here).
+  await ok(t, 'make dbt-run TENANT=tenant_b', [/tenant_b: run/, /tenant_b: OK/]);
   // README (Looking into the project).
   await ok(t, 'make dbt-compile', [/tenant_a: compiled \d+ nodes into dist\/compiled\/tenant_a\//]);
   await ok(t, 'make dbt-compile TENANT=tenant_a ARGS="--select dim_customers --print"', [/with "__dbt__cte__customer_orders" as \(/]);
