@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { log, step, taskMain, parseOptions, out, io } from '@mt/cli';
 import { analysisOutputDir, formatAnalysis, listAnalyses, parseVars, runAnalysis, toJson, writeAnalysisFiles } from '@mt/pipeline';
-import { tenantCli, tenantContext } from './context.ts';
+import { tenantCli, tenantContext, VARS_OPTION } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -10,7 +10,7 @@ export const main = taskMain(async (args) => {
       `Runs SQL analyses (sql/analyses/<name>.sql) on the tenant database: prints each result section as a psql-style table and writes ${analysisOutputDir('<tenant>')}/<name>.{json,csv,md}.`,
     )
       .option('name', { alias: 'n', type: 'string', array: true, describe: 'Analyses to run (default: all of sql/analyses)' })
-      .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"top_n": 5}'` })
+      .option('vars', VARS_OPTION)
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' }),
     args,
   );

@@ -27,6 +27,12 @@ export function tenantContext(tenantFlag: string | undefined): TenantContext {
   return { root, env, tenant, engine: resolveEngine({ rootDir: root, env }) };
 }
 
+/** `--vars`, for every task that renders templates (parsed by @mt/pipeline's parseVars). */
+export const VARS_OPTION = {
+  type: 'string',
+  describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'`,
+} as const;
+
 /** dbt's --select / --exclude / --vars, shared by every step that reads the project. */
 export function withSelection<T>(cli: Argv<T>, what = 'Nodes to work on') {
   return cli
@@ -37,7 +43,7 @@ export function withSelection<T>(cli: Argv<T>, what = 'Nodes to work on') {
       describe: `${what}, in dbt's syntax: name, +name, name+, 2+name+1, @name, tag:x, path:x, config.materialized:x, resource_type:x, state:modified, wildcards; space = union, comma = intersection`,
     })
     .option('exclude', { type: 'string', array: true, describe: 'Nodes to leave out, in the same syntax' })
-    .option('vars', { type: 'string', describe: `Template variables over the tenant's and the project's, as YAML or JSON: '{"segment_vip": 2000}'` });
+    .option('vars', VARS_OPTION);
 }
 
 /** The tenant's context and what compile, ls and the like pass to @mt/pipeline (selection, vars, warnings). */

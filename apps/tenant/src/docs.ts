@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { log, parseOptions, taskMain } from '@mt/cli';
 import { docsData } from '@mt/pipeline';
 import { DOCS_LANGS, docsLang, renderDocsSite } from '@mt/report';
-import { inspectContext, tenantCli } from './context.ts';
+import { inspectContext, tenantCli, VARS_OPTION } from './context.ts';
 
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
@@ -12,7 +12,7 @@ export const main = taskMain(async (args) => {
       "Writes the tenant's docs site, dist/docs/<tenant>/index.html: every node with its description, columns, tests, compiled SQL, row count and last build, and the lineage graph. Opens offline.",
     )
       .option('lang', { choices: DOCS_LANGS, describe: 'Language of the page (default: ja when LANG is ja*, else en)' })
-      .option('vars', { type: 'string', describe: 'Template variables, as YAML or JSON' }),
+      .option('vars', VARS_OPTION),
     args,
   );
   const { ctx, options } = inspectContext(argv);

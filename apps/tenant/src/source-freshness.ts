@@ -1,6 +1,6 @@
 import { color, log, out, parseOptions, taskMain, textTable } from '@mt/cli';
 import { formatAge, sourceFreshness } from '@mt/pipeline';
-import { inspectContext, tenantCli } from './context.ts';
+import { inspectContext, tenantCli, VARS_OPTION } from './context.ts';
 
 const PAINT = { pass: color.green, warn: color.yellow, error: color.red, 'runtime error': color.red };
 const limit = (age?: { count: number; period: string }) => (age ? `${age.count} ${age.period}${age.count === 1 ? '' : 's'}` : '');
@@ -9,7 +9,7 @@ export const main = taskMain(async (args) => {
   const argv = parseOptions(
     tenantCli('source-freshness', "Checks how recent each source's data is (loaded_at_field against warn_after / error_after); exits 1 on an error.")
       .option('select', { alias: 's', type: 'string', array: true, describe: 'Sources or tables to check: lake, lake.orders, source:lake.*' })
-      .option('vars', { type: 'string', describe: 'Template variables, as YAML or JSON' })
+      .option('vars', VARS_OPTION)
       .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON on stdout' }),
     args,
   );

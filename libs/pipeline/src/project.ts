@@ -89,6 +89,7 @@ function onlyKeys(level: Record<string, unknown>, known: readonly string[], wher
  * name that is no seed would type nothing, so it is refused.
  */
 function seedColumnTypes(root: string, level: Record<string, unknown>, project: string): Record<string, Record<string, string>> {
+  if (!Object.keys(level).length) return {};
   const seeds = existsSync(join(root, 'seeds')) ? readdirSync(join(root, 'seeds')).flatMap((f) => (f.endsWith('.csv') ? [basename(f, '.csv')] : [])) : [];
   const types: Record<string, Record<string, string>> = {};
   for (const [name, config] of Object.entries(level)) {

@@ -42,7 +42,7 @@ function pyRepr(v: unknown): string {
 }
 
 /** Python's str(): what `{{ x }}` prints. */
-export const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
+const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
 
 /** Python's json.dumps (", " and ": " separators): sorted keys as Jinja's | tojson, in order as dbt's tojson(). */
 export function toJson(v: unknown, sortKeys = false): string {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Tenant } from '@mt/tenant-config';
 import type { NodeKind, PipelineNode, Project } from '../../../src/types.ts';
+import { loadSettings } from '../../../src/project.ts';
 
 /** A tenant as loadTenant() would return it, without reading a tenant.json. */
 export function fakeTenant(root: string, name = 'tenant_a', vars: Record<string, unknown> = {}): Tenant {
@@ -34,17 +35,8 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
   return {
     root: '/nonexistent',
     tenant: fakeTenant('/nonexistent'),
-    settings: {
-      name: 'p',
-      schema: 'public',
-      snapshotSchema: 'snapshots',
-      folderConfig: {},
-      testConfig: {},
-      seedColumnTypes: {},
-      vars: {},
-      onRunStart: [],
-      onRunEnd: [],
-    },
+    // A workspace without a project file: the defaults.
+    settings: { ...loadSettings('/nonexistent'), name: 'p' },
     env: {},
     nodes,
     byName,
