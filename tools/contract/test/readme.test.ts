@@ -152,6 +152,11 @@ test.serial('single steps, as make examples shows them', async (t) => {
   await ok(t, 'make dbt-docs TENANT=tenant_a', [/tenant_a: docs of \d+ nodes and \d+ edges → dist\/docs\/tenant_a\/index\.html/]);
   await ok(t, 'npx nx run tenant_b:docs --lang ja', [/dist\/docs\/tenant_b\/index\.html/]);
   t.regex(readFileSync(join(clone.root, 'dist/docs/tenant_b/index.html'), 'utf8'), /<html lang="ja">/);
+  // The make table's other names for them (make docs is a target, though docs/ is a folder of the repository).
+  await ok(t, 'make docs TENANT=tenant_b', [/tenant_b: docs of \d+ nodes/]);
+  await ok(t, 'make dbt-ls TENANT=tenant_a ARGS="--output name --select resource_type:seed"', [/^customers\n(.*\n)*?orders\n/m]);
+  await ok(t, 'make dbt-show TENANT=tenant_a ARGS="--select regions --limit 2"', [/regions \(first 2 rows\)/, /\(2 rows\)/]);
+  await ok(t, 'make dbt-source-freshness TENANT=tenant_a', [/lake\.orders .* warn/]);
   await ok(t, 'npx nx run tenant_a:snapshot', [/customers_snapshot/]);
   await ok(t, 'npx nx run tenant_a:test', [/data tests\s+(pass|reused)/]);
   // README: tests on unchanged inputs are reused; --retest runs them; --threads sets the parallel DAG's connections.
