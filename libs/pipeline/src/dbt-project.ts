@@ -5,10 +5,10 @@
  * named once as ignored; anything else unknown is an error naming the key.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import * as v from 'valibot';
 import { log, TaskError } from '@mt/cli';
-import { closestNames, readYamlFile, schemaProblems } from '@mt/tenant-config';
+import { closestNames, readYamlFile, schemaProblems, sharedSeedDirs } from '@mt/tenant-config';
 
 export const PROJECT_FILE = 'sql/dbt_project.yml';
 
@@ -30,16 +30,30 @@ const IGNORED = [
   'flags',
 ];
 
-/** The folders this engine reads, relative to sql/: dbt's path keys may name them, not others (yet). */
-const PATHS: Record<string, string> = {
+/** dbt's folder keys and their defaults, relative to sql/ (dbt_project.yml's folder), as dbt has them. */
+export const PATH_KEYS = {
   'model-paths': 'models',
+  'seed-paths': 'seeds',
   'snapshot-paths': 'snapshots',
   'test-paths': 'tests',
   'macro-paths': 'macros',
   'analysis-paths': 'analyses',
-  // The workspace's seeds/ (tenants/<name>/seeds/ override them).
-  'seed-paths': '../seeds',
-};
+} as const;
+type PathKey = keyof typeof PATH_KEYS;
+
+/** The folders of each kind, relative to the workspace (`sql/models`, `seeds`), in the order listed. */
+export type ProjectPaths = Record<(typeof PATH_KEYS)[PathKey], string[]>;
+
+/** Folders of sql/ that belong to other parts of the workspace: no dbt folder may hold them. */
+const NOT_DBT = ['sql/aurora', 'sql/sources', 'sql/project.json', 'sql/dbt_project.yml'];
+
+/** Each analysis is an Nx target (tools/nx-plugin) and a make target: they are found in this folder only. */
+const ANALYSES = 'sql/analyses';
+
+/** A path key's folders; anything else is the schema's problem, so the default stands in meanwhile. */
+const listed = (value: unknown) => (Array.isArray(value) && value.every((p) => typeof p === 'string') ? value : undefined);
+
+const inside = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
 
 const object = v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be a mapping');
 const statements = v.optional(v.union([v.string(), v.array(v.string())]));
@@ -53,14 +67,12 @@ const schema = v.looseObject({
   data_tests: v.optional(object),
   'on-run-start': statements,
   'on-run-end': statements,
-  ...Object.fromEntries(Object.keys(PATHS).map((k) => [k, v.optional(v.array(v.string()))])),
+  ...Object.fromEntries(Object.keys(PATH_KEYS).map((k) => [k, v.optional(v.array(v.string('must be a list of folders')))])),
 });
 
 export type DbtProject = v.InferOutput<typeof schema>;
 
 const reported = new Set<string>();
-
-const normalize = (path: string) => path.replace(/^\.\//, '').replace(/\/+$/, '');
 
 /** The project file, checked: every problem at once, ignored keys named once per process. */
 export function readDbtProject(root: string): DbtProject {
@@ -78,11 +90,7 @@ export function readDbtProject(root: string): DbtProject {
     const close = closestNames(key, known);
     problems.push(`unknown key "${key}"${close.length ? ` (did you mean "${close[0]}"?)` : ''}`);
   }
-  for (const [key, folder] of Object.entries(PATHS)) {
-    const paths = raw[key];
-    if (Array.isArray(paths) && (paths.length !== 1 || normalize(String(paths[0])) !== folder))
-      problems.push(`"${key}" must be ["${folder}"] (sql/${folder}); other folders are not read here`);
-  }
+  problems.push(...pathProblems(doc as DbtProject));
   if (problems.length) {
     throw new TaskError(
       'INVALID_PROJECT',
@@ -119,4 +127,50 @@ export function projectLevel(tree: Record<string, unknown> | undefined, name: st
     }
   }
   return level;
+}
+
+/**
+ * Where each kind of file is, from dbt's path keys: folders of sql/ (several per key, as in dbt), and for
+ * seeds also the workspace's own seeds/ (`../seeds`).
+ */
+export function projectPaths(root: string, project: DbtProject): ProjectPaths {
+  const paths = Object.fromEntries(
+    Object.entries(PATH_KEYS).map(([key, folder]) => [
+      folder,
+      (listed(project[key as PathKey]) ?? [folder]).map((p) => posix.join('sql', p).replace(/\/+$/, '')),
+    ]),
+  ) as ProjectPaths;
+  // Seeds are where @mt/tenant-config finds them for every tenant (and the lake): one rule for both.
+  return { ...paths, seeds: sharedSeedDirs(root) };
+}
+
+/** Path keys that point outside sql/ (seeds: or the workspace's seeds/), at the workspace's other folders, or at each other's. */
+function pathProblems(project: DbtProject): string[] {
+  const problems: string[] = [];
+  const claimed: Array<[string, string]> = [];
+  for (const [key, folder] of Object.entries(PATH_KEYS)) {
+    // Seeds' default is @mt/tenant-config's to find (sql/seeds or seeds/): nothing to check.
+    for (const written of listed(project[key as PathKey]) ?? (key === 'seed-paths' ? [] : [folder])) {
+      const path = posix.join('sql', written).replace(/\/+$/, '');
+      const shown = `"${key}": ${written}`;
+      const other = NOT_DBT.find((x) => inside(x, path) || inside(path, x));
+      const overlap = claimed.find(([, x]) => inside(x, path) || inside(path, x));
+      if (key === 'analysis-paths' && path !== ANALYSES)
+        problems.push(`${shown}: analyses stay in sql/analyses here, where each file is a target of every tenant (make analysis-<name>)`);
+      else if (path === 'sql' || !(inside(path, 'sql') || (key === 'seed-paths' && inside(path, 'seeds'))))
+        problems.push(
+          `${shown} is ${path === 'sql' ? 'sql/ itself' : 'outside sql/'}; each kind of file needs a folder of its own in sql/${key === 'seed-paths' ? ' (or ../seeds)' : ''}`,
+        );
+      else if (other) problems.push(`${shown} would take in ${other}, which is not part of the dbt project`);
+      else if (overlap) problems.push(`${shown} overlaps "${overlap[0]}" (${overlap[1]}): a folder holds one kind of file`);
+      else claimed.push([key, path]);
+    }
+  }
+  return problems;
+}
+
+/** A file's path under the folder of `bases` that holds it (`['marts', 'x.sql']`), as dbt's fqn and folder config see it. */
+export function pathWithin(bases: string[], file: string): string[] {
+  const base = bases.find((b) => file.startsWith(`${b}/`));
+  return base ? file.slice(base.length + 1).split('/') : [file.split('/').at(-1)!];
 }

@@ -1,4 +1,5 @@
 import { TaskError } from '@mt/cli';
+import { pathWithin } from './dbt-project.ts';
 import type { PipelineNode, Project } from './types.ts';
 
 /** Nodes in dependency order (stable: ties keep file order); a cycle is an error naming its files. */
@@ -110,8 +111,9 @@ const glob = (pattern: string) =>
 
 /** A node's fully qualified name as dbt builds it: project, folders under its kind's folder, name. */
 function fqn(project: Project, node: PipelineNode): string[] {
-  const base = node.kind === 'model' ? 'sql/models/' : node.kind === 'snapshot' ? 'sql/snapshots/' : undefined;
-  const folders = base && node.file.startsWith(base) ? node.file.slice(base.length).split('/').slice(0, -1) : [];
+  const { paths } = project.settings;
+  const bases = node.kind === 'model' ? paths.models : node.kind === 'snapshot' ? paths.snapshots : [];
+  const folders = pathWithin(bases, node.file).slice(0, -1);
   return [project.settings.name, ...folders, node.name];
 }
 

@@ -4,6 +4,7 @@ import { TaskError } from '@mt/cli';
 import { BUILTIN_MACROS } from './builtin-macros.ts';
 import { checkTemplate } from './render.ts';
 import { filesUnder } from './files.ts';
+import type { ProjectPaths } from './dbt-project.ts';
 
 /** Where a macro is written: for errors raised inside it. */
 export interface MacroSource {
@@ -73,8 +74,9 @@ function macroBlocks(file: string, text: string) {
   return { blocks, kept: kept + text.slice(at).replace(/[^\n]/g, '') };
 }
 
-export function loadMacros(root: string): MacroLibrary {
-  const files = [...filesUnder(root, 'sql/macros', '.sql'), ...filesUnder(root, 'sql/tests/generic', '.sql')];
+export function loadMacros(root: string, paths: Pick<ProjectPaths, 'macros' | 'tests'>): MacroLibrary {
+  const dirs = [...paths.macros, ...paths.tests.map((dir) => `${dir}/generic`)];
+  const files = dirs.flatMap((dir) => filesUnder(root, dir, '.sql'));
   const macros = new Map<string, MacroSource>();
   const tests = new Set<string>();
   const parts: string[] = [];
@@ -85,7 +87,7 @@ export function loadMacros(root: string): MacroLibrary {
       const clash = macros.get(macro);
       if (clash) {
         throw new TaskError('DUPLICATE_NODE', `Two macros are named "${macro}": ${clash.file}:${clash.line} and ${file}:${source.line}.`, {
-          hint: 'Macro names are shared by every file of sql/macros and sql/tests/generic: rename one of them.',
+          hint: `Macro names are shared by every file of ${dirs.join(', ')}: rename one of them.`,
         });
       }
       if (RESERVED_NAMES.has(macro)) {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { loadExternalTables } from '@mt/lake';
 import { closestNames, readYamlFile, tenantSeedFiles, type Tenant } from '@mt/tenant-config';
@@ -11,7 +11,7 @@ import { filesUnder } from './files.ts';
 import { loadMacros } from './macros.ts';
 import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
 import { checkYaml, modelYamlSchema } from './yaml-schemas.ts';
-import { PROJECT_FILE, projectLevel, readDbtProject } from './dbt-project.ts';
+import { PROJECT_FILE, pathWithin, projectLevel, projectPaths, readDbtProject } from './dbt-project.ts';
 import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
 
 /** What one run gives every node it renders: `--vars`, and dbt's invocation_id and run_started_at. */
@@ -47,8 +47,9 @@ function checkPackages(root: string) {
 export function loadSettings(root: string): ProjectSettings {
   checkPackages(root);
   const raw = readDbtProject(root);
+  const paths = projectPaths(root, raw);
   const models = projectLevel(raw.models, raw.name, 'models');
-  checkFolderConfig(root, models, [], raw.name);
+  checkFolderConfig(root, paths.models, models, [], raw.name);
   const snapshots = projectLevel(raw.snapshots, raw.name, 'snapshots');
   const tests = projectLevel(raw.data_tests ?? raw.tests, raw.name, 'tests');
   onlyKeys(snapshots, ['target_schema'], `snapshots.${raw.name}`);
@@ -64,10 +65,11 @@ export function loadSettings(root: string): ProjectSettings {
     name: raw.name,
     // Each tenant has a database of its own: the target schema is public in every one.
     schema: 'public',
+    paths,
     snapshotSchema,
     folderConfig: models,
     testConfig: Object.fromEntries(Object.entries(tests).map(([k, v]) => [configKey(k), v])),
-    seedColumnTypes: seedColumnTypes(root, projectLevel(raw.seeds, raw.name, 'seeds'), raw.name),
+    seedColumnTypes: seedColumnTypes(root, paths.seeds, projectLevel(raw.seeds, raw.name, 'seeds'), raw.name),
     vars: raw.vars ?? {},
     onRunStart: [raw['on-run-start'] ?? []].flat(),
     onRunEnd: [raw['on-run-end'] ?? []].flat(),
@@ -85,19 +87,23 @@ function onlyKeys(level: Record<string, unknown>, known: readonly string[], wher
 }
 
 /**
- * seeds.<project>.<seed>.+column_types: a seed's column types by seed name (the seeds of seeds/); a
- * name that is no seed would type nothing, so it is refused.
+ * seeds.<project>.<seed>.+column_types: a seed's column types by seed name (the seeds of the project's
+ * seed folders); a name that is no seed would type nothing, so it is refused.
  */
-function seedColumnTypes(root: string, level: Record<string, unknown>, project: string): Record<string, Record<string, string>> {
+function seedColumnTypes(root: string, dirs: string[], level: Record<string, unknown>, project: string): Record<string, Record<string, string>> {
   if (!Object.keys(level).length) return {};
-  const seeds = existsSync(join(root, 'seeds')) ? readdirSync(join(root, 'seeds')).flatMap((f) => (f.endsWith('.csv') ? [basename(f, '.csv')] : [])) : [];
+  const seeds = dirs.flatMap((dir) => filesUnder(root, dir, '.csv').map((f) => basename(f, '.csv')));
   const types: Record<string, Record<string, string>> = {};
   for (const [name, config] of Object.entries(level)) {
     if (!seeds.includes(name)) {
       const close = closestNames(name, seeds);
-      throw new TaskError('UNKNOWN_CONFIG', `${PROJECT_FILE}: seeds.${project}.${name} is no seed of seeds/, so its settings would apply to nothing.`, {
-        hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}Seeds: ${seeds.join(', ') || '(none)'}; a seed takes +column_types: { column: type }.`,
-      });
+      throw new TaskError(
+        'UNKNOWN_CONFIG',
+        `${PROJECT_FILE}: seeds.${project}.${name} is no seed of ${dirs.map((dir) => `${dir}/`).join(', ')}, so its settings would apply to nothing.`,
+        {
+          hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}Seeds: ${seeds.join(', ') || '(none)'}; a seed takes +column_types: { column: type }.`,
+        },
+      );
     }
     onlyKeys(config as Record<string, unknown>, ['column_types'], `seeds.${project}.${name}`);
     const c = config as Record<string, Record<string, string>>;
@@ -107,26 +113,27 @@ function seedColumnTypes(root: string, level: Record<string, unknown>, project: 
 }
 
 /**
- * dbt_project.yml `models.<project>:` is a tree of folders of sql/models and, at any level, model
+ * dbt_project.yml `models.<project>:` is a tree of folders of the model paths and, at any level, model
  * settings (`+materialized`): a key that is neither (a misspelt folder) would be ignored, so it is refused.
  */
-function checkFolderConfig(root: string, tree: Record<string, unknown>, path: string[], project: string) {
+function checkFolderConfig(root: string, modelPaths: string[], tree: Record<string, unknown>, path: string[], project: string) {
   for (const [key, value] of Object.entries(tree)) {
     const isFolder = !key.startsWith('+') && !!value && typeof value === 'object' && !Array.isArray(value);
-    if (isFolder ? existsSync(join(root, 'sql/models', ...path, key)) : CONFIG_KEYS.model.includes(configKey(key))) {
-      if (isFolder) checkFolderConfig(root, value as Record<string, unknown>, [...path, key], project);
+    if (isFolder ? modelPaths.some((base) => existsSync(join(root, base, ...path, key))) : CONFIG_KEYS.model.includes(configKey(key))) {
+      if (isFolder) checkFolderConfig(root, modelPaths, value as Record<string, unknown>, [...path, key], project);
       continue;
     }
-    const dir = join(root, 'sql/models', ...path);
-    const folders = existsSync(dir)
-      ? readdirSync(dir, { withFileTypes: true })
-          .filter((d) => d.isDirectory())
-          .map((d) => d.name)
-      : [];
+    const folders = modelPaths.flatMap((base) =>
+      existsSync(join(root, base, ...path))
+        ? readdirSync(join(root, base, ...path), { withFileTypes: true })
+            .filter((d) => d.isDirectory())
+            .map((d) => d.name)
+        : [],
+    );
     const close = closestNames(key, isFolder ? folders : CONFIG_KEYS.model);
     throw new TaskError(
       'UNKNOWN_CONFIG',
-      `${PROJECT_FILE}: models.${[project, ...path, key].join('.')} is ${isFolder ? `no folder of sql/models${path.length ? `/${path.join('/')}` : ''}` : 'not a model config key this engine reads'}, so it would be ignored.`,
+      `${PROJECT_FILE}: models.${[project, ...path, key].join('.')} is ${isFolder ? `no folder of ${modelPaths.map((base) => [base, ...path].join('/')).join(' or ')}` : 'not a model config key this engine reads'}, so it would be ignored.`,
       {
         hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}${isFolder ? `Folders there: ${folders.join(', ') || '(none)'}` : `A model takes: ${CONFIG_KEYS.model.join(', ')}`}.`,
       },
@@ -136,7 +143,7 @@ function checkFolderConfig(root: string, tree: Record<string, unknown>, path: st
 
 /** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */
 function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
-  const parts = relative('sql/models', file).split(sep).slice(0, -1);
+  const parts = pathWithin(settings.paths.models, file).slice(0, -1);
   let level: unknown = settings.folderConfig;
   const merged: NodeConfig = {};
   // The project's level first (settings for every model), then each folder down to the file's.
@@ -155,7 +162,7 @@ function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
  */
 export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv = io().env, run: RunInputs = {}): Project {
   const settings = loadSettings(root);
-  const macros = loadMacros(root);
+  const macros = loadMacros(root, settings.paths);
   const nodes = new Map<string, PipelineNode>();
   const byName = new Map<string, PipelineNode>();
   const add = (node: PipelineNode) => {
@@ -191,12 +198,14 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     });
   }
 
+  const { paths } = settings;
+  const under = (dirs: string[], ext: string) => dirs.flatMap((dir) => filesUnder(root, dir, ext));
   const templated: Array<{ kind: 'model' | 'snapshot' | 'test'; file: string }> = [
-    ...filesUnder(root, 'sql/models', '.sql').map((file) => ({ kind: 'model' as const, file })),
-    ...filesUnder(root, 'sql/snapshots', '.sql').map((file) => ({ kind: 'snapshot' as const, file })),
-    // sql/tests/generic holds {% test %} macros, not tests.
-    ...filesUnder(root, 'sql/tests', '.sql')
-      .filter((file) => !file.startsWith('sql/tests/generic/'))
+    ...under(paths.models, '.sql').map((file) => ({ kind: 'model' as const, file })),
+    ...under(paths.snapshots, '.sql').map((file) => ({ kind: 'snapshot' as const, file })),
+    // <test path>/generic holds {% test %} macros, not tests.
+    ...under(paths.tests, '.sql')
+      .filter((file) => pathWithin(paths.tests, file)[0] !== 'generic')
       .map((file) => ({ kind: 'test' as const, file })),
   ];
   for (const { kind, file } of templated) {
@@ -211,11 +220,12 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
 
   // YAML beside the models: per-model config, generic tests, sources.
   const sources = new Map<string, YamlSource>();
-  for (const file of filesUnder(root, 'sql/models', '.yml')) {
+  for (const file of under(paths.models, '.yml')) {
     const doc = checkYaml(modelYamlSchema, readYamlFile(root, file), file, 'INVALID_MODEL_YAML');
     for (const entry of doc.models ?? []) {
       const model = nodes.get(`model.${entry.name}`);
-      if (!model) throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no sql/models/**/${entry.name}.sql.`);
+      if (!model)
+        throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no ${paths.models.join(' or ')}/**/${entry.name}.sql.`);
       checkConfigKeys(model, Object.keys(entry.config ?? {}), () => undefined, `${file}, model ${entry.name}`);
       mergeConfig(model.config, entry.config ?? {});
       if (entry.description) model.description = entry.description;

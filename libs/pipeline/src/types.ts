@@ -1,5 +1,6 @@
 import type { ExternalTable } from '@mt/lake';
 import type { Tenant } from '@mt/tenant-config';
+import type { ProjectPaths } from './dbt-project.ts';
 import type { MacroLibrary } from './macros.ts';
 import type { Invocation } from './node-globals.ts';
 
@@ -78,6 +79,8 @@ export interface PipelineNode {
 export interface ProjectSettings {
   name: string;
   schema: string;
+  /** Where each kind of file is (dbt_project.yml's path keys), relative to the workspace. */
+  paths: ProjectPaths;
   snapshotSchema: string;
   /** dbt_project.yml models.<project>: folders of sql/models and +settings, nested. */
   folderConfig: Record<string, unknown>;

@@ -139,7 +139,8 @@ function analysisTarget(tenant, name) {
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
-      // nx.json: sql/dbt_project.yml, sql/packages.yml, sql/models, sql/snapshots, sql/macros (analyses call macros too) and seeds (not sql/tests: data tests only read).
+      // nx.json: the dbt project in sql/ wherever its path keys put models, macros (analyses call them too) and seeds, but
+      // not the other analyses, sql/aurora or sql/tests (data tests only read); and the workspace's seeds/.
       'pipelineFiles',
       '{projectRoot}/**/*',
       ...TASK_SOURCES,

@@ -210,14 +210,13 @@ test.serial("analysis-<name>: cached on its SQL, pipelineFiles, the tenant folde
 });
 
 test.serial(
-  'nx.json defines pipelineFiles as what the data is built from: dbt_project.yml, packages.yml, models, snapshots, macros and seeds (not the data tests)',
+  'nx.json defines pipelineFiles as what the data is built from: the dbt project in sql/ wherever its path keys put models, macros and seeds, and seeds/ (not the analyses, the data tests or sql/aurora)',
   (t) => {
     t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
-      '{workspaceRoot}/sql/dbt_project.yml',
-      '{workspaceRoot}/sql/packages.yml',
-      '{workspaceRoot}/sql/models/**/*',
-      '{workspaceRoot}/sql/snapshots/**/*',
-      '{workspaceRoot}/sql/macros/**/*',
+      '{workspaceRoot}/sql/**/*',
+      '!{workspaceRoot}/sql/analyses/**/*',
+      '!{workspaceRoot}/sql/aurora/**/*',
+      '!{workspaceRoot}/sql/tests/**/*',
       '{workspaceRoot}/seeds/**/*',
     ]);
   },

@@ -12,7 +12,7 @@ const FILE = 'sql/models/orders.sql';
 function library(t: { teardown(fn: () => void): void }, files: Record<string, string>) {
   const ws = tempWorkspace(files);
   t.teardown(() => ws.cleanup());
-  return loadMacros(ws.root);
+  return loadMacros(ws.root, { macros: ['sql/macros'], tests: ['sql/tests'] });
 }
 
 function context(overrides: Partial<RenderContext> = {}): RenderContext {

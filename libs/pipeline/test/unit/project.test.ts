@@ -6,6 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { TaskError } from '@mt/cli';
 import { loadProject, loadSettings, relationFor, renderNode } from '../../src/project.ts';
+import { parseSelector, selectNodes } from '../../src/graph.ts';
 import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
 
 const SHOP: Record<string, string> = {
@@ -77,6 +78,8 @@ function load(t: ExecutionContext, changes: Record<string, string>, base: Record
   t.teardown(() => ws.cleanup());
   return loadProject(ws.root, fakeTenant(ws.root), {});
 }
+const ids = (set: Iterable<string>) => [...set].sort();
+
 /** The smallest project for error cases: one seed and one model. */
 const TINY: Record<string, string> = { 'seeds/orders.csv': 'id\n1\n', 'sql/models/stg_orders.sql': "select * from {{ ref('orders') }}\n" };
 
@@ -305,6 +308,14 @@ test('loadSettings: defaults without dbt_project.yml; names must be lowercase id
   t.deepEqual(loadSettings(empty.root), {
     name: 'project',
     schema: 'public',
+    paths: {
+      models: ['sql/models'],
+      seeds: ['seeds'],
+      snapshots: ['sql/snapshots'],
+      tests: ['sql/tests'],
+      macros: ['sql/macros'],
+      analyses: ['sql/analyses'],
+    },
     snapshotSchema: 'snapshots',
     folderConfig: {},
     testConfig: {},
@@ -328,13 +339,15 @@ test('loadSettings: defaults without dbt_project.yml; names must be lowercase id
 });
 
 test('dbt_project.yml: every problem at once, unknown keys with the closest known one; dbt-only keys accepted; the old project.yml refused', (t) => {
-  const err = t.throws(() => load(t, { 'sql/dbt_project.yml': 'name: shop\nprofile: shop\nmodel-path: [models]\nseed-paths: [seeds]\nvars: [1]\n' }, TINY));
+  const err = t.throws(() =>
+    load(t, { 'sql/dbt_project.yml': 'name: shop\nprofile: shop\nmodel-path: [models]\nmacro-paths: [../macros]\nvars: [1]\n' }, TINY),
+  );
   t.is(
     (err as TaskError).message,
     'sql/dbt_project.yml has 3 problems:\n' +
       '  - "vars" must be a mapping\n' +
       '  - unknown key "model-path" (did you mean "model-paths"?)\n' +
-      '  - "seed-paths" must be ["../seeds"] (sql/../seeds); other folders are not read here',
+      '  - "macro-paths": ../macros is outside sql/; each kind of file needs a folder of its own in sql/',
   );
   t.notThrows(() =>
     load(t, { 'sql/dbt_project.yml': 'name: shop\nprofile: shop\ntarget-path: target\nclean-targets: [target]\nmodel-paths: ["models/"]\n' }, TINY),
@@ -478,4 +491,73 @@ test("env_var('TENANT_NAME') is the tenant being built, as the original's dbt sa
   t.teardown(() => ws.cleanup());
   const project = loadProject(ws.root, fakeTenant(ws.root, 'tenant_b'), { TENANT_NAME: 'tenant_a', REGION: 'us' });
   t.is(project.nodes.get('model.who')!.sql, "select 'tenant_b' as tenant, 'us' as region");
+});
+
+test("dbt's path keys: models, snapshots, tests, macros and seeds in folders of sql/ named by dbt_project.yml, folder config and fqn relative to them", (t) => {
+  const project = load(
+    t,
+    {
+      'sql/dbt_project.yml': [
+        'name: shop',
+        'model-paths: [transform, more/models]',
+        'snapshot-paths: [history]',
+        'test-paths: [checks]',
+        'macro-paths: [lib]',
+        'seed-paths: [data]',
+        'models:',
+        '  shop:',
+        '    marts: { +materialized: table, +tags: [marts] }',
+        'seeds:',
+        '  shop:',
+        '    orders: { +column_types: { id: bigint } }',
+        '',
+      ].join('\n'),
+      'sql/data/orders.csv': 'id\n1\n',
+      'sql/transform/staging/stg_orders.sql': "select {{ double('id') }} as id from {{ ref('orders') }}\n",
+      'sql/more/models/marts/revenue.sql': "select * from {{ ref('stg_orders') }}\n",
+      'sql/transform/schema.yml': 'version: 2\nmodels:\n  - name: revenue\n    columns:\n      - name: id\n        tests: [positive]\n',
+      'sql/history/orders_snapshot.sql':
+        "{% snapshot orders_snapshot %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select * from {{ ref('orders') }}{% endsnapshot %}\n",
+      'sql/checks/assert_some.sql': "select * from {{ ref('revenue') }} where id is null\n",
+      'sql/checks/generic/positive.sql': '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}\n',
+      'sql/lib/double.sql': '{% macro double(x) %}{{ x }} * 2{% endmacro %}\n',
+    },
+    {},
+  );
+  t.deepEqual([...project.nodes.keys()].sort(), [
+    'model.revenue',
+    'model.stg_orders',
+    'seed.orders',
+    'snapshot.orders_snapshot',
+    'test.assert_some',
+    'test.positive_revenue_id',
+  ]);
+  t.is(project.nodes.get('seed.orders')!.file, 'sql/data/orders.csv');
+  t.deepEqual(project.nodes.get('seed.orders')!.config.column_types, { id: 'bigint' });
+  t.regex(project.nodes.get('model.stg_orders')!.sql!, /select id \* 2 as id from "public"\."orders"/);
+  t.is(project.nodes.get('model.revenue')!.config.materialized, 'table');
+  t.is(project.nodes.get('model.stg_orders')!.config.materialized, 'view');
+  t.deepEqual(ids(selectNodes(project, parseSelector(['shop.marts'])).ids), ['model.revenue', 'test.assert_some', 'test.positive_revenue_id']);
+});
+
+test('path keys may not leave sql/, take in sql/aurora or sql/sources, overlap, or move the analyses (each one a target)', (t) => {
+  const err = t.throws(() =>
+    load(
+      t,
+      {
+        'sql/dbt_project.yml':
+          'name: shop\nmodel-paths: [".", x]\nsnapshot-paths: [x/snaps]\ntest-paths: [sources]\nanalysis-paths: [reports]\nseed-paths: [../tenants]\n',
+      },
+      TINY,
+    ),
+  );
+  t.is(
+    (err as TaskError).message,
+    'sql/dbt_project.yml has 5 problems:\n' +
+      '  - "model-paths": . is sql/ itself; each kind of file needs a folder of its own in sql/\n' +
+      '  - "seed-paths": ../tenants is outside sql/; each kind of file needs a folder of its own in sql/ (or ../seeds)\n' +
+      '  - "snapshot-paths": x/snaps overlaps "model-paths" (sql/x): a folder holds one kind of file\n' +
+      '  - "test-paths": sources would take in sql/sources, which is not part of the dbt project\n' +
+      '  - "analysis-paths": reports: analyses stay in sql/analyses here, where each file is a target of every tenant (make analysis-<name>)',
+  );
 });
