@@ -193,9 +193,9 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       file,
       config: { column_types: columnTypes },
       dependsOn: [],
-      // The file is read when it is loaded (streamed); here only its digest, remembered between runs.
-      checksum: sha256(fileDigest(root, file) + JSON.stringify(columnTypes)),
+      checksum: '',
     });
+    nodes.get(`seed.${name}`)!.checksum = seedChecksum(root, nodes.get(`seed.${name}`)!);
   }
 
   const { paths } = settings;
@@ -218,18 +218,30 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     }
   }
 
-  // YAML beside the models: per-model config, generic tests, sources.
+  // dbt's properties files, beside the models, seeds or snapshots: config, columns, generic tests, sources.
   const sources = new Map<string, YamlSource>();
-  for (const file of under(paths.models, '.yml')) {
+  for (const file of under([...paths.models, ...paths.seeds, ...paths.snapshots], '.yml')) {
     const doc = checkYaml(modelYamlSchema, readYamlFile(root, file), file, 'INVALID_MODEL_YAML');
-    for (const entry of doc.models ?? []) {
-      const model = nodes.get(`model.${entry.name}`);
-      if (!model)
-        throw new TaskError('UNKNOWN_MODEL', `${file}: describes model "${entry.name}", but there is no ${paths.models.join(' or ')}/**/${entry.name}.sql.`);
-      checkConfigKeys(model, Object.keys(entry.config ?? {}), () => undefined, `${file}, model ${entry.name}`);
-      mergeConfig(model.config, entry.config ?? {});
-      if (entry.description) model.description = entry.description;
-      if (entry.columns?.length) model.columns = entry.columns.map(({ name, description, data_type }) => ({ name, description, data_type }));
+    for (const [section, kind] of [
+      ['models', 'model'],
+      ['seeds', 'seed'],
+      ['snapshots', 'snapshot'],
+    ] as const) {
+      for (const entry of doc[section] ?? []) {
+        const node = nodes.get(`${kind}.${entry.name}`);
+        if (!node) {
+          const where =
+            kind === 'snapshot'
+              ? `{% snapshot ${entry.name} %} in ${paths.snapshots.join(' or ')}`
+              : `${paths[section].join(' or ')}/**/${entry.name}.${kind === 'seed' ? 'csv' : 'sql'}`;
+          throw new TaskError('UNKNOWN_MODEL', `${file}: describes ${kind} "${entry.name}", but there is no ${where}.`);
+        }
+        checkConfigKeys(node, Object.keys(entry.config ?? {}), () => undefined, `${file}, ${kind} ${entry.name}`);
+        mergeConfig(node.config, entry.config ?? {});
+        if (entry.description) node.description = entry.description;
+        if (entry.columns?.length) node.columns = entry.columns.map(({ name, description, data_type }) => ({ name, description, data_type }));
+        if (kind === 'seed' && entry.config) node.checksum = seedChecksum(root, node);
+      }
     }
     for (const src of doc.sources ?? []) sources.set(src.name, src);
     // Generic test names are made up, so they are numbered past every test already named (singular
@@ -288,6 +300,9 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   }
   return project;
 }
+
+/** A seed's checksum: the file is read when it is loaded (streamed); here only its digest, remembered between runs. */
+const seedChecksum = (root: string, seed: PipelineNode) => sha256(fileDigest(root, seed.file) + JSON.stringify(seed.config.column_types ?? {}));
 
 /** While a project loads: what renders now (a ref() cycle through ephemerals would never end). */
 const loading = new WeakMap<Project, { externalIds: Set<string>; rendering: Set<string> }>();
@@ -481,7 +496,8 @@ function assertNodeName(name: string, file: string) {
 }
 
 /** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
-const CONFIG_KEYS: Record<'model' | 'snapshot' | 'test', readonly string[]> = {
+const CONFIG_KEYS: Record<'model' | 'seed' | 'snapshot' | 'test', readonly string[]> = {
+  seed: ['column_types', 'tags'],
   model: ['materialized', 'schema', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
   snapshot: ['target_schema', 'unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'invalidate_hard_deletes', 'pre_hook', 'post_hook', 'tags'],
   test: ['severity', 'tags'],
@@ -602,7 +618,7 @@ function testedRelation(project: Project, node: PipelineNode, name: string): str
 
 function genericDependencies(node: PipelineNode, byName: Map<string, PipelineNode>): string[] {
   const g = node.generic!;
-  const deps = g.source ? [] : [`model.${g.model}`];
+  const deps = g.source ? [] : [byName.get(g.model)?.id ?? `model.${g.model}`];
   if (g.type === 'relationships') {
     const target = byName.get(g.to!);
     if (!target) throw new TaskError('UNKNOWN_REF', `${node.file}: relationships test on ${g.model}.${g.column} points to "${g.to}", which does not exist.`);

@@ -25,11 +25,21 @@ const documented = {
 const tests = v.optional(v.array(v.union([v.string(), object])));
 const column = v.strictObject({ name: v.string(), ...documented, data_type: v.optional(v.string()), quote: v.optional(v.boolean()), tests, data_tests: tests });
 
+const described = v.optional(
+  v.array(v.strictObject({ name: v.string(), ...documented, config: v.optional(object), columns: v.optional(v.array(column)), tests, data_tests: tests })),
+);
+// dbt properties that only document (exposures, macros' arguments, analyses, groups): accepted, not read.
+const documentation = v.optional(v.array(object));
+
 export const modelYamlSchema = v.strictObject({
   version: v.optional(v.number()),
-  models: v.optional(
-    v.array(v.strictObject({ name: v.string(), ...documented, config: v.optional(object), columns: v.optional(v.array(column)), tests, data_tests: tests })),
-  ),
+  models: described,
+  seeds: described,
+  snapshots: described,
+  analyses: documentation,
+  macros: documentation,
+  exposures: documentation,
+  groups: documentation,
   sources: v.optional(
     v.array(
       v.strictObject({
@@ -58,6 +68,6 @@ export function checkYaml<S extends v.GenericSchema>(schema: S, doc: unknown, fi
     hint:
       code === 'INVALID_PROJECT'
         ? 'Compare with the sql/dbt_project.yml in git.'
-        : 'dbt schema-file keys: models (name, description, config, columns: name, description, tests), sources (name, schema, tables).',
+        : 'dbt properties keys: models, seeds and snapshots (name, description, config, columns: name, description, tests), sources (name, schema, tables); analyses, macros, exposures and groups document only.',
   });
 }

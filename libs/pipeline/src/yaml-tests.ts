@@ -46,9 +46,9 @@ export function genericTestsFromYaml(
   customTests: ReadonlySet<string> = new Set(),
 ): PipelineNode[] {
   const nodes: PipelineNode[] = [];
-  // What the tests are on: models, and the tables of sources (as `<source>.<table>`, dbt's source tests).
+  // What the tests are on: models, seeds, snapshots, and the tables of sources (as `<source>.<table>`, dbt's source tests).
   const tested = [
-    ...(doc.models ?? []).map((m) => ({ ...m, source: false })),
+    ...[...(doc.models ?? []), ...(doc.seeds ?? []), ...(doc.snapshots ?? [])].map((m) => ({ ...m, source: false })),
     ...(doc.sources ?? []).flatMap((s) =>
       (s.tables ?? []).map((t) => ({ ...t, name: `${s.name}.${t.name}`, source: true, tests: undefined, data_tests: undefined })),
     ),

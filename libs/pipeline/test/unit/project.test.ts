@@ -561,3 +561,74 @@ test('path keys may not leave sql/, take in sql/aurora or sql/sources, overlap, 
       '  - "analysis-paths": reports: analyses stay in sql/analyses here, where each file is a target of every tenant (make analysis-<name>)',
   );
 });
+
+test('properties YAML beside seeds and snapshots: their columns, config and tests, as dbt reads them; documentation-only sections accepted', (t) => {
+  const project = load(
+    t,
+    {
+      'sql/dbt_project.yml': 'name: shop\nseed-paths: [seeds]\n',
+      'sql/seeds/orders.csv': 'id,zip\n1,00501\n',
+      'sql/seeds/properties.yml': [
+        'version: 2',
+        'seeds:',
+        '  - name: orders',
+        '    description: Raw orders.',
+        '    config: { column_types: { zip: text }, tags: [raw] }',
+        '    columns:',
+        '      - name: id',
+        '        tests: [unique, not_null]',
+        'exposures:',
+        '  - name: dashboard',
+        '    type: dashboard',
+        '    owner: { name: Data }',
+        'macros:',
+        '  - name: cents',
+        '    description: Money in cents.',
+        '',
+      ].join('\n'),
+      'sql/models/stg_orders.sql': "select * from {{ ref('orders') }}\n",
+      'sql/snapshots/orders_snapshot.sql':
+        "{% snapshot orders_snapshot %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select * from {{ ref('orders') }}{% endsnapshot %}\n",
+      'sql/snapshots/snapshots.yml': 'version: 2\nsnapshots:\n  - name: orders_snapshot\n    columns:\n      - name: id\n        tests: [not_null]\n',
+    },
+    {},
+  );
+  const seed = project.nodes.get('seed.orders')!;
+  t.deepEqual(seed.config.column_types, { zip: 'text' });
+  t.deepEqual(seed.config.tags, ['raw']);
+  t.is(seed.description, 'Raw orders.');
+  t.deepEqual(ids([...project.nodes.keys()].filter((id) => id.startsWith('test.'))), [
+    'test.not_null_orders_id',
+    'test.not_null_orders_snapshot_id',
+    'test.unique_orders_id',
+  ]);
+  t.regex(project.nodes.get('test.not_null_orders_snapshot_id')!.sql!, /"snapshots"\."orders_snapshot"/);
+  t.deepEqual(project.nodes.get('test.unique_orders_id')!.dependsOn, ['seed.orders']);
+  const typed = load(
+    t,
+    { 'sql/seeds/properties.yml': 'version: 2\nseeds:\n  - name: orders\n    config: { column_types: { zip: integer } }\n' },
+    {
+      'sql/dbt_project.yml': 'name: shop\nseed-paths: [seeds]\n',
+      'sql/seeds/orders.csv': 'id,zip\n1,00501\n',
+    },
+  );
+  t.not(typed.nodes.get('seed.orders')!.checksum, seed.checksum, 'changed column types reload the seed');
+  t.throws(
+    () =>
+      load(
+        t,
+        { 'sql/seeds/properties.yml': 'version: 2\nseeds:\n  - name: order\n' },
+        { 'sql/dbt_project.yml': 'name: shop\nseed-paths: [seeds]\n', 'sql/seeds/orders.csv': 'id\n1\n' },
+      ),
+    { code: 'UNKNOWN_MODEL', message: 'sql/seeds/properties.yml: describes seed "order", but there is no sql/seeds/**/order.csv.' },
+  );
+  t.throws(
+    () =>
+      load(
+        t,
+        { 'sql/seeds/properties.yml': 'version: 2\nseeds:\n  - name: orders\n    config: { delimiter: ";" }\n' },
+        { 'sql/dbt_project.yml': 'name: shop\nseed-paths: [seeds]\n', 'sql/seeds/orders.csv': 'id\n1\n' },
+      ),
+    { code: 'UNKNOWN_CONFIG', message: /sql\/seeds\/properties\.yml, seed orders: config key "delimiter" is not one this engine reads for a seed/ },
+  );
+});
