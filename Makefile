@@ -35,6 +35,7 @@ export MT_BASE := $(value BASE)
 export MT_ROWS := $(value ROWS)
 export MT_SEED := $(value SEED)
 export MT_COUNT := $(value COUNT)
+export MT_SRC := $(value SRC)
 # ENV only from the make line: shells put other things in an ENV environment variable.
 export MT_ENV := $(if $(filter command line,$(origin ENV)),$(value ENV))
 
@@ -50,6 +51,10 @@ reserved-tenant = $(error tenants/$(MT_TENANT)/ is not a tenant: "$(MT_TENANT)" 
 check-name = if [[ ! "$$MT_$(1)" =~ ^[A-Za-z0-9_-]*$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a name of config.json (letters, digits, - and _ only)." >&2; exit 2; fi;
 # $(call check-number,ROWS,<example>): a whole number, required.
 check-number = if [[ ! "$$MT_$(1)" =~ ^[0-9]+$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a whole number: e.g. make $@ $(2)" >&2; exit 2; fi;
+# $(call check-path,SRC,<example>): a folder, required; it reaches Nx's command line, so only characters no shell
+# reads differently (the task itself reads a leading ~/ as the home folder).
+check-path = if [[ -z "$$MT_$(1)" ]]; then echo "error [BAD_VALUE] $(1)= is required: e.g. make $@ $(2)" >&2; exit 2; fi; \
+	if [[ ! "$$MT_$(1)" =~ ^[A-Za-z0-9._/~+@-]+$$ ]]; then echo "error [BAD_VALUE] $(1)=\"$$MT_$(1)\" is not a path make passes on as it is (letters, digits and . _ - / ~ + @ only): rename the folder, or run node tools/bundle/run-task.mjs platform/$@ --src '<folder>'" >&2; exit 2; fi;
 # $(call tenant-task,<target>): that target of the chosen tenant; ARGS go to it (not to what it depends on).
 tenant-task = $(check-tenant)MT_ARGS_FOR=$(1) $(NX) run "$$MT_TENANT:$(1)"
 
@@ -67,7 +72,7 @@ demo: setup run-all db-status ## Every feature: all tenants built in parallel, t
 help: ## This list
 	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then b=$$'\e[1m'; c=$$'\e[36m'; r=$$'\e[0m'; fi; \
 	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} /^##@/ {printf "\n%s%s%s\n", b, substr($$0, 5), r} /^[a-zA-Z0-9_ -]+:.*?## / {printf "  %s%-22s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
-	@echo; echo "  Variables: TENANT (else TENANT_NAME, else tenant_a; now: $$MT_TENANT), PHASE and ENV (aurora), BASE (affected), ARGS='…' (options of the task)"
+	@echo; echo "  Variables: TENANT (else TENANT_NAME, else tenant_a; now: $$MT_TENANT), PHASE and ENV (aurora), BASE (affected), SRC (import-dbt), ARGS='…' (options of the task)"
 
 ##@ Environment
 setup: $(INSTALLED) ## First-time setup: install, write .env, start the database
@@ -151,6 +156,10 @@ generate-data: $(INSTALLED) ## Seeds at scale for TENANT: ROWS=<order lines> [SE
 tenants-generate: $(INSTALLED) ## COUNT=<n> extra tenants scale_001 … for scale tests (git-ignored; COUNT=0 removes them)
 	@$(call check-number,COUNT,COUNT=50)MT_ARGS_FOR=tenants-generate $(NX) run platform:tenants-generate --count="$$MT_COUNT"
 
+##@ Bringing your dbt project
+import-dbt: $(INSTALLED) ## Copy a dbt project into sql/, seeds/ and tenants/: SRC=<dir> [ARGS=--force]
+	@$(call check-path,SRC,SRC=../dbt-poc)MT_ARGS_FOR=import-dbt $(NX) run platform:import-dbt --src="$$MT_SRC"
+
 ##@ Database
 db-connect: $(INSTALLED) ## psql into the database of TENANT (ARGS="--sql '…'")
 	@$(call tenant-task,db-connect)
@@ -201,5 +210,5 @@ fi; \
 echo "affected base: $$base ($$why)"
 endef
 
-.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables generate-data tenants-generate dbt-debug debug dbt-seed seed dbt-run run \
+.PHONY: quick-start demo help setup up down tenant-a tenant-b tenant-run run-all analysis-all analysis-basic analysis-dashboard analysis-products list-analyses analysis-affected report aurora-phase aurora-setup zero-etl-filter data-lake external-tables generate-data tenants-generate import-dbt dbt-debug debug dbt-seed seed dbt-run run \
 	dbt-snapshot snapshot dbt-test data-test dbt-compile compile dbt-ls ls dbt-show show dbt-source-freshness source-freshness dbt-docs docs db-connect db-status dev-shell dev-logs test typecheck lint bench graph info examples version

@@ -67,6 +67,7 @@ const EXAMPLES: Array<[string, string[]]> = [
       'npx nx run tenant_a:external-tables --s3 --dialect=athena',
     ],
   ],
+  ['Bringing your dbt project', ['make import-dbt SRC=../dbt-poc', 'make import-dbt SRC=../dbt-poc ARGS=--force']],
   ['Data at scale', ['make generate-data TENANT=tenant_b ROWS=100000', 'make tenants-generate COUNT=10', 'make run-all']],
   [
     'Aurora',

@@ -214,7 +214,7 @@ test.serial('a config key the engine does not read is refused with its line and 
     [
       "{{ config(materialized='table', alias='orders_v2') }}\n",
       /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "alias" is not one this engine reads for a model, so it would be ignored\./,
-      /hint {2}A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags\./,
+      /hint {2}A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled\./,
     ],
     ["{{ config(\n  materalized='table'\n) }}\n", /fct_orders\.sql:2: config key "materalized"/, /hint {2}Did you mean "materialized"\? A model takes/],
   ];

@@ -70,6 +70,7 @@ export const ERROR_CODES = [
   'SQL_ERROR',
   'HOOK_FAILED',
   'MISSING_RELATION',
+  'LOOKUP_FAILED',
   'SQL_META_COMMAND',
   'SCHEMA_CHANGED',
   'RUN_LOCK_TIMEOUT',
@@ -92,6 +93,10 @@ export const ERROR_CODES = [
   // generated data and tenants (make generate-data, make tenants-generate)
   'INVALID_GENERATE_OPTION',
   'GENERATED_TENANT_TAKEN',
+  // bringing an existing dbt project (make import-dbt)
+  'IMPORT_SOURCE',
+  'IMPORT_PROFILES',
+  'IMPORT_PROJECT_EXISTS',
   // analyses and the report
   'UNKNOWN_ANALYSIS',
   'ANALYSIS_NOT_A_QUERY',

@@ -30,6 +30,8 @@ const NOT_TYPED: Record<string, string> = {
   'make generate-data TENANT=… ROWS=…': 'a placeholder; typed as make generate-data TENANT=tenant_b ROWS=100000 (and ROWS=0, ROWS=many)',
   'make tenants-generate COUNT=…': 'a placeholder; typed as make tenants-generate COUNT=10 and COUNT=0',
   'make dev-shell TENANT=…': 'a placeholder; typed as make dev-shell TENANT=tenant_b',
+  'make import-dbt SRC=<dir>': 'a placeholder; typed as make import-dbt SRC=../dbt-poc (and ARGS=--force)',
+  'make dbt-compile TENANT=<tenant>': 'a placeholder; typed as make dbt-compile TENANT=shop_east after make import-dbt',
   'npx nx affected': 'a phrase in the text; typed as npx nx affected -t analysis',
 };
 
@@ -333,7 +335,9 @@ test.serial('values typed on the make line reach the task as exactly that text, 
   await refused(t, "make aurora-phase PHASE='schema;touch pwned4'", [/\[BAD_VALUE\] PHASE="schema;touch pwned4" is not a name/]);
   await refused(t, "make aurora-setup ENV='$(touch pwned6)'", [/\[BAD_VALUE\] ENV="\$\(touch pwned6\)"/]);
   await refused(t, "make analysis-affected BASE='main;touch pwned5'", [/\[BAD_BASE\] "main;touch pwned5"/]);
-  for (const marker of ['pwned1', 'pwned2', 'pwned3', 'pwned4', 'pwned5', 'pwned6']) t.false(existsSync(join(clone.root, marker)), `${marker} was not created`);
+  await refused(t, "make import-dbt SRC='../x;touch pwned7'", [/\[BAD_VALUE\] SRC="\.\.\/x;touch pwned7" is not a path make passes on as it is/]);
+  for (const marker of ['pwned1', 'pwned2', 'pwned3', 'pwned4', 'pwned5', 'pwned6', 'pwned7'])
+    t.false(existsSync(join(clone.root, marker)), `${marker} was not created`);
   t.is(await clone.git('status', '--porcelain'), '');
 });
 
@@ -511,6 +515,45 @@ const isRoot = process.getuid?.() === 0;
     }
   },
 );
+
+// Replaces the clone's project with another: keep it the last test that types commands in this clone.
+test.serial('bringing a dbt project: the README commands as typed, then the imported tenant builds through make', async (t) => {
+  t.timeout(240_000);
+  const parent = join(clone.root, '..');
+  const secret = `pw-${randomBytes(6).toString('hex')}`;
+  const profiles = (targets: string[]) =>
+    `shop:\n  target: ${targets[0]}\n  outputs:\n${targets.map((name) => `    ${name}: { type: postgres, host: db.internal, user: shop, password: "${secret}-${name}", dbname: ${name}_db }\n`).join('')}`;
+  cpSync(join(clone.root, 'apps/platform/test/fixtures/dbt-shop'), join(parent, 'dbt-poc'), { recursive: true });
+  writeFileSync(join(parent, 'dbt-poc/profiles.yml'), profiles(['shop_east', 'shop_west']));
+  mkdirSync(join(parent, 'dbt-profiles'), { recursive: true });
+  writeFileSync(join(parent, 'dbt-profiles/profiles.yml'), profiles(['shop_east', 'shop_north']));
+  try {
+    await refused(t, 'make import-dbt SRC=../dbt-poc', [
+      /\[IMPORT_PROJECT_EXISTS\] sql\/ already holds a dbt project \("ecommerce"\)/,
+      /Nothing was written\./,
+    ]);
+    t.is(await clone.git('status', '--porcelain'), '', 'nothing changed');
+    const first = await ok(t, 'make import-dbt SRC=../dbt-poc ARGS=--force', [
+      /imported \.\.\/dbt-poc \(dbt project "shop"\):/,
+      /tenants\/shop_west\/ +created \(database shop_west_db\)/,
+      /the previous project is in \.data\/import-dbt-backup\//,
+      /- package calogica\/dbt_expectations/,
+      /next: make dbt-compile TENANT=shop_east/,
+    ]);
+    await ok(t, 'make dbt-compile TENANT=shop_east', [/shop_east: compiled \d+ nodes into dist\/compiled\/shop_east\//]);
+    await ok(t, 'make tenant-run TENANT=shop_east', [/shop_east: OK — 6 built, 9 pass/]);
+    const second = await ok(t, 'npx nx run platform:import-dbt --src=../dbt-poc --force --profiles=../dbt-profiles/profiles.yml', [
+      /tenants\/shop_east\/ +replaced \(database shop_east_db\)/,
+      /tenants\/shop_north\/ +created \(database shop_north_db\)/,
+    ]);
+    const leaked = await clone.type(`grep -rl --exclude-dir=node_modules ${secret} . || true`);
+    t.is(leaked.stdout, '', 'no password in any file of the clone');
+    t.false(first.out.includes(secret) || second.out.includes(secret), 'no password in the output');
+  } finally {
+    rmSync(join(parent, 'dbt-poc'), { recursive: true, force: true });
+    rmSync(join(parent, 'dbt-profiles'), { recursive: true, force: true });
+  }
+});
 
 test.serial('every command the README and make examples show is typed above or listed with a reason', (t) => {
   const readme = readFileSync(join(clone.root, 'README.md'), 'utf8');
