@@ -17,13 +17,7 @@ export default defineConfig(
         // Each file is typed by the tsconfig.json of its project (apps/*, libs/*, tools/*); the few
         // files outside those (listed here) by tsconfig.base.json's options.
         projectService: {
-          allowDefaultProject: [
-            'tools/bundle/*.mjs',
-            'tools/bundle/test/*.ts',
-            'tools/contract/test/*.ts',
-            'tools/contract/test/support/*.ts',
-            'libs/tenant-config/schemas/*.ts',
-          ],
+          allowDefaultProject: ['tools/bundle/*.mjs', 'tools/bundle/test/*.ts', 'libs/tenant-config/schemas/*.ts'],
           defaultProject: 'tsconfig.base.json',
         },
         tsconfigRootDir: import.meta.dirname,

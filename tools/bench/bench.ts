@@ -16,6 +16,7 @@ import { resolveEngine, withClient } from '@mt/postgres';
 import { discoverLocal, discoverS3, loadExternalTables, refreshExternalTables } from '@mt/lake';
 import { scaleRows } from './scale.ts';
 import { manyTenantRows } from './tenants.ts';
+import { lookupRows } from './lookups.ts';
 import { benchEnv, fmt, median, printGoals } from './stats.ts';
 
 const root = findWorkspaceRoot();
@@ -222,6 +223,9 @@ rows.push(['`nx run aurora:setup`, local, re-run (files unchanged, verification 
   await withClient(engine.connect('postgres'), (c) => c.query('drop database if exists bench_lake with (force)'));
   rmSync(ws, { recursive: true, force: true });
 }
+
+// Templates that read the database while they render (dbt_utils.star, run_query): a warm run with and without.
+rows.push(...(await lookupRows(root, env, engine, REPEAT)));
 
 // Issue 11's goals at the scale users reach (BENCH_SCALE_ROWS=0 leaves the big tenant out, BENCH_TENANTS=0 the many tenants).
 const scale = process.env.BENCH_SCALE_ROWS === '0' ? [] : await scaleRows(root, env, engine, REPEAT);

@@ -5,7 +5,10 @@ import { inspectContext, tenantCli, withSelection } from './context.ts';
 export const main = taskMain(async (args) => {
   const argv = parseOptions(
     withSelection(
-      tenantCli('compile', 'Renders the SQL of the selected nodes (and the analyses) as it would run, into dist/compiled/<tenant>/; connects to nothing.'),
+      tenantCli(
+        'compile',
+        'Renders the SQL of the selected nodes (and the analyses) as it would run, into dist/compiled/<tenant>/; connects only when a template reads the database (dbt_utils.star, run_query), as the reader role.',
+      ),
       'Nodes to compile',
     ).option('print', { type: 'boolean', default: false, describe: 'Also print the compiled SQL of the selected nodes' }),
     args,

@@ -232,13 +232,13 @@ test.serial('a config key the engine does not read is refused with its line and 
   }
   await ws.edit(
     'sql/models/marts/_marts.yml',
-    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      persist_docs: {}\n'),
+    (yml) => yml.replace('  - name: fct_orders\n', '  - name: fct_orders\n    config:\n      sql_header: "set x = 1"\n'),
     async () => {
       const r = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
       t.is(r.code, 1);
       t.regex(
         r.stderr,
-        /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "persist_docs" is not one this engine reads for a model/,
+        /\[UNKNOWN_CONFIG\] sql\/models\/marts\/_marts\.yml, model fct_orders: config key "sql_header" is not one this engine reads for a model/,
       );
     },
   );

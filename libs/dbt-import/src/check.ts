@@ -1,13 +1,12 @@
 /**
- * The engine's own reading of the staged project, through its one door (loadProject): first the project
- * file alone, before any model is copied in — loadProject reads dbt_project.yml and packages.yml first,
- * and with empty folders nothing else — so a project file the engine refuses stops the import; then the
- * whole project for each tenant, as a build loads it, whose problems are listed for the user to fix.
+ * The engine's own reading of the staged project, through its one door: first the project file alone
+ * (loadSettings: dbt_project.yml and packages.yml), so a project file the engine refuses stops the import;
+ * then the whole project for each tenant, as a build loads it, whose problems are listed for the user to fix.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTaskError, TaskError } from '@mt/cli';
-import { loadProject } from '@mt/pipeline';
+import { loadProject, loadSettings } from '@mt/pipeline';
 import { loadTenant } from '@mt/tenant-config';
 import type { DbtSource } from './source.ts';
 
@@ -30,9 +29,9 @@ function withStandIn<T>(staging: string, fn: (name: string) => T): T {
 }
 
 /** The copied dbt_project.yml (and packages.yml) as the engine reads them, or an error naming SRC's file. */
-export function checkProjectFile(staging: string, source: DbtSource, env: NodeJS.ProcessEnv): void {
+export function checkProjectFile(staging: string, source: DbtSource): void {
   try {
-    withStandIn(staging, (name) => loadProject(staging, loadTenant(staging, name), env));
+    loadSettings(staging);
   } catch (err) {
     if (!isTaskError(err)) throw err;
     throw new TaskError(

@@ -49,7 +49,7 @@ export function importDbtProject(root: string, options: ImportOptions, env: Node
   const profiles = findProfiles(source, options.profiles, cwd, env);
   const staging = makeStaging(root);
   try {
-    const { copied, left } = stageProject(source, staging.dir, env);
+    const { copied, left } = stageProject(source, staging.dir);
     copyTenants(root, staging.dir);
     const targets = profiles ? readTargets(profiles, source.profile) : undefined;
     const staged = stageTenants(root, staging.dir, targets?.targets ?? [], !!options.force);
@@ -108,7 +108,7 @@ function land(root: string, staging: string, current: string[], tenants: Importe
  * The project into staging/sql and staging/seeds. The engine reads the project file before any model
  * is there (the folders are empty yet), so a project file it refuses stops the import right away.
  */
-function stageProject(source: DbtSource, staging: string, env: NodeJS.ProcessEnv): { copied: ImportResult['copied']; left: Left[] } {
+function stageProject(source: DbtSource, staging: string): { copied: ImportResult['copied']; left: Left[] } {
   const sql = join(staging, 'sql');
   const src = source.shown.replace(/\/+$/, '');
   const left: Left[] = [
@@ -128,7 +128,7 @@ function stageProject(source: DbtSource, staging: string, env: NodeJS.ProcessEnv
   for (const f of source.folders) cpSync(join(source.dir, f.path), join(sql, f.path), { recursive: true, dereference: true, filter: isDir });
   const seeds = copySeeds(source, src, join(staging, 'seeds'));
   left.push(...seeds.left);
-  checkProjectFile(staging, source, env);
+  checkProjectFile(staging, source);
 
   for (const f of source.folders) {
     cpSync(join(source.dir, f.path), join(sql, f.path), { recursive: true, dereference: true });

@@ -2,13 +2,11 @@
  * The project's own files as they go to sql/: dbt_project.yml with seed-paths pointing at the
  * workspace's seeds/, and packages.yml (or dependencies.yml) keeping only the packages built in here.
  */
+import { BUILT_IN_PACKAGES } from '@mt/pipeline';
 import { isSeq, type Node } from 'yaml';
 import { itemRemoval, lineOf, pairOf, parseYaml, remove, type Removal, type YamlText } from './yaml-edit.ts';
 import { FOLDER_KEYS, SEED_KEY } from './source.ts';
 import type { Left } from './types.ts';
-
-/** The engine's BUILT_IN_PACKAGES (libs/pipeline/src/project.ts; its door does not export them). */
-export const BUILT_IN_PACKAGES = ['dbt-labs/dbt_utils', 'dbt-labs/dbt_external_tables'];
 
 const WORKSPACE_SEEDS = '["../seeds"]';
 

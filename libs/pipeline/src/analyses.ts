@@ -1,11 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TaskError, isValidIdentifier } from '@mt/cli';
+import type pg from 'pg';
 import { runScript, splitStatements } from '@mt/sql';
 import type { Tenant } from '@mt/tenant-config';
-import { loadProject, renderNode } from './project.ts';
+import { loadProject } from './project.ts';
+import { Lookups } from './lookups.ts';
+import { readerConnection, renderLive, resolveLookups } from './lookup-rounds.ts';
 import type { AnalysisResult, AnalysisSection } from './analysis-output.ts';
-import { withClient, withTransaction, type DatabaseAccess } from '@mt/postgres';
+import { withTransaction, type DatabaseAccess } from '@mt/postgres';
 import type { PipelineNode } from './types.ts';
 
 export const ANALYSES_DIR = 'sql/analyses';
@@ -89,7 +92,22 @@ export async function runAnalysis(options: {
 }): Promise<AnalysisResult> {
   const { root, tenant, db, name } = options;
   assertAnalysis(root, name);
-  const project = loadProject(root, tenant, options.env, { vars: options.vars });
+  const reader = readerConnection(db, tenant);
+  try {
+    return await analyse(options, reader.open);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function analyse(
+  options: { root: string; tenant: Tenant; name: string; env?: NodeJS.ProcessEnv; vars?: Record<string, unknown> },
+  open: () => Promise<pg.Client>,
+): Promise<AnalysisResult> {
+  const { root, tenant, name } = options;
+  // Lookups (dbt_utils.star, run_query) are asked as the reader role, on the connection the analysis then runs on.
+  const project = loadProject(root, tenant, options.env, { vars: options.vars, lookups: new Lookups('inspect') });
+  await resolveLookups(project, open);
   const file = `${ANALYSES_DIR}/${name}.sql`;
   const node: PipelineNode = {
     id: `analysis.${name}`,
@@ -101,28 +119,26 @@ export async function runAnalysis(options: {
     dependsOn: [],
     checksum: '',
   };
-  const text = renderNode(project, node, false).sql;
+  const text = (await renderLive(project, node, open)).sql;
   assertQueriesOnly(text, file);
 
-  await db.ensureUp();
   const sections: AnalysisSection[] = [];
-  await withClient(db.connectTenant(tenant, 'reader'), (client) =>
-    withTransaction(
-      client,
-      () =>
-        runScript(client, text, {
-          file,
-          onResult: ({ result, before }) => {
-            const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
-            // The third "x" is x-3, not x-2-2: numbered from the title's own slug.
-            const base = slugify(title);
-            let slug = base;
-            for (let i = 2; sections.some((s) => s.slug === slug); i++) slug = `${base}-${i}`;
-            sections.push({ title, slug, fields: result.fields, rows: result.rows });
-          },
-        }),
-      { readOnly: true },
-    ),
+  const client = await open();
+  await withTransaction(
+    client,
+    () =>
+      runScript(client, text, {
+        file,
+        onResult: ({ result, before }) => {
+          const title = [...before.matchAll(/--\s*section:\s*(.+)/g)].at(-1)?.[1].trim() ?? (sections.length ? `${name} ${sections.length + 1}` : name);
+          // The third "x" is x-3, not x-2-2: numbered from the title's own slug.
+          const base = slugify(title);
+          let slug = base;
+          for (let i = 2; sections.some((s) => s.slug === slug); i++) slug = `${base}-${i}`;
+          sections.push({ title, slug, fields: result.fields, rows: result.rows });
+        },
+      }),
+    { readOnly: true },
   );
   return { analysis: name, tenant: tenant.name, database: tenant.database, sections };
 }

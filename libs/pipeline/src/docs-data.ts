@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { withClient, withTransaction } from '@mt/postgres';
+import { withTransaction } from '@mt/postgres';
 import { ANALYSES_DIR, listAnalyses } from './analyses.ts';
 import type { InspectOptions } from './inspect.ts';
-import { loadProject, relationFor, renderNode } from './project.ts';
+import { loadProject, relationFor } from './project.ts';
+import { Lookups } from './lookups.ts';
+import { readerConnection, renderLive, resolveLookups } from './lookup-rounds.ts';
 import { relationName } from './render.ts';
 import { META_SCHEMA } from './state.ts';
 import type { PipelineNode, Project } from './types.ts';
@@ -52,8 +54,8 @@ export interface DocsData {
 
 const sourceId = (source: string, table: string) => `source.${source}.${table}`;
 
-/** The graph's nodes and edges from the files alone. */
-function lineage(project: Project): { nodes: DocsNode[]; edges: Array<[string, string]>; tests: PipelineNode[] } {
+/** The graph's nodes and edges from the files alone (and the analyses, rendered). */
+function lineage(project: Project, analyses: PipelineNode[]): { nodes: DocsNode[]; edges: Array<[string, string]>; tests: PipelineNode[] } {
   const nodes: DocsNode[] = [];
   const edges: Array<[string, string]> = [];
   const tests: PipelineNode[] = [];
@@ -82,13 +84,6 @@ function lineage(project: Project): { nodes: DocsNode[]; edges: Array<[string, s
         relation: `${source.schema ?? source.name}.${table.identifier ?? table.name}`,
         description: table.description ?? source.description,
       });
-  const analyses = listAnalyses(project.root).map((name): PipelineNode => {
-    const file = `${ANALYSES_DIR}/${name}.sql`;
-    const node: PipelineNode = { id: `analysis.${name}`, kind: 'analysis', name, file, config: {}, dependsOn: [], checksum: '' };
-    node.template = readFileSync(join(project.root, file), 'utf8');
-    const rendered = renderNode(project, node, false);
-    return { ...node, sql: rendered.sql, dependsOn: rendered.refs, untrackedSources: rendered.sources };
-  });
   for (const node of [...project.nodes.values(), ...analyses]) {
     if (node.kind === 'test') {
       tests.push(node);
@@ -176,13 +171,29 @@ async function fromDatabase(client: pg.Client, project: Project, nodes: DocsNode
 }
 
 export async function docsData(options: InspectOptions): Promise<DocsData> {
-  const project = loadProject(options.root, options.tenant, options.env, { vars: options.vars });
-  const { nodes, edges, tests } = lineage(project);
-  await options.db.ensureUp();
-  const state = await withClient(options.db.connectTenant(options.tenant, 'reader'), (client) =>
-    withTransaction(client, () => fromDatabase(client, project, nodes), { readOnly: true }),
-  );
-  attachTests(nodes, tests, state);
+  const reader = readerConnection(options.db, options.tenant);
+  try {
+    const project = loadProject(options.root, options.tenant, options.env, { vars: options.vars, lookups: new Lookups('inspect') });
+    await resolveLookups(project, reader.open);
+    const analyses: PipelineNode[] = [];
+    for (const name of listAnalyses(project.root)) {
+      const file = `${ANALYSES_DIR}/${name}.sql`;
+      const node: PipelineNode = { id: `analysis.${name}`, kind: 'analysis', name, file, config: {}, dependsOn: [], checksum: '' };
+      node.template = readFileSync(join(project.root, file), 'utf8');
+      const rendered = await renderLive(project, node, reader.open);
+      analyses.push({ ...node, sql: rendered.sql, dependsOn: rendered.refs, untrackedSources: rendered.sources });
+    }
+    const { nodes, edges, tests } = lineage(project, analyses);
+    const client = await reader.open();
+    const state = await withTransaction(client, () => fromDatabase(client, project, nodes), { readOnly: true });
+    attachTests(nodes, tests, state);
+    return docsFor(options, nodes, edges);
+  } finally {
+    await reader.close();
+  }
+}
+
+function docsFor(options: InspectOptions, nodes: DocsNode[], edges: Array<[string, string]>): DocsData {
   return {
     tenant: options.tenant.name,
     displayName: options.tenant.displayName,

@@ -1,15 +1,18 @@
 /**
  * What a node's template sees: ref, source, var, config, this, tenant, dbt's context (target,
- * run_started_at, invocation_id, log, return, exceptions, adapter) and the project's macros bound to
- * the node; and the two ways in: render a node's template, or call a macro for it (a generic test).
+ * run_started_at, invocation_id, log, return, exceptions, adapter) with what reads the database while
+ * it renders (execute, adapter.get_columns_in_relation, load_relation, run_query: lookups.ts) and the
+ * project's macros bound to the node; and the two ways in: render a node's template, or call a macro
+ * for it (a generic test).
  */
 import nunjucks from 'nunjucks';
 import { log, TaskError } from '@mt/cli';
 import type { Tenant } from '@mt/tenant-config';
 import { lineInMacro, type MacroLibrary } from './macros.ts';
-import { callLine, compiledTemplate, quoteIdent, renderTemplate, templateError, type NunjucksError } from './render.ts';
+import { callLine, compiledTemplate, quoteIdent, relationName, renderTemplate, templateError, type NunjucksError } from './render.ts';
 import type { NodeConfig } from './types.ts';
 import { pythonJinja, toJson } from './python-jinja.ts';
+import { Column, NotARelation, parseRelation, QueryTable, Relation, type Answer, type LookupRequest } from './lookups.ts';
 
 /** What a template may call; the engine fills it per node and per tenant. */
 export interface RenderContext {
@@ -28,6 +31,10 @@ export interface RenderContext {
   schema: string;
   invocation: Invocation;
   macros?: MacroLibrary;
+  /** dbt's execute: true when lookups are answered from the database; false renders as dbt parses (lookups give nothing). */
+  execute?: boolean;
+  /** A relation's columns or a query's rows (lookups.ts); undefined while pending, the template then gets a placeholder. */
+  lookup?(request: LookupRequest): Answer | undefined;
 }
 
 /** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
@@ -96,6 +103,9 @@ class PythonDatetime {
 
 export const pythonDatetime = (date: Date) => new PythonDatetime(date);
 
+/** A columns answer: the columns, null (no such relation), undefined (not answered yet). */
+const columnInfo = (answer: Answer | undefined) => (answer?.kind === 'columns' ? answer.columns : undefined);
+
 /** Runs a template with the node's globals and the project's macros bound to them; errors name the file, line and column. */
 function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals: Record<string, unknown>) => T, macros: 'named' | 'all' = 'named'): T {
   // nunjucks wraps whatever a global throws into its own error: keep ours to rethrow it intact.
@@ -117,11 +127,40 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
   };
   /** Macros running now, innermost last: an error raised inside one names the macro's file. */
   const calls: string[] = [];
+  const builtIn = (name: string) => !!ctx.macros?.macros.get(name)?.file.startsWith('(built-in');
+  /** `dbt_utils__star` as written in a template: `dbt_utils.star`. */
+  const written = (name: string) => name.replace(/^dbt_utils__/, 'dbt_utils.');
   const where = (call: string) => {
-    const macro = calls.length ? ctx.macros?.macros.get(calls.at(-1)!) : undefined;
-    if (!macro) return `${ctx.file}${lineOf(template, call) ? `:${lineOf(template, call)}` : ''}`;
-    const from = lineOf(template, `${calls[0]}(`);
-    return `${macro.file}:${lineInMacro(macro, call)} (macro ${calls.at(-1)}, called from ${ctx.file}${from ? `:${from}` : ''})`;
+    // A built-in macro (dbt_utils') is named where it was called: in the innermost project macro, or the template.
+    let inner = calls.length - 1;
+    while (inner >= 0 && builtIn(calls[inner])) inner--;
+    const via = inner + 1 < calls.length ? written(calls[inner + 1]) : undefined;
+    const text = via ? `${via}(` : call;
+    const suffix = via ? ` (${via})` : '';
+    const macro = inner >= 0 ? ctx.macros?.macros.get(calls[inner]) : undefined;
+    if (!macro) return `${ctx.file}${lineOf(template, text) ? `:${lineOf(template, text)}` : ''}${suffix}`;
+    const from = lineOf(template, `${written(calls[0])}(`);
+    return `${macro.file}:${lineInMacro(macro, text)} (macro ${calls[inner]}, called from ${ctx.file}${from ? `:${from}` : ''})${suffix}`;
+  };
+  /** The relation a lookup reads, or an error at the call. */
+  const relationOf = (value: unknown, call: string) => {
+    try {
+      return parseRelation(value, ctx.schema);
+    } catch (e) {
+      if (!(e instanceof NotARelation)) throw e;
+      throw new TaskError('TEMPLATE_ERROR', `${where(call)}: ${e.message}`, { hint: e.hint });
+    }
+  };
+  /** A relation's columns: null when it is not there, undefined while rendering as dbt parses or waiting for the answer. */
+  const columnsOf = (value: unknown, call: string): ReturnType<typeof columnInfo> => {
+    if (!ctx.execute || !ctx.lookup) return undefined;
+    const { schema, name } = relationOf(value, call);
+    return columnInfo(ctx.lookup({ kind: 'columns', schema, name }));
+  };
+  const relationObject = (value: unknown, call: string) => {
+    if (value instanceof Relation) return value;
+    const { schema, name } = relationOf(value, call);
+    return new Relation(t.database, schema, name);
   };
   const t = ctx.tenant;
   const globals: Record<string, unknown> = {
@@ -185,7 +224,50 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
         });
       }),
     },
-    adapter: { quote: (name: unknown) => quoteIdent(String(name)) },
+    // Lookups (lookups.ts): answered from the database when `execute`; while rendering as dbt parses, nothing.
+    adapter: {
+      quote: (name: unknown) => quoteIdent(String(name)),
+      get_columns_in_relation: guard((relation: unknown) => (columnsOf(relation, 'get_columns_in_relation(') ?? []).map((c) => new Column(c))),
+      get_relation: guard((...args: unknown[]) => {
+        const { positional, keywords } = splitKeywords(args);
+        const [database, schema, identifier] = [keywords.database ?? positional[0], keywords.schema ?? positional[1], keywords.identifier ?? positional[2]];
+        const relation = new Relation(database == null ? t.database : String(database), String(schema), String(identifier));
+        // Until the answer comes, as if it were there: what the template does next is asked in the same round.
+        return ctx.execute && columnsOf(relation, 'get_relation(') !== null ? relation : null;
+      }),
+    },
+    execute: !!ctx.execute,
+    run_query: guard((sql: unknown) => {
+      if (!ctx.execute || !ctx.lookup) return null;
+      const answer = ctx.lookup({ kind: 'query', sql: String(sql) });
+      if (!answer) return new QueryTable({ columns: [], rows: [] });
+      if (answer.kind === 'failed') {
+        throw new TaskError('LOOKUP_FAILED', `${where('run_query(')}: its query failed: ${answer.message}.`, {
+          hint: `It ran read-only on ${t.database} while the template rendered: ${String(sql).trim().replace(/\s+/g, ' ').slice(0, 300)}`,
+        });
+      }
+      return answer.kind === 'query' ? new QueryTable(answer) : null;
+    }),
+    load_relation: guard((relation: unknown) =>
+      ctx.execute && columnsOf(relation, 'load_relation(') !== null ? relationObject(relation, 'load_relation(') : null,
+    ),
+    api: {
+      Relation: {
+        create: (...args: unknown[]) => {
+          const { positional, keywords } = splitKeywords(args);
+          const [database, schema, identifier] = [keywords.database ?? positional[0], keywords.schema ?? positional[1], keywords.identifier ?? positional[2]];
+          return new Relation(database == null ? t.database : String(database), schema == null ? ctx.schema : String(schema), String(identifier));
+        },
+      },
+    },
+    // For the built-in dbt_utils macros: the relation, or an error naming the call when it is not there.
+    __required_relation: guard((relation: unknown) => {
+      if (columnsOf(relation, '__required_relation(') !== null) return relation;
+      const { schema, name } = relationOf(relation, '__required_relation(');
+      throw new TaskError('MISSING_RELATION', `${where('__required_relation(')}: it reads ${relationName(schema, name)}, which is not in ${t.database}.`, {
+        hint: `ref() the model that builds it, so that it is built first, or build it (make tenant-run TENANT=${t.name}); a source must be loaded by what loads it.`,
+      });
+    }),
     tojson: (value: unknown) => toJson(value),
     fromjson: (text: unknown, fallback: unknown = null) => {
       try {
@@ -207,39 +289,16 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     return pythonJinja(() => {
       if (!ctx.macros || (macros === 'named' && !ctx.macros.usedBy(template))) return body(globals);
       const bound = bindMacros(ctx.macros, globals, calls);
-      return body({ ...globals, ...bound, dbt_utils: dbtUtils(bound, guard) });
+      return body({ ...globals, ...bound, dbt_utils: dbtUtils(bound) });
     });
   } catch (e) {
     throw raised ?? e;
   }
 }
 
-/** dbt_utils macros that need the database while a template renders (a relation's columns, a query): not built in yet. */
-const DBT_UTILS_LATER = [
-  'star',
-  'union_relations',
-  'get_column_values',
-  'get_relations_by_pattern',
-  'get_filtered_columns_in_relation',
-  'get_query_results_as_dict',
-];
-
-/** `dbt_utils.<name>`: the built-in macros named dbt_utils__<name>, and a clear error for the others. */
-function dbtUtils(bound: Record<string, unknown>, guard: <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A) => R): Record<string, unknown> {
-  const builtIn = Object.keys(bound).filter((k) => k.startsWith('dbt_utils__'));
-  const namespace: Record<string, unknown> = Object.fromEntries(builtIn.map((k) => [k.slice('dbt_utils__'.length), bound[k]]));
-  for (const name of DBT_UTILS_LATER) {
-    namespace[name] = guard(() => {
-      throw new TaskError(
-        'TEMPLATE_ERROR',
-        `dbt_utils.${name} is not built in: it reads the database while the template renders, which this engine does not do yet.`,
-        {
-          hint: `Built in: ${builtIn.map((k) => `dbt_utils.${k.slice('dbt_utils__'.length)}`).join(', ')}, and the tests accepted_range, expression_is_true, not_null_proportion, recency, unique_combination_of_columns. Write the columns out instead.`,
-        },
-      );
-    });
-  }
-  return namespace;
+/** `dbt_utils.<name>`: the built-in macros named dbt_utils__<name>. */
+function dbtUtils(bound: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(bound).flatMap((k) => (k.startsWith('dbt_utils__') ? [[k.slice('dbt_utils__'.length), bound[k]]] : [])));
 }
 
 /** Line of the first occurrence of a text in a template (undefined when not written there). */

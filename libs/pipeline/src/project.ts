@@ -1,160 +1,44 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TaskError, io, isValidIdentifier } from '@mt/cli';
 import { loadExternalTables } from '@mt/lake';
 import { closestNames, readYamlFile, tenantSeedFiles, type Tenant } from '@mt/tenant-config';
 import { callLine, quoteIdent, relationName } from './render.ts';
 import { callMacro, render, type RenderContext } from './node-globals.ts';
+import { MISSING_RELATION_CODES, type Lookups, type NodeLookups } from './lookups.ts';
 import { fileDigest } from './file-digest.ts';
 import { filesUnder } from './files.ts';
 import { loadMacros } from './macros.ts';
-import { genericTestSql, genericTestsFromYaml, parseSeverity } from './yaml-tests.ts';
+import { genericTestSql, genericTestsFromYaml } from './yaml-tests.ts';
 import { checkYaml, modelYamlSchema } from './yaml-schemas.ts';
-import { PROJECT_FILE, pathWithin, projectLevel, projectPaths, readDbtProject } from './dbt-project.ts';
-import type { NodeConfig, PipelineNode, Project, ProjectSettings, YamlSource } from './types.ts';
+import { pathWithin } from './dbt-project.ts';
+import {
+  checkConfigKeys,
+  configLine,
+  folderDefaults,
+  loadSettings,
+  mergeConfig,
+  validateModelConfig,
+  validateSnapshotConfig,
+  validateTestConfig,
+} from './config.ts';
+import type { NodeConfig, PipelineNode, Project, YamlSource } from './types.ts';
 
 /** What one run gives every node it renders: `--vars`, and dbt's invocation_id and run_started_at. */
 export interface RunInputs {
   vars?: Record<string, unknown>;
   invocationId?: string;
   startedAt?: Date;
+  /**
+   * Where lookups (run_query, adapter.get_columns_in_relation, dbt_utils.star, …) are answered: with a
+   * cache, `execute` is true and a node whose lookup is not answered yet waits (resolveLookups in
+   * lookup-rounds.ts runs them and renders it again); without, nodes render as dbt parses them.
+   */
+  lookups?: Lookups;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** dbt packages this engine has built in (dbt_external_tables is sql/sources). */
-const BUILT_IN_PACKAGES = ['dbt-labs/dbt_utils', 'dbt-labs/dbt_external_tables'];
-
-/**
- * sql/packages.yml (or dependencies.yml): packages cannot be downloaded here, so one that is not built
- * in is an error naming what is, instead of a failure at its first macro.
- */
-function checkPackages(root: string) {
-  for (const file of ['sql/packages.yml', 'sql/dependencies.yml']) {
-    if (!existsSync(join(root, file))) continue;
-    const doc = readYamlFile(root, file) as { packages?: Array<Record<string, unknown>> } | null;
-    for (const entry of doc?.packages ?? []) {
-      const name = String(entry.package ?? entry.git ?? entry.local ?? JSON.stringify(entry));
-      if (BUILT_IN_PACKAGES.includes(name)) continue;
-      throw new TaskError('UNKNOWN_CONFIG', `${file}: package "${name}" cannot be installed here (no downloads), and it is not built in.`, {
-        hint: `Built in: ${BUILT_IN_PACKAGES.join(', ')} (dbt_utils' macros as dbt_utils.<name>, external tables in sql/sources). Copy the macros you use from ${name} into sql/macros.`,
-      });
-    }
-  }
-}
-
-export function loadSettings(root: string): ProjectSettings {
-  checkPackages(root);
-  const raw = readDbtProject(root);
-  const paths = projectPaths(root, raw);
-  const models = projectLevel(raw.models, raw.name, 'models');
-  checkFolderConfig(root, paths.models, models, [], raw.name);
-  const snapshots = projectLevel(raw.snapshots, raw.name, 'snapshots');
-  const tests = projectLevel(raw.data_tests ?? raw.tests, raw.name, 'tests');
-  onlyKeys(snapshots, ['target_schema'], `snapshots.${raw.name}`);
-  onlyKeys(tests, CONFIG_KEYS.test, `tests.${raw.name}`);
-  const snapshotSchema = String(snapshots['+target_schema'] ?? snapshots.target_schema ?? 'snapshots');
-  if (!isValidIdentifier(snapshotSchema)) {
-    throw new TaskError(
-      'INVALID_PROJECT',
-      `${PROJECT_FILE}: snapshots.${raw.name}.+target_schema must be a lowercase identifier, found ${JSON.stringify(snapshotSchema)}.`,
-    );
-  }
-  return {
-    name: raw.name,
-    // Each tenant has a database of its own: the target schema is public in every one.
-    schema: 'public',
-    paths,
-    snapshotSchema,
-    folderConfig: models,
-    testConfig: Object.fromEntries(Object.entries(tests).map(([k, v]) => [configKey(k), v])),
-    seedColumnTypes: seedColumnTypes(root, paths.seeds, projectLevel(raw.seeds, raw.name, 'seeds'), raw.name),
-    vars: raw.vars ?? {},
-    onRunStart: [raw['on-run-start'] ?? []].flat(),
-    onRunEnd: [raw['on-run-end'] ?? []].flat(),
-  };
-}
-
-/** A config level that may only hold these keys (`+key` or `key`). */
-function onlyKeys(level: Record<string, unknown>, known: readonly string[], where: string) {
-  const key = Object.keys(level).find((k) => !known.includes(configKey(k)));
-  if (key === undefined) return;
-  const close = closestNames(configKey(key), known);
-  throw new TaskError('UNKNOWN_CONFIG', `${PROJECT_FILE}: ${where}.${key} is not a setting this engine reads there, so it would be ignored.`, {
-    hint: `${close.length ? `Did you mean "+${close[0]}"? ` : ''}Read there: ${known.map((k) => `+${k}`).join(', ')}.`,
-  });
-}
-
-/**
- * seeds.<project>.<seed>.+column_types: a seed's column types by seed name (the seeds of the project's
- * seed folders); a name that is no seed would type nothing, so it is refused.
- */
-function seedColumnTypes(root: string, dirs: string[], level: Record<string, unknown>, project: string): Record<string, Record<string, string>> {
-  if (!Object.keys(level).length) return {};
-  const seeds = dirs.flatMap((dir) => filesUnder(root, dir, '.csv').map((f) => basename(f, '.csv')));
-  const types: Record<string, Record<string, string>> = {};
-  for (const [name, config] of Object.entries(level)) {
-    if (!seeds.includes(name)) {
-      const close = closestNames(name, seeds);
-      throw new TaskError(
-        'UNKNOWN_CONFIG',
-        `${PROJECT_FILE}: seeds.${project}.${name} is no seed of ${dirs.map((dir) => `${dir}/`).join(', ')}, so its settings would apply to nothing.`,
-        {
-          hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}Seeds: ${seeds.join(', ') || '(none)'}; a seed takes +column_types: { column: type }.`,
-        },
-      );
-    }
-    onlyKeys(config as Record<string, unknown>, ['column_types'], `seeds.${project}.${name}`);
-    const c = config as Record<string, Record<string, string>>;
-    types[name] = c['+column_types'] ?? c.column_types ?? {};
-  }
-  return types;
-}
-
-/**
- * dbt_project.yml `models.<project>:` is a tree of folders of the model paths and, at any level, model
- * settings (`+materialized`): a key that is neither (a misspelt folder) would be ignored, so it is refused.
- */
-function checkFolderConfig(root: string, modelPaths: string[], tree: Record<string, unknown>, path: string[], project: string) {
-  for (const [key, value] of Object.entries(tree)) {
-    const isFolder = !key.startsWith('+') && !!value && typeof value === 'object' && !Array.isArray(value);
-    if (isFolder ? modelPaths.some((base) => existsSync(join(root, base, ...path, key))) : CONFIG_KEYS.model.includes(configKey(key))) {
-      if (isFolder) checkFolderConfig(root, modelPaths, value as Record<string, unknown>, [...path, key], project);
-      continue;
-    }
-    const folders = modelPaths.flatMap((base) =>
-      existsSync(join(root, base, ...path))
-        ? readdirSync(join(root, base, ...path), { withFileTypes: true })
-            .filter((d) => d.isDirectory())
-            .map((d) => d.name)
-        : [],
-    );
-    const close = closestNames(key, isFolder ? folders : CONFIG_KEYS.model);
-    throw new TaskError(
-      'UNKNOWN_CONFIG',
-      `${PROJECT_FILE}: models.${[project, ...path, key].join('.')} is ${isFolder ? `no folder of ${modelPaths.map((base) => [base, ...path].join('/')).join(' or ')}` : 'not a model config key this engine reads'}, so it would be ignored.`,
-      {
-        hint: `${close.length ? `Did you mean "${close[0]}"? ` : ''}${isFolder ? `Folders there: ${folders.join(', ') || '(none)'}` : `A model takes: ${CONFIG_KEYS.model.join(', ')}`}.`,
-      },
-    );
-  }
-}
-
-/** Folder defaults: `models.staging.materialized` applies to sql/models/staging/** (nested folders too). */
-function folderDefaults(settings: ProjectSettings, file: string): NodeConfig {
-  const parts = pathWithin(settings.paths.models, file).slice(0, -1);
-  let level: unknown = settings.folderConfig;
-  const merged: NodeConfig = {};
-  // The project's level first (settings for every model), then each folder down to the file's.
-  for (const part of ['', ...parts]) {
-    if (part) level = (level as Record<string, unknown> | undefined)?.[part];
-    if (!level || typeof level !== 'object') break;
-    const scalars = Object.entries(level).filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v));
-    mergeConfig(merged, Object.fromEntries(scalars));
-  }
-  return merged;
-}
 
 /**
  * Reads sql/ and seeds/ for one tenant: every node with its rendered SQL, config and dependencies.
@@ -256,7 +140,6 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     entry.tables = [...(entry.tables ?? []).filter((x) => x.name !== t.name), { name: t.name }];
     sources.set(t.source, entry);
   }
-  const externalIds = new Set(external.map((t) => `${t.source}.${t.name}`));
   const project: Project = {
     root,
     tenant,
@@ -272,12 +155,35 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     // --vars over the tenant's over the project's, as dbt's command line over dbt_project.yml.
     vars: { ...settings.vars, ...tenant.vars, ...run.vars },
     invocation: { id: run.invocationId ?? randomUUID(), startedAt: run.startedAt ?? new Date() },
+    lookups: run.lookups,
   };
-  loading.set(project, { externalIds, rendering: new Set() });
-  for (const node of nodes.values()) prepareNode(project, node);
-  loading.delete(project);
+  renderNodes(project);
+  return project;
+}
+
+/**
+ * Renders the nodes not rendered yet (every one at load; after a round of lookups, those that waited),
+ * then the generic tests and the checksums. A node whose render waits for a lookup keeps no SQL and is
+ * in project.lookups.waiting, with the nodes that ref it and the tests on it.
+ */
+export function renderNodes(project: Project) {
+  const { nodes, byName } = project;
+  const waiting = project.lookups?.waiting;
+  waiting?.clear();
+  loading.set(project, { externalIds: new Set(project.external.map((t) => `${t.source}.${t.name}`)), rendering: new Set() });
+  try {
+    for (const node of nodes.values()) prepareNode(project, node);
+  } finally {
+    loading.delete(project);
+  }
+  dropDisabled(project);
+  const waits = (name: string | undefined) => !!waiting?.has(byName.get(name ?? '')?.id ?? '');
   for (const node of nodes.values()) {
-    if (node.generic) {
+    if (node.generic && node.sql === undefined) {
+      if (!node.generic.source && (waits(node.generic.model) || waits(node.generic.to))) {
+        waiting!.add(node.id);
+        continue;
+      }
       const tested = node.generic.source ? undefined : byName.get(node.generic.model);
       if (tested?.config.materialized === 'ephemeral') {
         throw new TaskError('INVALID_TEST', `${node.file}: ${node.generic.type} tests ${node.generic.model}, which is ephemeral: it has no relation to test.`, {
@@ -286,6 +192,11 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       }
       if (node.generic.args) {
         const rendered = macroTest(project, node);
+        if (rendered.waiting) {
+          waiting!.add(node.id);
+          continue;
+        }
+        if (rendered.lookups) node.lookups = rendered.lookups;
         node.dependsOn = rendered.refs;
         node.sql = rendered.sql;
       } else {
@@ -295,10 +206,36 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
       // Loaded by something else: its changes cannot be seen here, so the test always runs.
       if (node.generic.source) node.untrackedSources = [node.generic.model];
     }
-    if (node.kind !== 'seed')
-      node.checksum = sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
+    if (node.kind !== 'seed' && !waiting?.has(node.id)) node.checksum = checksumOf(node);
   }
-  return project;
+}
+
+/** A node's own content hash: its SQL, generic test and config (a seed's is its file's, seedChecksum). */
+export const checksumOf = (node: PipelineNode) =>
+  sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
+
+/**
+ * dbt's `enabled: false` (folder, YAML or config()): the node is not part of the project, and neither
+ * are the tests on it; a node that still refs it is an error, as in dbt.
+ */
+function dropDisabled(project: Project) {
+  const disabled = [...project.nodes.values()].filter((n) => n.config.enabled === false || String(n.config.enabled).toLowerCase() === 'false');
+  if (!disabled.length) return;
+  const names = new Set(disabled.map((n) => n.name));
+  for (const n of disabled) project.byName.delete(n.name);
+  for (const n of project.nodes.values()) if (names.has(n.name) || (n.generic && !n.generic.source && names.has(n.generic.model))) project.nodes.delete(n.id);
+  for (const n of project.nodes.values()) {
+    const off = disabled.find((d) => n.dependsOn.includes(d.id) || n.generic?.to === d.name);
+    if (off) {
+      throw new TaskError(
+        'UNKNOWN_REF',
+        `${n.file}: ${n.kind} ${n.name} depends on ${off.kind} ${off.name}, which is disabled (enabled: false, ${off.file}).`,
+        {
+          hint: `Enable ${off.name} again, or disable ${n.name} too: {{ config(enabled=false) }}.`,
+        },
+      );
+    }
+  }
 }
 
 /** A seed's checksum: the file is read when it is loaded (streamed); here only its digest, remembered between runs. */
@@ -313,7 +250,7 @@ const loading = new WeakMap<Project, { externalIds: Set<string>; rendering: Set<
  */
 function prepareNode(project: Project, node: PipelineNode) {
   const state = loading.get(project);
-  if (!node.template || node.sql !== undefined || !state) return;
+  if (!node.template || node.sql !== undefined || !state || project.lookups?.waiting.has(node.id)) return;
   if (state.rendering.has(node.id)) {
     const cycle = [...state.rendering].map((id) => project.nodes.get(id)!);
     throw new TaskError('REF_CYCLE', `ref() cycle: ${[...cycle.map((n) => n.name), node.name].join(' -> ')} (${cycle.map((n) => n.file).join(', ')}).`, {
@@ -321,8 +258,19 @@ function prepareNode(project: Project, node: PipelineNode) {
     });
   }
   state.rendering.add(node.id);
-  const rendered = renderNode(project, node, false);
-  state.rendering.delete(node.id);
+  let rendered: Rendered;
+  try {
+    rendered = renderNode(project, node, false);
+  } finally {
+    state.rendering.delete(node.id);
+  }
+  // A lookup it made is not answered yet: rendered again after the next round (lookup-rounds.ts).
+  if (rendered.waiting) {
+    project.lookups!.waiting.add(node.id);
+    return;
+  }
+  if (rendered.lookups) node.lookups = rendered.lookups;
+  else delete node.lookups;
   checkConfigKeys(node, Object.keys(rendered.config), (key) => configLine(node.template!, key));
   node.sql = rendered.sql;
   mergeConfig(node.config, rendered.config);
@@ -351,20 +299,6 @@ export function withCtes(sql: string, ctes: PipelineNode[]): string {
   return m[2] ? `${m[1]}${m[2]} ${defs},\n${sql.slice(m[0].length).replace(/^[ \t]+/, '')}` : `${m[1]}with ${defs}\n${sql.slice(m[1].length)}`;
 }
 
-/** Config keys as dbt also spells them: `+materialized` in project files, `pre-hook`. */
-const configKey = (key: string) => key.replace(/^\+/, '').replace(/-/g, '_');
-
-/** Keys whose values add up from folder to YAML to config(), as dbt's tags and hooks do. */
-const ADDITIVE = new Set(['tags', 'pre_hook', 'post_hook']);
-
-/** Merges a config level into a node's: later levels win, tags and hooks accumulate. */
-function mergeConfig(into: NodeConfig, level: Record<string, unknown>) {
-  for (const [raw, value] of Object.entries(level)) {
-    const key = configKey(raw);
-    into[key] = ADDITIVE.has(key) ? [...[into[key] ?? []].flat(), ...[value ?? []].flat()] : value;
-  }
-}
-
 /** The schema a node builds into: a snapshot's target_schema (else the project's snapshot schema), the project's schema for the rest. */
 export const schemaFor = (project: Project, node: PipelineNode): string =>
   node.schema ?? (node.kind === 'snapshot' ? String(node.config.target_schema ?? project.settings.snapshotSchema) : project.settings.schema);
@@ -378,7 +312,9 @@ function generateSchemaName(project: Project, node: PipelineNode): string {
   const custom = node.config.schema === undefined || node.config.schema === null ? null : String(node.config.schema).trim();
   if (!project.macros.macros.has('generate_schema_name')) return custom ? `${project.settings.schema}_${custom}` : project.settings.schema;
   const info = { name: node.name, resource_type: node.kind, original_file_path: node.file, config: node.config, fqn: node.file.split('/') };
-  const schema = renderWith(project, node, false, (ctx) => callMacro(ctx, 'generate_schema_name', [custom, info], {})).sql.trim();
+  const schema = renderWith(project, node, false, (ctx) => callMacro(ctx, 'generate_schema_name', [custom, info], {}), {
+    without: 'generate_schema_name',
+  }).sql.trim();
   if (!schema || schema.length > 63 || schema.includes('"') || schema.includes('\0')) {
     const macro = project.macros.macros.get('generate_schema_name')!;
     throw new TaskError(
@@ -424,48 +360,142 @@ export function renderNode(project: Project, node: PipelineNode, incremental: bo
 }
 
 /**
+ * A node rendered right before it runs, its lookups answered by `lookups` (the execution's own, asked
+ * afresh: what it reads may have been rebuilt by this run); ephemeral models it inlines that looked
+ * something up are rendered afresh too.
+ */
+export function renderForRun(project: Project, node: PipelineNode, incremental: boolean, lookups: Lookups): Rendered {
+  if (node.generic?.args) return macroTest(project, node, { lookups });
+  return renderWith(project, node, incremental, (ctx) => render(node.template!, ctx), { lookups });
+}
+
+/**
  * A hook's SQL (pre_hook, post_hook: Jinja with the node's `this`; on-run-start / on-run-end: with no
  * node), rendered when it runs.
  */
 export function renderHook(project: Project, node: PipelineNode | undefined, template: string): string {
   const owner = node ?? { id: 'hook.project', kind: 'hook', name: 'project', file: 'sql/dbt_project.yml', config: {}, dependsOn: [], checksum: '' };
-  return renderWith(project, owner, false, (ctx) => render(template, ctx)).sql;
+  return renderWith(project, owner, false, (ctx) => render(template, ctx), { without: 'a hook' }).sql;
 }
 
-type Rendered = { sql: string; config: NodeConfig; refs: string[]; sources: string[] };
+/** A render's outcome; `waiting`: a lookup it made is not answered yet (its SQL is nothing). */
+export type Rendered = { sql: string; config: NodeConfig; refs: string[]; sources: string[]; waiting?: boolean; lookups?: NodeLookups };
 
-/** A node's render context (ref, source, config collected as the template calls them) around `body`. */
-function renderWith(project: Project, node: PipelineNode, incremental: boolean, body: (ctx: RenderContext) => string): Rendered {
+/** Where a render's lookups are answered: `lookups`, else the project's cache (neither: as dbt parses); none at all for what `without` names. */
+interface RenderMode {
+  lookups?: Lookups;
+  without?: string;
+}
+
+/**
+ * A node's render context (ref, source, config collected as the template calls them) around `body`.
+ * With lookups (lookups.ts): a render that waits for one gives nothing; one that found a relation
+ * missing (at load, also a query failing) before anything is built is done again as dbt parses
+ * (execute false: star() gives *, run_query none) and marked `deferred`: rendered for real when it runs.
+ */
+function renderWith(project: Project, node: PipelineNode, incremental: boolean, body: (ctx: RenderContext) => string, mode: RenderMode = {}): Rendered {
+  const first = attempt(project, node, incremental, body, mode.lookups ?? project.lookups, mode);
+  if (first.waiting) return { sql: '', config: {}, refs: [], sources: [], waiting: true };
+  if (!first.provisional) {
+    if (first.error !== undefined) throw first.error;
+    return first.rendered;
+  }
+  const parsed = attempt(project, node, incremental, body, undefined, mode);
+  if (parsed.error !== undefined) throw parsed.error;
+  return { ...parsed.rendered, lookups: { ...first.rendered.lookups!, deferred: true } };
+}
+
+/** One render of a node, its error kept: whether it waited for a lookup, or found a relation missing, decides what it is worth. */
+function attempt(
+  project: Project,
+  node: PipelineNode,
+  incremental: boolean,
+  body: (ctx: RenderContext) => string,
+  lookups: Lookups | undefined,
+  mode: RenderMode,
+) {
   const refs = new Set<string>();
   const sources = new Set<string>();
   const ctes: PipelineNode[] = [];
   const config: NodeConfig = {};
-  const sql = body({
-    file: node.file,
-    tenant: project.tenant,
-    vars: project.vars,
-    env: project.env,
-    schema: project.settings.schema,
-    invocation: project.invocation,
-    macros: project.macros,
-    thisRelation: relationFor(project, node),
-    incremental,
+  const used = { relations: new Set<string>(), queries: false, deferred: false, any: false };
+  let waiting = false;
+  let provisional = false;
+  let sql = '';
+  let error: unknown;
+  try {
+    sql = body({
+      file: node.file,
+      tenant: project.tenant,
+      vars: project.vars,
+      env: project.env,
+      schema: project.settings.schema,
+      invocation: project.invocation,
+      macros: project.macros,
+      thisRelation: relationFor(project, node),
+      incremental,
+      config,
+      execute: !!lookups,
+      lookup: (request) => {
+        if (mode.without) {
+          throw new TaskError(
+            'TEMPLATE_ERROR',
+            `${node.file}: ${mode.without} cannot read the database while it renders (run_query, adapter.get_columns_in_relation, dbt_utils.star, …).`,
+            { hint: 'Read it in a model, or in a macro a model calls.' },
+          );
+        }
+        used.any = true;
+        if (request.kind === 'columns') used.relations.add(relationName(request.schema, request.name));
+        else used.queries = true;
+        const answer = lookups!.answer(request);
+        if (!answer) waiting = true;
+        else if (lookups!.phase !== 'execute')
+          provisional ||=
+            answer.kind === 'columns'
+              ? answer.columns === null
+              : answer.kind === 'failed' && (lookups!.phase === 'load' || MISSING_RELATION_CODES.has(answer.code ?? ''));
+        return answer;
+      },
+      ref: (name) => {
+        const target = project.byName.get(name);
+        if (!target) throw unknownRef(node, name, [...project.byName.keys()]);
+        refs.add(target.id);
+        prepareNode(project, target);
+        if (project.lookups?.waiting.has(target.id)) waiting = true;
+        if (waiting || target.config.materialized !== 'ephemeral') return relationFor(project, target);
+        // Inlined: what it looked up is this node's too (and right before a run is looked up afresh).
+        let cte = target;
+        if (target.lookups) {
+          used.any = true;
+          target.lookups.relations.forEach((r) => used.relations.add(r));
+          used.queries ||= target.lookups.queries;
+          used.deferred ||= target.lookups.deferred;
+          if (mode.lookups && target.template) {
+            const fresh = renderWith(project, target, false, (ctx) => render(target.template!, ctx), mode);
+            waiting ||= !!fresh.waiting;
+            cte = { ...target, sql: fresh.sql };
+          }
+        }
+        if (!ctes.some((c) => c.id === target.id)) ctes.push(cte);
+        return quoteIdent(cteName(target));
+      },
+      source: (sourceName, table) => {
+        sources.add(`${sourceName}.${table}`);
+        return sourceRelation(project.sources, node.file, sourceName, table);
+      },
+    });
+  } catch (e) {
+    error = e;
+  }
+  const lookedUp = used.any ? { relations: [...used.relations].sort(), queries: used.queries, deferred: used.deferred } : undefined;
+  const rendered: Rendered = {
+    sql: withCtes(sql, ctes),
     config,
-    ref: (name) => {
-      const target = project.byName.get(name);
-      if (!target) throw unknownRef(node, name, [...project.byName.keys()]);
-      refs.add(target.id);
-      prepareNode(project, target);
-      if (target.config.materialized !== 'ephemeral') return relationFor(project, target);
-      if (!ctes.includes(target)) ctes.push(target);
-      return quoteIdent(cteName(target));
-    },
-    source: (sourceName, table) => {
-      sources.add(`${sourceName}.${table}`);
-      return sourceRelation(project.sources, node.file, sourceName, table);
-    },
-  });
-  return { sql: withCtes(sql, ctes), config, refs: [...refs].sort(), sources: [...sources].sort() };
+    refs: [...refs].sort(),
+    sources: [...sources].sort(),
+    ...(lookedUp ? { lookups: lookedUp } : {}),
+  };
+  return { rendered, waiting, provisional, error };
 }
 
 /**
@@ -473,9 +503,9 @@ function renderWith(project: Project, node: PipelineNode, incremental: boolean, 
  * column_name (when on a column) and the entry's arguments; an argument written `ref('x')` is that
  * relation. Its parents are the model and whatever it refs.
  */
-function macroTest(project: Project, node: PipelineNode): Rendered {
+function macroTest(project: Project, node: PipelineNode, mode: RenderMode = {}): Rendered {
   const g = node.generic!;
-  return renderWith(project, node, false, (ctx) => {
+  const body = (ctx: RenderContext) => {
     const args = Object.fromEntries(
       Object.entries(g.args ?? {}).map(([k, v]) => {
         const ref = typeof v === 'string' ? /^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v) : null;
@@ -484,7 +514,8 @@ function macroTest(project: Project, node: PipelineNode): Rendered {
     );
     const model = g.source ? ctx.source(...(g.model.split('.') as [string, string])) : ctx.ref(g.model);
     return callMacro(ctx, `test_${g.type}`, [], { model, ...(g.column ? { column_name: g.column } : {}), ...args });
-  });
+  };
+  return renderWith(project, node, false, body, mode);
 }
 
 function assertNodeName(name: string, file: string) {
@@ -493,93 +524,6 @@ function assertNodeName(name: string, file: string) {
       hint: 'Rename the file: its name becomes the table or view name.',
     });
   }
-}
-
-/** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
-const CONFIG_KEYS: Record<'model' | 'seed' | 'snapshot' | 'test', readonly string[]> = {
-  seed: ['column_types', 'tags'],
-  model: ['materialized', 'schema', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags'],
-  snapshot: ['target_schema', 'unique_key', 'strategy', 'updated_at', 'check_cols', 'hard_deletes', 'invalidate_hard_deletes', 'pre_hook', 'post_hook', 'tags'],
-  test: ['severity', 'tags'],
-};
-
-function checkConfigKeys(node: PipelineNode, keys: string[], lineOf: (key: string) => number | undefined, where: string = node.file) {
-  const known = CONFIG_KEYS[node.kind as keyof typeof CONFIG_KEYS] ?? [];
-  const key = keys.find((k) => !known.includes(configKey(k)));
-  if (key === undefined) return;
-  const line = lineOf(key);
-  const close = closestNames(key, known);
-  throw new TaskError(
-    'UNKNOWN_CONFIG',
-    `${where}${line ? `:${line}` : ''}: config key "${key}" is not one this engine reads for a ${node.kind}, so it would be ignored.`,
-    {
-      hint: `${close.length ? `Did you mean ${close.map((k) => `"${k}"`).join(' or ')}? ` : ''}A ${node.kind} takes: ${known.join(', ')}.`,
-    },
-  );
-}
-
-/** The line of `key=` inside a `config(…)` call of a template. */
-function configLine(template: string, key: string): number | undefined {
-  const m = new RegExp(`\\bconfig\\s*\\([^)]*?\\b${key}\\s*=`).exec(template);
-  return m ? template.slice(0, m.index + m[0].length).split('\n').length : undefined;
-}
-
-const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral', 'materialized_view'];
-const STRATEGIES = ['append', 'delete+insert', 'merge'];
-const SCHEMA_CHANGES = ['fail', 'ignore', 'append_new_columns', 'sync_all_columns'];
-
-function validateModelConfig(node: PipelineNode) {
-  const c = node.config;
-  const refuse = (what: string, hint: string) => {
-    throw new TaskError('INVALID_CONFIG', `${node.file}: ${what}`, { hint });
-  };
-  const m = c.materialized ?? 'view';
-  if (!MATERIALIZATIONS.includes(m)) refuse(`materialized='${m}' is not supported.`, `Use ${MATERIALIZATIONS.join(', ')}.`);
-  c.materialized = m;
-  if (c.incremental_strategy !== undefined && !STRATEGIES.includes(c.incremental_strategy))
-    refuse(`incremental_strategy='${c.incremental_strategy}' is not supported.`, `Use ${STRATEGIES.join(', ')}.`);
-  const keyed = c.incremental_strategy === 'delete+insert' || c.incremental_strategy === 'merge';
-  if (m === 'incremental' && keyed && ![c.unique_key ?? []].flat().length)
-    refuse(
-      `incremental_strategy='${c.incremental_strategy}' needs a unique_key: which rows of the table a new row replaces.`,
-      "Add unique_key='<column>' (or a list).",
-    );
-  if (c.on_schema_change !== undefined && !SCHEMA_CHANGES.includes(c.on_schema_change))
-    refuse(`on_schema_change='${c.on_schema_change}' is not supported.`, `Use ${SCHEMA_CHANGES.join(', ')}.`);
-  for (const key of ['pre_hook', 'post_hook', 'tags'] as const) {
-    const bad = [c[key] ?? []].flat().find((v) => typeof v !== 'string');
-    if (bad !== undefined)
-      refuse(
-        `${key} holds ${JSON.stringify(bad)}; it takes text (or a list of texts).`,
-        key === 'tags' ? "tags=['daily', 'finance']" : `${key}="grant select on {{ this }} to reporting"`,
-      );
-  }
-}
-
-/** dbt's spellings of a snapshot's settings: invalidate_hard_deletes=True is hard_deletes='invalidate'; target_schema a schema name. */
-function validateSnapshotConfig(node: PipelineNode) {
-  const c = node.config;
-  if (c.invalidate_hard_deletes === true) c.hard_deletes = 'invalidate';
-  if (c.target_schema !== undefined && !isValidIdentifier(String(c.target_schema))) {
-    throw new TaskError(
-      'INVALID_CONFIG',
-      `${node.file}: target_schema=${JSON.stringify(c.target_schema)} is not a schema name this engine creates (lowercase letters, digits and _).`,
-      {
-        hint: "config(target_schema='snapshots')",
-      },
-    );
-  }
-}
-
-/** A singular test's config(severity=…): warn or error in any case, as dbt; anything else would count as error. */
-function validateTestConfig(node: PipelineNode) {
-  const severity = parseSeverity(node.config.severity);
-  if (!severity) {
-    throw new TaskError('INVALID_CONFIG', `${node.file}: severity=${JSON.stringify(node.config.severity)} is not supported; use warn or error.`, {
-      hint: "config(severity='warn') reports failing rows without failing the run; error (the default) fails it.",
-    });
-  }
-  node.config.severity = severity;
 }
 
 function unknownRef(node: PipelineNode, name: string, known: string[]): TaskError {

@@ -1,9 +1,10 @@
 /**
  * Python's Jinja semantics where dbt macros rely on them, on top of nunjucks: str methods (`strip`,
  * `split`, `replace`, `startswith`, `isalnum`, `format`, …) with Python's results (JS's own `replace`
- * and `split` differ silently), dict and list methods (`items`, `get` → None, `append`), tuples,
- * `{% do %}`, `| tojson`, and True/False/lists printed as Python prints them. docs/ARCHITECTURE.md
- * says why nunjucks and not another engine.
+ * and `split` differ silently), dict and list methods (`items`, `get` → None, `append`), negative
+ * indexes (`parts[-1]`), tuples, `{% do %}`, `| tojson`, True/False/lists printed as Python prints
+ * them, and macros that end by an exception (dbt's `return()`) giving their caller's scope back.
+ * docs/ARCHITECTURE.md says why nunjucks and not another engine.
  *
  * nunjucks keeps its runtime and compiler in one module for the whole process (the report's HTML
  * environment shares them), so each patch below acts only while `active` — set around our own
@@ -155,13 +156,15 @@ interface Nodes {
   NodeList: new (lineno: number, colno: number, children: unknown[]) => unknown;
 }
 interface Runtime {
-  memberLookup(obj: unknown, key: string, ...rest: unknown[]): unknown;
+  memberLookup(obj: unknown, key: string | number, ...rest: unknown[]): unknown;
   suppressValue(value: unknown, autoescape: boolean): unknown;
   SafeString: new (...args: unknown[]) => object;
 }
 interface Compiler {
+  codebuf: string[];
   compileGroup(node: { children: unknown[] }, frame: unknown): void;
   _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void;
+  _compileMacro(node: unknown, frame: unknown): string;
 }
 
 /** `{% do expr %}`: the expression is evaluated (a list's append), its value dropped. */
@@ -188,10 +191,15 @@ export function addPythonJinja(env: nunjucks.Environment): void {
   patched = true;
   const { runtime } = nunjucks as unknown as { runtime: Runtime };
   const memberLookup = runtime.memberLookup;
-  runtime.memberLookup = function (this: unknown, obj: unknown, key: string, ...rest: unknown[]) {
+  runtime.memberLookup = function (this: unknown, obj: unknown, key: string | number, ...rest: unknown[]) {
     if (active && !rest.length) {
-      const table = typeof obj === 'string' ? STR : Array.isArray(obj) ? LIST : isDict(obj) && !own(obj, key) ? DICT : undefined;
-      if (table && own(table, key)) return (...args: unknown[]) => (table[key] as (o: unknown, ...a: unknown[]) => unknown)(obj, ...args);
+      if (typeof key === 'number') {
+        // `parts[-1]`: Python counts a negative index from the end.
+        if (key < 0 && (typeof obj === 'string' || Array.isArray(obj))) return obj.at(key);
+      } else {
+        const table = typeof obj === 'string' ? STR : Array.isArray(obj) ? LIST : isDict(obj) && !own(obj, key) ? DICT : undefined;
+        if (table && own(table, key)) return (...args: unknown[]) => (table[key] as (o: unknown, ...a: unknown[]) => unknown)(obj, ...args);
+      }
     }
     return memberLookup.call(this, obj, key, ...rest);
   };
@@ -205,5 +213,23 @@ export function addPythonJinja(env: nunjucks.Environment): void {
   compiler.compileGroup = function (this: Compiler, node: { children: unknown[] }, frame: unknown) {
     if (active && node.children.length > 1) return this._compileAggregate(node, frame, '[', ']');
     return compileGroup.call(this, node, frame);
+  };
+  // A macro sets the template's one `frame` variable to its own scope and gives the caller's back as
+  // it ends — not when an exception leaves it. dbt's return(x) is such an exception (caught where the
+  // macro was called): the calling macro then read its keyword arguments and {% set %} names in the
+  // callee's scope (undefined, or the callee's values). Each macro body is put in a try whose finally
+  // gives the caller's scope back.
+  const compileMacro = compiler._compileMacro;
+  compiler._compileMacro = function (this: Compiler, node: unknown, frame: unknown) {
+    if (!active) return compileMacro.call(this, node, frame);
+    const from = this.codebuf.length;
+    const id = compileMacro.call(this, node, frame);
+    // Its first line saves the caller's scope; nested macros (call blocks) end before it does.
+    const start = this.codebuf.indexOf('var callerFrame = frame;\n', from);
+    const end = this.codebuf.findLastIndex((line, i) => i > from && line.startsWith('return new runtime.SafeString('));
+    if (start < 0 || end < 0 || this.codebuf[end + 1] !== '});\n') throw new Error('nunjucks compiled a macro in a way this version does not know');
+    this.codebuf[start] += 'try {\n';
+    this.codebuf[end + 1] = '} finally { frame = callerFrame; }\n});\n';
+    return id;
   };
 }

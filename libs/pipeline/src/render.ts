@@ -111,6 +111,12 @@ export type NunjucksError = Error & { lineno?: number; colno?: number; cause?: u
 /** Errors of JavaScript itself (a parser crash at the end of the text, a method called on null): their text means nothing to a model author. */
 const INTERNAL = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
 
+/** The names a template can use, for hints (the engine's own `__` helpers left out). */
+const usable = (globals: object) =>
+  Object.keys(globals)
+    .filter((k) => !k.startsWith('__'))
+    .join(', ');
+
 /** `a.b.c` looked up in the globals as a template would (undefined when any step is missing). */
 function lookup(globals: object, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), globals);
@@ -170,7 +176,7 @@ export function templateError(file: string, template: string, e: NunjucksError, 
     where = { line: (e.lineno ?? 0) + 1, col: (e.colno ?? 0) + 1 };
     const name = call[1].replace(/\["([^"]*)"\]/g, '.$1');
     detail = call[2] === 'not a function' ? `${name} is not a function.` : `${name}() is an undefined function or value.`;
-    hint = `Check the name: a template here can use ${Object.keys(globals).join(', ')}.`;
+    hint = `Check the name: a template here can use ${usable(globals)}.`;
   } else if (nothing || filtered) {
     let expression: string | undefined;
     if (nothing) {
@@ -191,7 +197,7 @@ export function templateError(file: string, template: string, e: NunjucksError, 
     detail = `${expression ? `{{ ${expression}${filtered ? ` | ${filtered[1]}` : ''} }}` : 'a {{ }} expression'}: ${expression ?? 'a value'} is undefined${nothing ? ' (or null)' : ''}: it would leave nothing in the SQL.`;
     hint = members
       ? `${path![1]} has: ${members.join(', ')}.`
-      : `Check the name: a template here can use ${Object.keys(globals).join(', ')} (and var('name', default) for optional values).`;
+      : `Check the name: a template here can use ${usable(globals)} (and var('name', default) for optional values).`;
   } else if (filter) {
     // Filters do not update nunjucks' position: find the filter in the text.
     const m = new RegExp(`\\|\\s*${filter[1]}\\b`).exec(template);

@@ -5,7 +5,9 @@ import type pg from 'pg';
 import { color, formatDuration, formatError, TaskError, textTable } from '@mt/cli';
 import { noMatch, parseSelector, selectNodes, topologicalOrder } from './graph.ts';
 import { buildModel } from './materialize.ts';
-import { loadProject, renderHook, renderNode, schemaFor, sha256 } from './project.ts';
+import { checksumOf, loadProject, renderHook, schemaFor, sha256 } from './project.ts';
+import { Lookups } from './lookups.ts';
+import { lookupsChanged, renderAtRun, resolveLookups } from './lookup-rounds.ts';
 import { relationName } from './render.ts';
 import { relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
@@ -92,16 +94,25 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   // Everything that can be wrong in the files is found before any connection is made.
   // One id for the run: invocation_id in the templates, run_id in the run history.
   const runId = randomUUID();
-  const project = loadProject(options.root, options.tenant, options.env, { vars: options.vars, invocationId: runId, startedAt: new Date() });
-  const order = topologicalOrder(project);
+  const project = loadProject(options.root, options.tenant, options.env, {
+    vars: options.vars,
+    invocationId: runId,
+    startedAt: new Date(),
+    lookups: new Lookups('load'),
+  });
+  // The DAG of nodes waiting for lookups (dbt_utils.star, run_query, …) is known once they are answered.
+  const checked = project.lookups?.waiting.size ? undefined : topologicalOrder(project);
   const select = parseSelector(options.select ?? []);
   const exclude = parseSelector(options.exclude ?? [], '--exclude');
-  const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
 
   return withClient(openTenantDatabase(options.db, options.tenant), async (client) => {
     try {
       // Held until the client ends: a run killed at any point leaves no lock behind.
       await acquireDatabaseLock(client, options.tenant.database, options.tenant.name, options.env);
+      // Lookups are answered under the lock, as the relations are while nothing else builds them.
+      await resolveLookups(project, async () => client);
+      const order = checked ?? topologicalOrder(project);
+      const work = options.phases.flatMap((p) => order.filter((n) => n.kind === PHASE_KIND[p]));
       const state = await loadState(client);
       // Selected after the run state is read: state:modified compares with what each node was built from.
       const selection = select.length || exclude.length ? selectNodes(project, select, exclude, (id) => state.get(id)?.checksum) : undefined;
@@ -303,7 +314,6 @@ async function needsRestore(ctx: RunContext, client: () => Promise<pg.Client>, n
 async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<NodeResult> {
   const t0 = performance.now();
   const base = { id: node.id, kind: node.kind, name: node.name };
-  const inputs = inputFingerprint(ctx, node);
   if (node.dependsOn.some((d) => ctx.failed.has(d))) {
     ctx.failed.add(node.id);
     return { ...base, status: 'upstream-failed', ms: 0 };
@@ -312,6 +322,27 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     ctx.failed.add(node.id);
     return { ...base, status: 'error', ms: 0, detail: formatError(ctx.lakeError) };
   }
+  const missing = node.kind === 'test' || node.kind === 'snapshot' ? missingInputs(ctx, node) : undefined;
+  if (missing) {
+    ctx.failed.add(node.id);
+    return { ...base, status: 'error', ms: 0, detail: formatError(missing) };
+  }
+  // What its render looked up at load may have changed since (a relation it read rebuilt by this run, or
+  // not there yet then): rendered again with lookups of its own, before its checksum decides anything.
+  if (lookupsChanged(ctx.project, node, ctx.built)) {
+    try {
+      const rendered = await renderAtRun(ctx.project, node, false, await client());
+      node.sql = rendered.sql;
+      node.lookups = rendered.lookups;
+      node.checksum = checksumOf(node);
+    } catch (err) {
+      const lost = connectionLost(err, ctx.options.db.describe());
+      if (lost) throw lost;
+      ctx.failed.add(node.id);
+      return { ...base, status: 'error', ms: performance.now() - t0, detail: formatError(err) };
+    }
+  }
+  const inputs = inputFingerprint(ctx, node);
   if (node.config.materialized === 'ephemeral') {
     // Nothing to build; its checksum is kept all the same, for state:modified.
     const stored = ctx.state.get(node.id);
@@ -326,11 +357,6 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
         runId: ctx.runId,
       });
     return { ...base, status: 'ephemeral', ms: 0 };
-  }
-  const missing = node.kind === 'test' || node.kind === 'snapshot' ? missingInputs(ctx, node) : undefined;
-  if (missing) {
-    ctx.failed.add(node.id);
-    return { ...base, status: 'error', ms: 0, detail: formatError(missing) };
   }
   const compiledFile = writeCompiled(ctx.project.root, ctx.project.tenant.name, node);
   let db: pg.Client | undefined;
@@ -372,6 +398,9 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     // The relation and its node state change together, or not at all.
     ctx.changing = true;
     const conn = (db = await client());
+    const incremental = node.kind === 'model' && node.config.materialized === 'incremental' && !!exists && !forced;
+    // Rendered with is_incremental() true before the build's transaction: its lookups run read-only first.
+    const sql = incremental ? (await renderAtRun(ctx.project, node, true, conn)).sql : node.sql;
     const hooks = (which: 'pre_hook' | 'post_hook') =>
       (node.config[which] ?? []).reduce(
         (done, hook, i) => done.then(() => runHook(conn, node.file, `${which} ${i + 1}`, renderHook(ctx.project, node, hook))),
@@ -383,11 +412,9 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
       if (node.kind === 'seed') rows = await loadSeed(conn, schema, node, join(ctx.project.root, node.file));
       else if (node.kind === 'snapshot') rows = await runSnapshot(conn, node, schema, compiledFile);
       else {
-        const incremental = node.config.materialized === 'incremental' && !!exists && !forced;
-        const sql = incremental ? renderNode(ctx.project, node, true).sql : node.sql!;
         // A materialized view whose query is what it was built with only needs its data refreshed.
         const refresh = exists === 'materialized view' && stored?.checksum === node.checksum && !forced;
-        rows = await buildModel(conn, node, { schema, sql, incremental, refresh, compiledFile });
+        rows = await buildModel(conn, node, { schema, sql: sql!, incremental, refresh, compiledFile });
       }
       await hooks('post_hook');
       // A new table has no statistics until autovacuum comes by (a minute later): the models and tests

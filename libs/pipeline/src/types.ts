@@ -3,6 +3,7 @@ import type { Tenant } from '@mt/tenant-config';
 import type { ProjectPaths } from './dbt-project.ts';
 import type { MacroLibrary } from './macros.ts';
 import type { Invocation } from './node-globals.ts';
+import type { Lookups, NodeLookups } from './lookups.ts';
 
 export type NodeKind = 'seed' | 'model' | 'snapshot' | 'test' | 'analysis' | 'hook';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'materialized_view';
@@ -74,6 +75,8 @@ export interface PipelineNode {
   /** From the YAML beside the models: for the docs site. */
   description?: string;
   columns?: Array<{ name: string; description?: string; data_type?: string }>;
+  /** What its render read from the database (lookups.ts): it is rendered again before it runs when that may have changed. */
+  lookups?: NodeLookups;
 }
 
 export interface ProjectSettings {
@@ -122,6 +125,8 @@ export interface Project {
   /** What var() reads: --vars over the tenant's over the project's. */
   vars: Record<string, unknown>;
   invocation: Invocation;
+  /** Lookups' answers and what waits for them, when the project renders with a database at hand (execute true). */
+  lookups?: Lookups;
 }
 
 /** The outcome of one node, for the summary table and the run state. */

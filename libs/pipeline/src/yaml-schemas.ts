@@ -49,7 +49,15 @@ export const modelYamlSchema = v.strictObject({
         ...freshnessKeys,
         tables: v.optional(
           v.array(
-            v.strictObject({ name: v.string(), ...documented, ...freshnessKeys, identifier: v.optional(v.string()), columns: v.optional(v.array(column)) }),
+            v.strictObject({
+              name: v.string(),
+              ...documented,
+              ...freshnessKeys,
+              identifier: v.optional(v.string()),
+              columns: v.optional(v.array(column)),
+              tests,
+              data_tests: tests,
+            }),
           ),
         ),
       }),

@@ -46,12 +46,11 @@ export function genericTestsFromYaml(
   customTests: ReadonlySet<string> = new Set(),
 ): PipelineNode[] {
   const nodes: PipelineNode[] = [];
-  // What the tests are on: models, seeds, snapshots, and the tables of sources (as `<source>.<table>`, dbt's source tests).
+  // What the tests are on: models, seeds, snapshots, and the tables of sources (as `<source>.<table>`,
+  // dbt's source tests: on a table itself or on its columns).
   const tested = [
     ...[...(doc.models ?? []), ...(doc.seeds ?? []), ...(doc.snapshots ?? [])].map((m) => ({ ...m, source: false })),
-    ...(doc.sources ?? []).flatMap((s) =>
-      (s.tables ?? []).map((t) => ({ ...t, name: `${s.name}.${t.name}`, source: true, tests: undefined, data_tests: undefined })),
-    ),
+    ...(doc.sources ?? []).flatMap((s) => (s.tables ?? []).map((t) => ({ ...t, name: `${s.name}.${t.name}`, source: true }))),
   ];
   for (const model of tested) {
     // Tests of the model itself (expression_is_true, unique_combination_of_columns), then of each column.

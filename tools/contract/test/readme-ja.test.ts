@@ -1,4 +1,7 @@
-/** README.ja.md keeps in step with README.md: same heading levels, identical code blocks, no lost `make …` / `npx nx …` command. */
+/**
+ * The Japanese documents keep in step with the English ones (README.ja.md with README.md, docs/MIGRATING.ja.md
+ * with docs/MIGRATING.md): same heading levels, identical code blocks, no lost `make …` / `npx nx …` command.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
@@ -30,32 +33,34 @@ function commands(readme: Readme): Set<string> {
   return new Set(spans.filter((s) => /^(make|npx nx)\s/.test(s)));
 }
 
-const en = read('README.md');
-const ja = read('README.ja.md');
-
-test('README.ja.md has the same heading levels as README.md, in the same order', (t) => {
-  const [h, k] = [headings(en), headings(ja)];
-  t.true(h.length > 0, 'README.md has no headings');
-  for (let i = 0; i < Math.max(h.length, k.length); i++) {
-    if (h[i]?.level !== k[i]?.level) {
-      t.fail(
-        `heading #${i + 1} differs: README.md has ${h[i]?.line ?? '(none)'}, README.ja.md has ${k[i]?.line ?? '(none)'}` +
-          ` (README.md: ${h.length} headings, README.ja.md: ${k.length}); add or translate the section in both files`,
-      );
-      return;
+for (const [en, ja] of [
+  [read('README.md'), read('README.ja.md')],
+  [read('docs/MIGRATING.md'), read('docs/MIGRATING.ja.md')],
+]) {
+  test(`${ja.name} has the same heading levels as ${en.name}, in the same order`, (t) => {
+    const [h, k] = [headings(en), headings(ja)];
+    t.true(h.length > 0, `${en.name} has no headings`);
+    for (let i = 0; i < Math.max(h.length, k.length); i++) {
+      if (h[i]?.level !== k[i]?.level) {
+        t.fail(
+          `heading #${i + 1} differs: ${en.name} has ${h[i]?.line ?? '(none)'}, ${ja.name} has ${k[i]?.line ?? '(none)'}` +
+            ` (${en.name}: ${h.length} headings, ${ja.name}: ${k.length}); add or translate the section in both files`,
+        );
+        return;
+      }
     }
-  }
-  t.pass();
-});
+    t.pass();
+  });
 
-test('README.ja.md has the fenced code blocks of README.md, byte for byte and in order', (t) => {
-  t.true(en.blocks.length > 0, 'README.md has no code blocks');
-  t.is(ja.blocks.length, en.blocks.length, 'number of fenced code blocks differs; copy code blocks untranslated');
-  en.blocks.forEach((block, i) => t.is(ja.blocks[i], block, `code block #${i + 1} differs; copy it from README.md as it is`));
-});
+  test(`${ja.name} has the fenced code blocks of ${en.name}, byte for byte and in order`, (t) => {
+    t.true(en.blocks.length > 0, `${en.name} has no code blocks`);
+    t.is(ja.blocks.length, en.blocks.length, 'number of fenced code blocks differs; copy code blocks untranslated');
+    en.blocks.forEach((block, i) => t.is(ja.blocks[i], block, `code block #${i + 1} differs; copy it from ${en.name} as it is`));
+  });
 
-test('every inline make / npx nx command of README.md appears in README.ja.md', (t) => {
-  const jaCommands = commands(ja);
-  const lost = [...commands(en)].filter((c) => !jaCommands.has(c));
-  t.deepEqual(lost, [], 'commands in README.md missing from README.ja.md');
-});
+  test(`every inline make / npx nx command of ${en.name} appears in ${ja.name}`, (t) => {
+    const jaCommands = commands(ja);
+    const lost = [...commands(en)].filter((c) => !jaCommands.has(c));
+    t.deepEqual(lost, [], `commands in ${en.name} missing from ${ja.name}`);
+  });
+}

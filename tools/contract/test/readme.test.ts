@@ -142,6 +142,14 @@ test.serial('single steps, as make examples shows them', async (t) => {
   // README (Looking into the project).
   await ok(t, 'make dbt-compile', [/tenant_a: compiled \d+ nodes into dist\/compiled\/tenant_a\//]);
   await ok(t, 'make dbt-compile TENANT=tenant_a ARGS="--select dim_customers --print"', [/with "__dbt__cte__customer_orders" as \(/]);
+  // docs/MIGRATING.md: the original's checks (compile the tenant staging model, query it) and the other dbt commands.
+  await ok(t, 'make dbt-compile TENANT=tenant_a', [/tenant_a: compiled \d+ nodes/]);
+  await ok(t, 'make dbt-compile TENANT=tenant_a ARGS="--select stg_customers_tenant --print"', [/'tenant_a' as tenant_name/, /tenant-a-data-lake/]);
+  await ok(t, 'npx nx run tenant_a:show --select stg_customers_tenant', [
+    /\| tenant_a +\| tenant_a_db +\| s3:\/\/tenant-a-data-lake\/ecommerce-data\/customers\//,
+    /\(5 rows\)/,
+  ]);
+  await ok(t, 'make dbt-ls TENANT=tenant_a', [/model +stg_customers_tenant/]);
   await ok(t, 'npx nx run tenant_a:ls --select tag:marts --output json', [
     /\{"unique_id":"model\.dim_customers","name":"dim_customers","resource_type":"model","materialized":"table","tags":\["marts"\]/,
   ]);
@@ -242,6 +250,7 @@ test.serial('analyses and the report', async (t) => {
   await ok(t, 'make analysis-basic TENANT=tenant_a', [/tenant_a:analysis-basic/]);
   await ok(t, 'npx nx run tenant_a:analysis-dashboard', [/total_customers/]);
   await ok(t, 'make analysis-products', [/tenant_a:analysis-products/]);
+  await ok(t, 'make analysis-dashboard', [/tenant_a:analysis-dashboard/]);
   await ok(t, 'npx nx run-many -t analysis', [/tenant_c:analysis-products/]);
   await ok(t, 'make report TENANT=tenant_a', [/dist\/reports\/tenant_a\/index\.html/]);
   t.true(existsSync(join(clone.root, 'dist/reports/tenant_a/index.html')));
@@ -274,6 +283,7 @@ test.serial('Aurora phases on the local PostgreSQL', async (t) => {
   await ok(t, 'npx nx run aurora:phase --phase=schema', [/already applied, unchanged/]);
   await ok(t, 'npx nx run aurora:setup', [/aurora verification/, / tenant_c \|\s+5\n/]);
   await ok(t, 'make aurora-setup', [/aurora verification/]);
+  await ok(t, 'npx nx run aurora:phase --phase=verification', [/aurora verification/]);
   // README: a file whose first line is `--! no-transaction` runs outside a transaction (CREATE INDEX CONCURRENTLY).
   const concurrently = join(clone.root, 'sql/aurora/data/zz-contract-index.sql');
   writeFileSync(concurrently, '--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_contract ON tenant_a.users (full_name);\n');
@@ -555,8 +565,8 @@ test.serial('bringing a dbt project: the README commands as typed, then the impo
   }
 });
 
-test.serial('every command the README and make examples show is typed above or listed with a reason', (t) => {
-  const readme = readFileSync(join(clone.root, 'README.md'), 'utf8');
+test.serial('every command the README, docs/MIGRATING.md and make examples show is typed above or listed with a reason', (t) => {
+  const readme = ['README.md', 'docs/MIGRATING.md'].map((file) => readFileSync(join(clone.root, file), 'utf8')).join('\n');
   const documented = new Set<string>();
   for (const block of readme.matchAll(/```bash\n([\s\S]*?)```/g)) {
     for (const line of block[1].replace(/\\\n\s*/g, ' ').split('\n')) {

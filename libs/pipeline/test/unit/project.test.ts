@@ -5,7 +5,8 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { TaskError } from '@mt/cli';
-import { loadProject, loadSettings, relationFor, renderNode } from '../../src/project.ts';
+import { loadProject, relationFor, renderNode } from '../../src/project.ts';
+import { loadSettings } from '../../src/config.ts';
 import { parseSelector, selectNodes } from '../../src/graph.ts';
 import { fakeTenant, tempWorkspace, type TempWorkspace } from './support/fixtures.ts';
 
@@ -391,7 +392,10 @@ test('dbt_project.yml models: a folder that does not exist, or a key no model re
   t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
   const alias = t.throws(() => load(t, yml('    staging:\n      +alias: stg\n')));
   t.is((alias as TaskError).message, 'sql/dbt_project.yml: models.shop.staging.+alias is not a model config key this engine reads, so it would be ignored.');
-  t.is((alias as TaskError).hint, 'A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags.');
+  t.is(
+    (alias as TaskError).hint,
+    'A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled.',
+  );
   t.notThrows(() => load(t, yml('    staging:\n      materialized: view\n    marts:\n      finance:\n        +on_schema_change: append_new_columns\n')));
 });
 
@@ -631,4 +635,34 @@ test('properties YAML beside seeds and snapshots: their columns, config and test
       ),
     { code: 'UNKNOWN_CONFIG', message: /sql\/seeds\/properties\.yml, seed orders: config key "delimiter" is not one this engine reads for a seed/ },
   );
+});
+
+test('enabled: false takes a node and the tests on it out of the project (folder, YAML or config()); a node still depending on it is refused', (t) => {
+  const files = {
+    'sql/dbt_project.yml': 'name: shop\nseed-paths: [../seeds]\nmodels:\n  shop:\n    legacy: { +enabled: false }\n',
+    'sql/models/legacy/old_orders.sql': "select * from {{ ref('orders') }}\n",
+    'sql/models/draft.sql': "{{ config(enabled=false) }}select * from {{ ref('orders') }}\n",
+    'sql/models/schema.yml':
+      'version: 2\nmodels:\n  - name: draft\n    columns:\n      - name: id\n        tests: [unique]\n  - name: stg_orders\n    config: { enabled: true }\n',
+  };
+  const project = load(t, files, TINY);
+  t.deepEqual(ids(project.nodes.keys()), ['model.stg_orders', 'seed.orders']);
+  t.false(project.byName.has('draft'));
+  const err = t.throws(() => load(t, { ...files, 'sql/models/report.sql': "select * from {{ ref('draft') }}\n" }, TINY));
+  t.is((err as TaskError).message, 'sql/models/report.sql: model report depends on model draft, which is disabled (enabled: false, sql/models/draft.sql).');
+});
+
+test('dbt config keys that change nothing here (meta, docs, grants, persist_docs, quote_columns, …) are accepted wherever config is written', (t) => {
+  const project = load(
+    t,
+    {
+      'sql/dbt_project.yml':
+        'name: shop\nseed-paths: [../seeds]\nmodels:\n  shop:\n    +persist_docs: { relation: true }\n    +grants: { select: [reporter] }\nseeds:\n  shop:\n    +quote_columns: false\n    orders:\n      +meta: { owner: data }\n',
+      'sql/models/stg_orders.sql': "{{ config(meta={'owner': 'data'}, docs={'show': true}) }}select * from {{ ref('orders') }}\n",
+      'sql/models/schema.yml': 'version: 2\nmodels:\n  - name: stg_orders\n    config: { contract: { enforced: false } }\n',
+    },
+    TINY,
+  );
+  t.deepEqual(ids(project.nodes.keys()), ['model.stg_orders', 'seed.orders']);
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialised='table') }}select 1\n" }, TINY), { code: 'UNKNOWN_CONFIG' });
 });

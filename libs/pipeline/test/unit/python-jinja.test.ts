@@ -45,3 +45,25 @@ test('the Python semantics stay inside our templates: another nunjucks environme
   const other = new nunjucks.Environment(null, { autoescape: true });
   t.is(other.renderString('{{ d.items }} {{ x }} {{ s.replace("a", "b") }}', { d: { items: 5 }, x: [1, 2], s: 'aa' }), '5 1,2 ba');
 });
+
+test('a negative index counts from the end, as in Python', (t) => {
+  t.is(renderTemplate("{{ 'tenant_a'.split('_')[-1] }} {{ 'abc'[-2] }} {{ [1, 2, 3][-1] }}", 'negative.sql', {}), 'a b 3');
+});
+
+test("a macro left by an exception (dbt's return()) gives its caller's scope back", (t) => {
+  // return(x) is an exception caught where the macro was called (node-globals.ts); here a global catches it.
+  const attempt = (macro: () => unknown) => {
+    try {
+      return macro();
+    } catch {
+      return 'caught';
+    }
+  };
+  const fail = () => {
+    throw new Error('left by an exception');
+  };
+  const template = `{% macro inner() %}{% set mine = 'inner' %}{{ fail() }}{% endmacro %}
+{%- macro outer(arg) %}{% set mine = 'outer' %}{{ attempt(inner) }} {{ arg }} {{ mine }}{% endmacro -%}
+{{ outer('kept') }} {% call outer('called') %}{% endcall %}`;
+  t.is(renderTemplate(template, 'frames.sql', { attempt, fail }), 'caught kept outer caught called outer');
+});

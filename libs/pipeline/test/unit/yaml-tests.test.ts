@@ -199,3 +199,35 @@ test('a document without models or columns yields no tests', (t) => {
   t.deepEqual(genericTestsFromYaml({ sources: [{ name: 'raw' }] }, FILE), []);
   t.deepEqual(genericTestsFromYaml({ models: [{ name: 'orders' }] }, FILE), []);
 });
+
+test("tests on a source's table itself, as on its columns, are source tests", (t) => {
+  const tests = genericTestsFromYaml(
+    {
+      sources: [
+        {
+          name: 'shop',
+          tables: [
+            {
+              name: 'order_items',
+              tests: [{ 'dbt_utils.unique_combination_of_columns': { combination_of_columns: ['order_id', 'line_no'] } }],
+              columns: [{ name: 'quantity', tests: ['not_null'] }],
+            },
+          ],
+        },
+      ],
+    },
+    FILE,
+    () => false,
+    new Set(['unique_combination_of_columns']),
+  );
+  t.deepEqual(
+    tests.map((x) => [x.name, x.generic]),
+    [
+      [
+        'unique_combination_of_columns_source_shop_order_items',
+        { type: 'unique_combination_of_columns', model: 'shop.order_items', source: true, args: { combination_of_columns: ['order_id', 'line_no'] } },
+      ],
+      ['not_null_source_shop_order_items_quantity', { type: 'not_null', model: 'shop.order_items', source: true, column: 'quantity' }],
+    ],
+  );
+});

@@ -95,6 +95,8 @@ export async function makeClone(options: { branch?: string; remote?: boolean; pa
           const code = err ? (typeof err.code === 'number' ? err.code : 124) : 0;
           resolve({ command, code, stdout, stderr, out: stdout + stderr });
         });
+        // A command that ends before reading its input closes the pipe first: EPIPE, nothing to report.
+        child.stdin?.on('error', () => {});
         child.stdin?.end(stdin ?? '');
       }),
     async cleanup() {

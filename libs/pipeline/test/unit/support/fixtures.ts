@@ -4,7 +4,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Tenant } from '@mt/tenant-config';
 import type { NodeKind, PipelineNode, Project } from '../../../src/types.ts';
-import { loadSettings } from '../../../src/project.ts';
+import { loadSettings } from '../../../src/config.ts';
 
 /** A tenant as loadTenant() would return it, without reading a tenant.json. */
 export function fakeTenant(root: string, name = 'tenant_a', vars: Record<string, unknown> = {}): Tenant {
