@@ -91,8 +91,8 @@ test.serial('custom and shipped generic tests run with the others, and fail with
     'expression_is_true_big_orders',
     'unique_combination_of_columns_big_orders',
     'positive_fct_orders_order_total',
-    'not_null_source_audit_run_audit_event',
-    'accepted_values_source_audit_run_audit_event',
+    'source_not_null_audit_run_audit_event',
+    'source_accepted_values_audit_run_audit_event',
   ])
     t.is(statusOf(r.results, name), 'pass', name);
   await ws.edit(

@@ -203,16 +203,29 @@ export function renderNodes(project: Project) {
         node.dependsOn = genericDependencies(node, byName);
         node.sql = genericTestSql(node.generic, (name) => testedRelation(project, node, name));
       }
-      // Loaded by something else: its changes cannot be seen here, so the test always runs.
-      if (node.generic.source) node.untrackedSources = [node.generic.model];
+      // A source loaded by something else: its changes cannot be seen here, so the test always runs.
+      const seed = node.generic.source ? seedBehind(project, node.generic.model) : undefined;
+      if (seed) node.dependsOn = [...new Set([seed, ...node.dependsOn])];
+      else if (node.generic.source) node.untrackedSources = [node.generic.model];
     }
     if (node.kind !== 'seed' && !waiting?.has(node.id)) node.checksum = checksumOf(node);
   }
 }
 
-/** A node's own content hash: its SQL, generic test and config (a seed's is its file's, seedChecksum). */
+/** A node's own content hash: its SQL, generic test, config and schema (a seed's is its file's, seedChecksum). */
 export const checksumOf = (node: PipelineNode) =>
-  sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}`);
+  sha256(`${node.kind}\n${node.sql ?? ''}\n${JSON.stringify(node.generic ?? null)}\n${JSON.stringify(node.config)}\n${node.schema ?? ''}`);
+
+/**
+ * The seed whose table a source (`<source>.<table>`) names, if any: dbt projects often declare the
+ * tables their seeds load as sources. Then the source is tracked as the seed is.
+ */
+function seedBehind(project: Project, source: string): string | undefined {
+  const [name, table] = source.split('.');
+  const relation = sourceRelation(project.sources, '', name, table);
+  const seed = [...project.byName.values()].find((n) => n.kind === 'seed' && relationFor(project, n) === relation);
+  return seed?.id;
+}
 
 /**
  * dbt's `enabled: false` (folder, YAML or config()): the node is not part of the project, and neither
@@ -274,11 +287,15 @@ function prepareNode(project: Project, node: PipelineNode) {
   checkConfigKeys(node, Object.keys(rendered.config), (key) => configLine(node.template!, key));
   node.sql = rendered.sql;
   mergeConfig(node.config, rendered.config);
-  node.dependsOn = rendered.refs;
   const lake = rendered.sources.filter((s) => state.externalIds.has(s));
   if (lake.length) node.externalSources = lake;
-  const untracked = rendered.sources.filter((s) => !state.externalIds.has(s));
+  const others = rendered.sources.filter((s) => !state.externalIds.has(s));
+  const seeds = others.map((s) => seedBehind(project, s));
+  // A source on a seed's table is that seed, as a ref() would be: built first, and its changes seen.
+  node.dependsOn = [...new Set([...rendered.refs, ...seeds.filter((id) => id !== undefined)])];
+  const untracked = others.filter((_, i) => seeds[i] === undefined);
   if (untracked.length) node.untrackedSources = untracked;
+  else delete node.untrackedSources;
   if (node.kind === 'model') validateModelConfig(node);
   if (node.kind === 'snapshot') validateSnapshotConfig(node);
   if (node.kind === 'model') node.schema = generateSchemaName(project, node);

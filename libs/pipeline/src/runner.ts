@@ -272,7 +272,9 @@ function missingInputs(ctx: RunContext, node: PipelineNode): TaskError | undefin
  */
 function inputFingerprint(ctx: RunContext, node: PipelineNode): string {
   const lake = (node.externalSources ?? []).map((s) => ctx.lake.get(s) ?? 'not refreshed');
-  return sha256([node.checksum, ...node.dependsOn.map((d) => heldFingerprint(ctx, d)), ...lake].join('\n'));
+  // A source loaded by something else may have changed since any run: as if it always had (dbt's behaviour).
+  const untracked = node.untrackedSources?.length ? [`${ctx.runId}:untracked`] : [];
+  return sha256([node.checksum, ...node.dependsOn.map((d) => heldFingerprint(ctx, d)), ...lake, ...untracked].join('\n'));
 }
 
 function heldFingerprint(ctx: RunContext, id: string): string {
@@ -291,7 +293,7 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
   let reusable = !node.untrackedSources?.length;
   const visit = (id: string) => {
     const parent = ctx.project.nodes.get(id)!;
-    if (ctx.built.has(id)) reusable = false;
+    if (ctx.built.has(id) || parent.untrackedSources?.length) reusable = false;
     if (isView(parent)) return parent.dependsOn.forEach(visit);
     const relation = `${schemaOf(ctx, parent)}.${parent.name}`;
     if (!ctx.relations.has(relation) && !ctx.built.has(id)) reusable = false;

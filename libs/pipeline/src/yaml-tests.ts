@@ -114,9 +114,9 @@ export function genericTestsFromYaml(
           if (!to || !args.field) throw new TaskError('INVALID_TEST', `${file}: relationships on ${on} needs "to: ref('model')" and "field".`);
           Object.assign(generic, { to, field: args.field });
         }
-        // dbt-style names; a second test of the same kind on the same column (here or in a name `taken`
-        // elsewhere in the project) gets a suffix
-        const base = [type, model.source ? `source_${model.name.replace('.', '_')}` : model.name, column].filter(Boolean).join('_');
+        // dbt's names (`source_` first for a source's: source_unique_shop_orders_id); a second test of the
+        // same kind on the same column (here or in a name `taken` elsewhere in the project) gets a suffix
+        const base = [model.source && 'source', type, model.name.replace('.', '_'), column].filter(Boolean).join('_');
         let name = base;
         for (let i = 2; nodes.some((n) => n.name === name) || taken(name); i++) name = `${base}_${i}`;
         nodes.push({ id: `test.${name}`, kind: 'test', name, file, generic, config: { severity }, dependsOn: [], checksum: '' });

@@ -666,3 +666,32 @@ test('dbt config keys that change nothing here (meta, docs, grants, persist_docs
   t.deepEqual(ids(project.nodes.keys()), ['model.stg_orders', 'seed.orders']);
   t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(materialised='table') }}select 1\n" }, TINY), { code: 'UNKNOWN_CONFIG' });
 });
+
+test("a source on a seed's table is that seed (built first, its changes seen); other sources stay untracked; the schema is part of the checksum", (t) => {
+  const files = {
+    'sql/dbt_project.yml': 'name: shop\nseed-paths: [../seeds]\n',
+    'sql/models/sources.yml':
+      'version: 2\nsources:\n  - name: raw\n    schema: public\n    tables:\n      - name: orders\n        columns:\n          - name: id\n            tests: [unique]\n      - name: events\n',
+    'sql/models/stg_orders.sql': "select * from {{ source('raw', 'orders') }} join {{ source('raw', 'events') }} using (id)\n",
+  };
+  const project = load(t, files, TINY);
+  const model = project.nodes.get('model.stg_orders')!;
+  t.deepEqual(model.dependsOn, ['seed.orders']);
+  t.deepEqual(model.untrackedSources, ['raw.events']);
+  const test = project.nodes.get('test.source_unique_raw_orders_id')!;
+  t.deepEqual(test.dependsOn, ['seed.orders']);
+  t.is(test.untrackedSources, undefined);
+  const custom = load(t, { ...files, 'sql/models/stg_orders.sql': "{{ config(schema='staging') }}select 1 as id\n" }, TINY).nodes.get('model.stg_orders')!;
+  const renamed = load(
+    t,
+    {
+      ...files,
+      'sql/models/stg_orders.sql': "{{ config(schema='staging') }}select 1 as id\n",
+      'sql/macros/schema.sql': '{% macro generate_schema_name(custom_schema_name, node) %}{{ custom_schema_name }}{% endmacro %}',
+    },
+    TINY,
+  ).nodes.get('model.stg_orders')!;
+  t.is(custom.schema, 'public_staging');
+  t.is(renamed.schema, 'staging');
+  t.not(custom.checksum, renamed.checksum, 'built elsewhere, so built again');
+});

@@ -224,10 +224,10 @@ test("tests on a source's table itself, as on its columns, are source tests", (t
     tests.map((x) => [x.name, x.generic]),
     [
       [
-        'unique_combination_of_columns_source_shop_order_items',
+        'source_unique_combination_of_columns_shop_order_items',
         { type: 'unique_combination_of_columns', model: 'shop.order_items', source: true, args: { combination_of_columns: ['order_id', 'line_no'] } },
       ],
-      ['not_null_source_shop_order_items_quantity', { type: 'not_null', model: 'shop.order_items', source: true, column: 'quantity' }],
+      ['source_not_null_shop_order_items_quantity', { type: 'not_null', model: 'shop.order_items', source: true, column: 'quantity' }],
     ],
   );
 });
