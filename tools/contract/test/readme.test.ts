@@ -30,6 +30,9 @@ const NOT_TYPED: Record<string, string> = {
   'make generate-data TENANT=… ROWS=…': 'a placeholder; typed as make generate-data TENANT=tenant_b ROWS=100000 (and ROWS=0, ROWS=many)',
   'make tenants-generate COUNT=…': 'a placeholder; typed as make tenants-generate COUNT=10 and COUNT=0',
   'make dev-shell TENANT=…': 'a placeholder; typed as make dev-shell TENANT=tenant_b',
+  'make dbt-debug TENANT=…': "the original's command in docs/MIGRATING.md; typed as make dbt-debug TENANT=tenant_a",
+  'make dbt-seed TENANT=…': "the original's command in docs/MIGRATING.md; typed as make dbt-seed TENANT=tenant_b",
+  'make import-dbt': 'a name in docs/MIGRATING.md; typed as make import-dbt SRC=../dbt-poc ARGS=--force',
   'make import-dbt SRC=<dir>': 'a placeholder; typed as make import-dbt SRC=../dbt-poc (and ARGS=--force)',
   'make dbt-compile TENANT=<tenant>': 'a placeholder; typed as make dbt-compile TENANT=shop_east after make import-dbt',
   'npx nx affected': 'a phrase in the text; typed as npx nx affected -t analysis',
@@ -266,6 +269,7 @@ test.serial('database and development commands', async (t) => {
   await ok(t, 'make dev-shell TENANT=tenant_b', [/tenant=tenant_b db=tenant_b_db user=tenant_b_owner/], {
     stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE user=$PGUSER"\nexit\n',
   });
+  await ok(t, 'make dev-shell TENANT=tenant_a', [/tenant=tenant_a db=tenant_a_db/], { stdin: 'echo "tenant=$TENANT_NAME db=$PGDATABASE"\nexit\n' });
   await ok(t, `make db-connect TENANT=tenant_a ARGS="--sql 'select * from stg_customers_tenant'"`, [/tenant_a/]);
   await ok(t, 'make db-connect TENANT=tenant_a', [/\n tenant_a_db +\| tenant_a_owner\n/], { stdin: 'select current_database(), current_user;\n' });
   // The tenant's own role may not even connect to another tenant's database.

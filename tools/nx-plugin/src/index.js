@@ -120,17 +120,41 @@ function analysisNames(workspaceRoot) {
     .sort();
 }
 
+/** Folders of sql/ that no analysis reads: the analyses (each hashes its own file), the Aurora phases, the data tests. */
+const NOT_READ_BY_ANALYSES = ['analyses', 'aurora', 'tests'];
+
+/**
+ * What the data an analysis reads is built from: the dbt project's files in sql/ — every folder of it
+ * but NOT_READ_BY_ANALYSES, so wherever dbt_project.yml's path keys put models, macros (analyses call
+ * them too) and seeds — and the workspace's seeds/. Listed, not `sql/**` with exclusions: Nx applies an
+ * exclusion to the whole list (the analysis's own file too) and counts every file of `sql/**` as
+ * affecting the tenants, sql/aurora's included. One readdir, no YAML to parse on every `nx` call.
+ * @param {string} workspaceRoot
+ * @returns {string[]}
+ */
+function pipelineInputs(workspaceRoot) {
+  const sql = join(workspaceRoot, 'sql');
+  const folders = existsSync(sql)
+    ? readdirSync(sql, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !NOT_READ_BY_ANALYSES.includes(d.name))
+        .map((d) => d.name)
+        .sort()
+    : [];
+  return ['{workspaceRoot}/sql/*.yml', ...folders.map((f) => `{workspaceRoot}/sql/${f}/**/*`), '{workspaceRoot}/seeds/**/*'];
+}
+
 /**
  * One cached target per analysis. Its inputs are exactly what its result depends on: its own SQL (so
  * editing one analysis reruns only that one), the models, snapshots and seeds, the tenant's folder, the
  * scripts' sources, the database settings, and the fingerprint of what the tenant database holds, which
  * the tenant build writes as it ends. That is a dependency-output input, so Nx hashes it only after the
  * build ran: the fingerprint is never taken from a database about to change.
+ * @param {string} workspaceRoot
  * @param {string} tenant
  * @param {string} name
  * @returns {import('@nx/devkit').TargetConfiguration}
  */
-function analysisTarget(tenant, name) {
+function analysisTarget(workspaceRoot, tenant, name) {
   // analysisOutputDir(tenant) of @mt/pipeline, where the task writes (test/create-nodes.test.ts checks).
   const out = `{workspaceRoot}/dist/analysis/${tenant}`;
   return {
@@ -139,9 +163,7 @@ function analysisTarget(tenant, name) {
     cache: true,
     inputs: [
       `{workspaceRoot}/sql/analyses/${name}.sql`,
-      // nx.json: the dbt project in sql/ wherever its path keys put models, macros (analyses call them too) and seeds, but
-      // not the other analyses, sql/aurora or sql/tests (data tests only read); and the workspace's seeds/.
-      'pipelineFiles',
+      ...pipelineInputs(workspaceRoot),
       '{projectRoot}/**/*',
       ...TASK_SOURCES,
       ...DATABASE_ENV.map((env) => ({ env })),
@@ -180,7 +202,7 @@ function createTenantProject(configFile, options, context) {
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
   const targets = Object.fromEntries(Object.entries(TENANT_TARGETS).map(([t, spec]) => [t, buildTarget(name, spec)]));
   const analyses = analysisNames(context.workspaceRoot);
-  for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(name, analysis);
+  for (const analysis of analyses) targets[`analysis-${analysis}`] = analysisTarget(context.workspaceRoot, name, analysis);
   const reportInputs = ['dashboard', 'basic'].filter((a) => analyses.includes(a));
   targets.report = {
     executor: TENANT_ANALYSIS,

@@ -174,51 +174,70 @@ test.serial('db-connect and dev-shell are interactive (tty); the other pipeline 
   );
 });
 
-test.serial("analysis-<name>: cached on its SQL, pipelineFiles, the tenant folder, the sources, the database env and the build's fingerprint", async (t) => {
-  const { targets } = await tenantProject(makeWorkspace(t, { tenants: ['tenant_c'], analyses: ['products'] }), 'tenant_c');
-  t.deepEqual(targets!['analysis-products'], {
-    executor: './tools/nx-plugin/src:tenant-analysis',
-    options: { script: 'analysis', args: ['--tenant', 'tenant_c', '--name', 'products'] },
-    cache: true,
-    inputs: [
-      '{workspaceRoot}/sql/analyses/products.sql',
-      'pipelineFiles',
-      '{projectRoot}/**/*',
-      ...TASK_SOURCES,
-      { env: 'PG_MODE' },
-      { env: 'PG_DATA_DIR' },
-      { env: 'DATABASE_URL' },
-      { env: 'PGHOST' },
-      { env: 'PGPORT' },
-      { env: 'PGDATABASE' },
-      { env: 'PGUSER' },
-      { env: 'MT_ARGS' },
-      { dependentTasksOutputFiles: 'dist/run-state/*.fingerprint' },
-    ],
-    outputs: [
-      '{workspaceRoot}/dist/analysis/tenant_c/products.json',
-      '{workspaceRoot}/dist/analysis/tenant_c/products.md',
-      '{workspaceRoot}/dist/analysis/tenant_c/products.csv',
-      '{workspaceRoot}/dist/analysis/tenant_c/products.*.csv',
-    ],
-    dependsOn: ['tenant-run'],
-    metadata: {
-      description: 'Run sql/analyses/products.sql: psql-style tables, and dist/analysis/tenant_c/products.{json,csv,md}',
-      technologies: ['postgresql'],
-    },
-  });
-});
+test.serial(
+  "analysis-<name>: cached on its SQL, the dbt project's files, the tenant folder, the sources, the database env and the build's fingerprint",
+  async (t) => {
+    const { targets } = await tenantProject(
+      makeWorkspace(t, { tenants: ['tenant_c'], analyses: ['products'], files: { 'sql/models/a.sql': 'select 1' } }),
+      'tenant_c',
+    );
+    t.deepEqual(targets!['analysis-products'], {
+      executor: './tools/nx-plugin/src:tenant-analysis',
+      options: { script: 'analysis', args: ['--tenant', 'tenant_c', '--name', 'products'] },
+      cache: true,
+      inputs: [
+        '{workspaceRoot}/sql/analyses/products.sql',
+        '{workspaceRoot}/sql/*.yml',
+        '{workspaceRoot}/sql/models/**/*',
+        '{workspaceRoot}/seeds/**/*',
+        '{projectRoot}/**/*',
+        ...TASK_SOURCES,
+        { env: 'PG_MODE' },
+        { env: 'PG_DATA_DIR' },
+        { env: 'DATABASE_URL' },
+        { env: 'PGHOST' },
+        { env: 'PGPORT' },
+        { env: 'PGDATABASE' },
+        { env: 'PGUSER' },
+        { env: 'MT_ARGS' },
+        { dependentTasksOutputFiles: 'dist/run-state/*.fingerprint' },
+      ],
+      outputs: [
+        '{workspaceRoot}/dist/analysis/tenant_c/products.json',
+        '{workspaceRoot}/dist/analysis/tenant_c/products.md',
+        '{workspaceRoot}/dist/analysis/tenant_c/products.csv',
+        '{workspaceRoot}/dist/analysis/tenant_c/products.*.csv',
+      ],
+      dependsOn: ['tenant-run'],
+      metadata: {
+        description: 'Run sql/analyses/products.sql: psql-style tables, and dist/analysis/tenant_c/products.{json,csv,md}',
+        technologies: ['postgresql'],
+      },
+    });
+  },
+);
 
 test.serial(
-  'nx.json defines pipelineFiles as what the data is built from: the dbt project in sql/ wherever its path keys put models, macros and seeds, and seeds/ (not the analyses, the data tests or sql/aurora)',
-  (t) => {
-    t.deepEqual(NX_JSON.namedInputs.pipelineFiles, [
-      '{workspaceRoot}/sql/**/*',
-      '!{workspaceRoot}/sql/analyses/**/*',
-      '!{workspaceRoot}/sql/aurora/**/*',
-      '!{workspaceRoot}/sql/tests/**/*',
-      '{workspaceRoot}/seeds/**/*',
-    ]);
+  "the dbt project's files an analysis hashes: every folder of sql/ wherever the path keys put them, not the analyses, sql/aurora or the data tests",
+  async (t) => {
+    const files = Object.fromEntries(
+      ['sql/dbt_project.yml', 'sql/transform/a.sql', 'sql/lib/m.sql', 'sql/seeds/s.csv', 'sql/aurora/x.sql', 'sql/tests/t.sql', 'sql/sources/lake.yml'].map(
+        (f) => [f, ''],
+      ),
+    );
+    const { targets } = await tenantProject(makeWorkspace(t, { analyses: ['basic'], files }), 'tenant_a');
+    t.deepEqual(
+      targets!['analysis-basic'].inputs!.filter((i) => typeof i === 'string' && /sql\/|seeds/.test(i)),
+      [
+        '{workspaceRoot}/sql/analyses/basic.sql',
+        '{workspaceRoot}/sql/*.yml',
+        '{workspaceRoot}/sql/lib/**/*',
+        '{workspaceRoot}/sql/seeds/**/*',
+        '{workspaceRoot}/sql/sources/**/*',
+        '{workspaceRoot}/sql/transform/**/*',
+        '{workspaceRoot}/seeds/**/*',
+      ],
+    );
   },
 );
 
