@@ -189,7 +189,7 @@ test.serial('an undefined name in a template is an error with file:line:col and 
     [
       "'{{ tenant_nam }}'",
       /\{\{ tenant_nam \}\}: tenant_nam is undefined/,
-      /hint {2}Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, tenant/,
+      /hint {2}Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, model, project_name, .*, tenant, target, /,
     ],
   ];
   for (const [written, message, hint] of cases) {

@@ -220,10 +220,14 @@ test.serial("dbt_utils' macros and tests, built in: date_spine, generate_surroga
   const rows = await ws.query('tenant_a', 'select day_key, date_day::text as day, "1"::int as p1, "2"::int as p2 from utils_days order by date_day');
   t.deepEqual(
     rows.map((r) => r.day),
-    ['2024-01-10', '2024-01-11', '2024-01-12'],
+    // dbt_utils' date_spine gives timestamps (start date + interval), as on dbt-postgres.
+    ['2024-01-10 00:00:00', '2024-01-11 00:00:00', '2024-01-12 00:00:00'],
   );
   t.true(rows.every((r) => /^[0-9a-f]{32}$/.test(r.day_key)));
-  const [expected] = await ws.query('tenant_a', "select md5(cast(coalesce(cast(date '2024-01-10' as text), '_dbt_utils_surrogate_key_null_') as text)) as k");
+  const [expected] = await ws.query(
+    'tenant_a',
+    "select md5(cast(coalesce(cast(timestamp '2024-01-10' as text), '_dbt_utils_surrogate_key_null_') as text)) as k",
+  );
   t.is(rows[0].day_key, expected.k);
   const [lines] = await ws.query('tenant_a', "select count(*) filter (where product_id = 1)::int as p1 from fct_order_lines where order_date = '2024-01-10'");
   t.is(rows[0].p1, lines.p1);

@@ -6,8 +6,12 @@
  * template renders (star, union_relations, get_column_values, …) use what a project's macro would:
  * `execute`, `adapter.get_columns_in_relation`, `load_relation` and `run_query` (lookups.ts), and
  * `__required_relation`, the engine's: the relation, or an error naming the call when it is not there.
+ * dbt's own cross-database macros are builtin-dbt-macros.ts.
  */
+import { DBT_MACROS } from './builtin-dbt-macros.ts';
+
 export const BUILTIN_MACROS: Record<string, string> = {
+  ...DBT_MACROS,
   accepted_range: `{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 select * from {{ model }}
 where 1 = 2
@@ -43,14 +47,21 @@ where most_recent is null or most_recent < now() - interval '{{ interval | int }
   dbt_utils__generate_surrogate_key: `{% macro dbt_utils__generate_surrogate_key(field_list) -%}
 md5(cast({% for field in field_list %}coalesce(cast({{ field }} as text), '_dbt_utils_surrogate_key_null_'){% if not loop.last %} || '-' || {% endif %}{% endfor %} as text))
 {%- endmacro %}`,
+  // dbt_utils adds intervals to the start date: timestamps (timestamp without time zone), not dates.
   dbt_utils__date_spine: `{% macro dbt_utils__date_spine(datepart, start_date, end_date) -%}
-select cast(d as date) as {{ adapter.quote('date_' ~ datepart) }}
+select cast(d as timestamp) as {{ adapter.quote('date_' ~ datepart) }}
 from generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp) - interval '1 {{ datepart }}', interval '1 {{ datepart }}') as d
+{%- endmacro %}`,
+  // Lower case, spaces and dashes to _, anything else not [a-z0-9_] dropped, a leading digit after an _.
+  dbt_utils__slugify: `{% macro dbt_utils__slugify(string) -%}
+{%- set string = modules.re.sub('[ -]+', '_', string | lower) -%}
+{%- set string = modules.re.sub('[^a-z0-9_]+', '', string) -%}
+{{ return(('_' ~ string) if string[:1] in '0123456789' and string else string) }}
 {%- endmacro %}`,
   dbt_utils__pivot: `{% macro dbt_utils__pivot(column, values, alias=true, agg='sum', cmp='=', prefix='', suffix='', then_value=1, else_value=0, quote_identifiers=true, distinct=false) -%}
 {%- for value in values %}
   {{ agg }}({% if distinct %}distinct {% endif %}case when {{ column }} {{ cmp }} '{{ value | replace("'", "''") }}' then {{ then_value }} else {{ else_value }} end)
-  {%- if alias %} as {% if quote_identifiers %}{{ adapter.quote(prefix ~ value ~ suffix) }}{% else %}{{ prefix ~ value ~ suffix }}{% endif %}{% endif %}
+  {%- if alias %} as {% if quote_identifiers %}{{ adapter.quote(prefix ~ value ~ suffix) }}{% else %}{{ dbt_utils__slugify(prefix ~ value ~ suffix) }}{% endif %}{% endif %}
   {%- if not loop.last %},{% endif %}
 {%- endfor %}
 {%- endmacro %}`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskError } from '@mt/cli';
 import { BUILTIN_MACROS } from './builtin-macros.ts';
-import { checkTemplate } from './render.ts';
+import { checkTemplate, templateError, type NunjucksError } from './render.ts';
 import { filesUnder } from './files.ts';
 import type { ProjectPaths } from './dbt-project.ts';
 
@@ -29,6 +29,8 @@ export interface MacroLibrary {
   tests: Set<string>;
   /** Whether a template names any macro: most do not, and need no binding. */
   usedBy(template: string): boolean;
+  /** The file and line of a line of `text` (the files' texts are joined, each keeping its lines). */
+  at(line: number): { file: string; line: number } | undefined;
 }
 
 /** Names the engine gives every template: a macro of the same name would hide them. */
@@ -49,6 +51,7 @@ export const RESERVED_NAMES = new Set([
   'exceptions',
   'adapter',
   'dbt_utils',
+  'dbt',
 ]);
 
 const BLOCK = /\{%-?\s*(macro|test)\s+([A-Za-z_]\w*)\s*\(([\s\S]*?)\{%-?\s*end(?:macro|test)\s*-?%\}/g;
@@ -80,6 +83,9 @@ export function loadMacros(root: string, paths: Pick<ProjectPaths, 'macros' | 't
   const macros = new Map<string, MacroSource>();
   const tests = new Set<string>();
   const parts: string[] = [];
+  /** Where each file's text starts in the library (1-based line). */
+  const starts: Array<{ file: string; line: number }> = [];
+  let next = 1;
   const add = (file: string, text: string) => {
     const { blocks, kept } = macroBlocks(file, text);
     for (const { name, kind, source } of blocks) {
@@ -101,14 +107,49 @@ export function loadMacros(root: string, paths: Pick<ProjectPaths, 'macros' | 't
     // Each file is checked alone first, so a syntax error names its own file and line.
     checkTemplate(kept, file);
     parts.push(kept);
+    starts.push({ file, line: next });
+    next += kept.split('\n').length;
   };
   for (const file of files) add(file, readFileSync(join(root, file), 'utf8'));
   for (const [name, text] of Object.entries(BUILTIN_MACROS)) {
     const test = /^\{% test /.test(text);
     if (!macros.has(test ? `test_${name}` : name)) add(test ? `(built-in test ${name})` : `(built-in ${name.replace('__', '.')})`, text);
   }
-  const names = new RegExp(`\\b(?:${[...macros.keys(), 'dbt_utils'].join('|')})\\b`);
-  return { text: parts.join('\n'), macros, tests, usedBy: (template) => names.test(template) };
+  const names = new RegExp(`\\b(?:${[...macros.keys(), 'dbt_utils', 'dbt', 'dispatch'].join('|')})\\b`);
+  // dbt's built-ins are reached unqualified too (dbt__dateadd as dateadd): a call inside a tag, since
+  // SQL has most of these names (length(…), right join).
+  const short = [...macros.keys()].flatMap((name) => (name.startsWith('dbt__') ? [name.slice(5)] : []));
+  const called = new RegExp(`\\b(?:${short.join('|')})\\s*\\(`);
+  const usedBy = (template: string) => names.test(template) || [...template.matchAll(/\{[{%]([\s\S]*?)[}%]\}/g)].some((m) => called.test(m[1]));
+  const at = (line: number) => {
+    const part = starts.findLast((p) => p.line <= line);
+    return part && { file: part.file, line: line - part.line + 1 };
+  };
+  return { text: parts.join('\n'), macros, tests, usedBy, at };
+}
+
+/**
+ * A Jinja error raised inside a macro of the project, at the macro's file, line and column (nunjucks
+ * counts in the library's text, or — for a failed call — not at all: then the call is found in the
+ * macro's text), with the node that called it.
+ */
+export function errorInMacro(lib: MacroLibrary, name: string, e: NunjucksError, calledFrom: string, globals: object) {
+  const source = lib.macros.get(name)!;
+  // e is what left the macro: a position nunjucks gave it is the library's.
+  const inLibrary = e.lineno !== undefined ? lib.at(e.lineno) : undefined;
+  const error = Object.assign(new Error(e.message), { cause: e.cause ?? e }) as NunjucksError;
+  if (inLibrary?.file === source.file) Object.assign(error, { lineno: inLibrary.line, colno: e.colno });
+  else {
+    // A failed call (`x.nope()`): nunjucks gives no position inside the macro; the first line calling it.
+    const callee = /Unable to call `([^`]+)`/.exec(String((e.cause as Error | undefined)?.message ?? e.message))?.[1].replace(/\["([^"]*)"\]/g, '.$1');
+    const line = callee ? lineInMacro(source, `${callee}(`) : source.line;
+    const col = callee ? source.text.split('\n')[line - 1].indexOf(`${callee}(`) + 1 : 0;
+    // templateError counts a call's position from 0 (nunjucks' run-time counters).
+    Object.assign(error, { lineno: line - 1, colno: Math.max(col - 1, 0) });
+  }
+  const found = templateError(source.file, source.text, error, 'render', globals);
+  const [, at, rest] = /^(\S+?:\d+(?::\d+)?): ([\s\S]*)$/.exec(found.message) ?? [undefined, source.file, found.message];
+  return new TaskError('TEMPLATE_ERROR', `${at} (macro ${name}, called from ${calledFrom}): ${rest}`, { hint: found.hint, cause: e });
 }
 
 /** The line of the first `call(` inside a macro's block, for errors it raises (its first line when not found). */

@@ -1,6 +1,7 @@
 /**
- * What a node's template sees: ref, source, var, config, this, tenant, dbt's context (target,
- * run_started_at, invocation_id, log, return, exceptions, adapter) with what reads the database while
+ * What a node's template sees: ref, source, var, config, this, tenant, dbt's context (target, model,
+ * project_name, flags, run_started_at, invocation_id, log, return, exceptions, adapter and its
+ * dispatch, modules; the plain values are dbt-context.ts's) with what reads the database while
  * it renders (execute, adapter.get_columns_in_relation, load_relation, run_query: lookups.ts) and the
  * project's macros bound to the node; and the two ways in: render a node's template, or call a macro
  * for it (a generic test).
@@ -8,11 +9,15 @@
 import nunjucks from 'nunjucks';
 import { log, TaskError } from '@mt/cli';
 import type { Tenant } from '@mt/tenant-config';
-import { lineInMacro, type MacroLibrary } from './macros.ts';
+import { errorInMacro, lineInMacro, type MacroLibrary } from './macros.ts';
 import { callLine, compiledTemplate, quoteIdent, relationName, renderTemplate, templateError, type NunjucksError } from './render.ts';
 import type { NodeConfig } from './types.ts';
 import { pythonJinja, toJson } from './python-jinja.ts';
 import { Column, NotARelation, parseRelation, QueryTable, Relation, type Answer, type LookupRequest } from './lookups.ts';
+import { DBT_VERSION, dispatchOrder, fromYaml, localMd5, modelNode, pySet, pythonDatetime, relationValue, toYaml, zip } from './dbt-context.ts';
+
+export { pythonDatetime } from './dbt-context.ts';
+import { pythonRe } from './python-re.ts';
 
 /** What a template may call; the engine fills it per node and per tenant. */
 export interface RenderContext {
@@ -35,6 +40,8 @@ export interface RenderContext {
   execute?: boolean;
   /** A relation's columns or a query's rows (lookups.ts); undefined while pending, the template then gets a placeholder. */
   lookup?(request: LookupRequest): Answer | undefined;
+  /** dbt's project_name (sql/dbt_project.yml's name). */
+  projectName?: string;
 }
 
 /** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
@@ -51,6 +58,9 @@ function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Reco
 export interface Invocation {
   id: string;
   startedAt: Date;
+  /** dbt's flags.FULL_REFRESH and flags.WHICH: --full-refresh, and the command (build for a whole tenant-run). */
+  fullRefresh?: boolean;
+  which?: string;
 }
 
 /** nunjucks runs a template's top level and hands back its macros (how `{% import %}` works); not in its types. */
@@ -65,43 +75,6 @@ class MacroReturn extends Error {
     this.name = 'MacroReturn';
   }
 }
-
-const two = (n: number, width = 2) => String(n).padStart(width, '0');
-
-const STRFTIME: Record<string, (d: Date) => string> = {
-  Y: (d) => String(d.getUTCFullYear()),
-  m: (d) => two(d.getUTCMonth() + 1),
-  d: (d) => two(d.getUTCDate()),
-  H: (d) => two(d.getUTCHours()),
-  M: (d) => two(d.getUTCMinutes()),
-  S: (d) => two(d.getUTCSeconds()),
-  f: (d) => two(d.getUTCMilliseconds() * 1000, 6),
-  z: () => '+0000',
-  Z: () => 'UTC',
-  '%': () => '%',
-};
-
-/** run_started_at and modules.datetime's values: print as ISO 8601 (UTC), with Python's isoformat() and strftime(). */
-class PythonDatetime {
-  constructor(private readonly date: Date) {}
-  isoformat() {
-    return this.date.toISOString().replace('Z', '+00:00');
-  }
-  strftime(format: string) {
-    return String(format).replace(/%(.)/g, (_, code: string) => {
-      if (!STRFTIME[code]) throw new Error(`strftime: %${code} is not supported (use %Y %m %d %H %M %S %f %z %Z %%)`);
-      return STRFTIME[code](this.date);
-    });
-  }
-  timestamp() {
-    return this.date.getTime() / 1000;
-  }
-  toString() {
-    return this.date.toISOString();
-  }
-}
-
-export const pythonDatetime = (date: Date) => new PythonDatetime(date);
 
 /** A columns answer: the columns, null (no such relation), undefined (not answered yet). */
 const columnInfo = (answer: Answer | undefined) => (answer?.kind === 'columns' ? answer.columns : undefined);
@@ -127,9 +100,11 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
   };
   /** Macros running now, innermost last: an error raised inside one names the macro's file. */
   const calls: string[] = [];
+  /** The innermost macro a Jinja error left, what left it, and the outermost call (the node's). */
+  const failure: Failure = {};
   const builtIn = (name: string) => !!ctx.macros?.macros.get(name)?.file.startsWith('(built-in');
   /** `dbt_utils__star` as written in a template: `dbt_utils.star`. */
-  const written = (name: string) => name.replace(/^dbt_utils__/, 'dbt_utils.');
+  const written = (name: string) => name.replace(/^(dbt_utils|dbt)__/, '$1.');
   const where = (call: string) => {
     // A built-in macro (dbt_utils') is named where it was called: in the innermost project macro, or the template.
     let inner = calls.length - 1;
@@ -163,11 +138,16 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     return new Relation(t.database, schema, name);
   };
   const t = ctx.tenant;
+  const project = ctx.projectName ?? 'project';
+  const self = relationValue(ctx.thisRelation, t.database);
+  /** The project's macros bound to this node (with the built-ins), once bound: what adapter.dispatch picks from. */
+  let bound: Record<string, unknown> = {};
   const globals: Record<string, unknown> = {
-    ref: guard((...args: unknown[]) => ctx.ref(String(splitKeywords(args).positional.at(-1)))),
+    // dbt's Relation: prints as before ("schema"."name"), and has .schema, .name, .identifier, .database.
+    ref: guard((...args: unknown[]) => relationValue(ctx.ref(String(splitKeywords(args).positional.at(-1))), t.database)),
     source: guard((...args: unknown[]) => {
       const [s, table] = splitKeywords(args).positional.map(String);
-      return ctx.source(s, table);
+      return relationValue(ctx.source(s, table), t.database);
     }),
     var: guard((...args: unknown[]) => {
       const { positional } = splitKeywords(args);
@@ -194,7 +174,11 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
       return '';
     },
     is_incremental: () => ctx.incremental,
-    this: ctx.thisRelation,
+    this: self,
+    model: modelNode(ctx.file, project, self, ctx.config),
+    project_name: project,
+    dbt_version: DBT_VERSION,
+    flags: { FULL_REFRESH: !!ctx.invocation.fullRefresh, WHICH: ctx.invocation.which ?? 'run', STORE_FAILURES: false, WARN_ERROR: false },
     tenant: {
       name: t.name,
       display_name: t.displayName,
@@ -205,7 +189,8 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
       s3_location: (table?: string) => t.s3Location(table),
     },
     // Each tenant is a target of the profile, as the original's TENANT_NAME chose one.
-    target: { name: t.name, schema: ctx.schema, database: t.database, type: 'postgres' },
+    // user is the role the run connects as (the tenant's owner); there is no password to read.
+    target: { name: t.name, schema: ctx.schema, database: t.database, dbname: t.database, type: 'postgres', user: t.roles.owner, threads: 1 },
     run_started_at: pythonDatetime(ctx.invocation.startedAt),
     invocation_id: ctx.invocation.id,
     log: (...args: unknown[]) => {
@@ -223,10 +208,28 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
           hint: 'A macro or template raised this on purpose (exceptions.raise_compiler_error): read its message, and fix the value it checks.',
         });
       }),
+      // dbt logs a warning and goes on.
+      warn: (message: unknown) => {
+        log(`${where('warn(')}: Warning: ${String(message)}`);
+        return '';
+      },
     },
     // Lookups (lookups.ts): answered from the database when `execute`; while rendering as dbt parses, nothing.
     adapter: {
       quote: (name: unknown) => quoteIdent(String(name)),
+      // dbt's order on PostgreSQL (dbt-context.ts): postgres__<name>, default__<name>, the project's before the built-ins.
+      dispatch: guard((...args: unknown[]) => {
+        const { positional, keywords } = splitKeywords(args);
+        const [name, namespace] = [String(positional[0]), keywords.macro_namespace ?? positional[1]];
+        const { candidates, searched } = dispatchOrder(ctx.macros, name, namespace);
+        const found = candidates.map((c) => bound[c]).find((m) => typeof m === 'function');
+        if (found) return found;
+        throw new TaskError(
+          'TEMPLATE_ERROR',
+          `${where('dispatch(')}: In dispatch: No macro named '${name}' found within namespace: '${namespace ?? 'None'}'. Searched for: ${searched.map((x) => `'${x}'`).join(', ')}.`,
+          { hint: `Define one of them in sql/macros (a macro named ${searched[0]} is picked first).` },
+        );
+      }),
       get_columns_in_relation: guard((relation: unknown) => (columnsOf(relation, 'get_columns_in_relation(') ?? []).map((c) => new Column(c))),
       get_relation: guard((...args: unknown[]) => {
         const { positional, keywords } = splitKeywords(args);
@@ -276,29 +279,56 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
         return fallback;
       }
     },
-    // dbt's modules.datetime, as far as SQL templates use it: now, utcnow, today.
+    // dbt's modules.datetime, as far as SQL templates use it: now, utcnow, today; modules.re (python-re.ts).
     modules: {
       datetime: {
         datetime: { now: () => pythonDatetime(new Date()), utcnow: () => pythonDatetime(new Date()) },
         date: { today: () => pythonDatetime(new Date()) },
       },
+      re: pythonRe,
     },
+    zip,
+    set: pySet,
+    local_md5: localMd5,
+    fromyaml: fromYaml,
+    toyaml: toYaml,
   };
   try {
     // Macros run outside nunjucks' render when a generic test calls one: Python's semantics around all of it.
     return pythonJinja(() => {
       if (!ctx.macros || (macros === 'named' && !ctx.macros.usedBy(template))) return body(globals);
-      const bound = bindMacros(ctx.macros, globals, calls);
-      return body({ ...globals, ...bound, dbt_utils: dbtUtils(bound) });
+      bound = bindMacros(ctx.macros, globals, calls, failure);
+      // Object.assign: spreading objects of a hundred-odd names was most of a render's time.
+      return body(Object.assign({}, globals, bound));
     });
   } catch (e) {
-    throw raised ?? e;
+    if (raised) throw raised;
+    // A Jinja error inside a project macro: at the macro's file and line (a built-in's is named where it was called).
+    if (failure.macro && ctx.macros && !builtIn(failure.macro)) {
+      const from = lineOf(template, `${written(failure.outermost!)}(`);
+      throw errorInMacro(ctx.macros, failure.macro, failure.error as NunjucksError, `${ctx.file}${from ? `:${from}` : ''}`, globals);
+    }
+    throw e;
   }
 }
 
-/** `dbt_utils.<name>`: the built-in macros named dbt_utils__<name>. */
-function dbtUtils(bound: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(bound).flatMap((k) => (k.startsWith('dbt_utils__') ? [[k.slice('dbt_utils__'.length), bound[k]]] : [])));
+/** The macros of a package prefix (`dbt__dateadd` → `dateadd`). */
+function unprefixed(macros: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const found: Record<string, unknown> = {};
+  for (const k in macros) if (k.startsWith(prefix)) found[k.slice(prefix.length)] = macros[k];
+  return found;
+}
+
+/**
+ * What templates and macros reach the built-ins by: `dbt.<name>` (dbt's cross-database macros, named
+ * dbt__<name>), `dbt_utils.<name>` (dbt_utils__<name>, and dbt's under it, as dbt_utils before 1.0 had
+ * them), and dbt's names unqualified, as dbt's global macros are — unless the project has one of the name.
+ */
+function namespaces(macros: Record<string, unknown>, taken: (name: string) => boolean): Record<string, unknown> {
+  const dbt = unprefixed(macros, 'dbt__');
+  const spaces: Record<string, unknown> = {};
+  for (const k in dbt) if (!taken(k)) spaces[k] = dbt[k];
+  return Object.assign(spaces, { dbt, dbt_utils: Object.assign({}, dbt, unprefixed(macros, 'dbt_utils__')) });
 }
 
 /** Line of the first occurrence of a text in a template (undefined when not written there). */
@@ -313,8 +343,16 @@ function lineOf(template: string, text: string): number | undefined {
  * knows which macro raised it. The wrapping happens inside the library's own context (by a last call
  * the library makes), so macros calling macros go through it too.
  */
-function bindMacros(lib: MacroLibrary, globals: Record<string, unknown>, calls: string[]): Record<string, unknown> {
+/** What bindMacros notes when an error (not return(), not the engine's own) leaves a macro. */
+interface Failure {
+  macro?: string;
+  error?: unknown;
+  outermost?: string;
+}
+
+function bindMacros(lib: MacroLibrary, globals: Record<string, unknown>, calls: string[], failure: Failure): Record<string, unknown> {
   const template = compiledTemplate(`${lib.text}\n{{ __bind_macros() }}`, '(macros)');
+  let all: Record<string, unknown> = {};
   function wrapAll(this: { ctx: Record<string, unknown> }) {
     for (const name of lib.macros.keys()) {
       const macro = this.ctx[name] as (...args: unknown[]) => unknown;
@@ -324,23 +362,28 @@ function bindMacros(lib: MacroLibrary, globals: Record<string, unknown>, calls: 
           return macro.apply(this, args);
         } catch (e) {
           if (e instanceof MacroReturn) return e.value;
+          if (!failure.macro && !(e instanceof TaskError)) Object.assign(failure, { macro: name, error: e, outermost: calls[0] });
           throw e;
         } finally {
           calls.pop();
         }
       };
     }
+    // Private macros (_name) too: a template may call them, and dispatch may pick them.
+    all = {};
+    for (const name of lib.macros.keys()) all[name] = this.ctx[name];
+    // Macros reach the namespaces (dbt_utils.star inside a project macro) through the library's own context.
+    const spaces = namespaces(all, (name) => name in this.ctx);
+    Object.assign(this.ctx, spaces);
+    all = Object.assign(spaces, all);
     return '';
   }
-  let failure: unknown;
-  let exported: Record<string, unknown> = {};
-  (template as ExportingTemplate).getExported({ ...globals, __bind_macros: wrapAll }, (err: unknown, result: Record<string, unknown>) => {
-    failure = err;
-    exported = result;
+  let failed: unknown;
+  (template as ExportingTemplate).getExported(Object.assign({}, globals, { __bind_macros: wrapAll }), (err: unknown) => {
+    failed = err;
   });
-  if (failure) throw failure;
-  // Private macros (_name) are not exported, but a template of the project may still call them.
-  return exported;
+  if (failed) throw failed;
+  return all;
 }
 
 /** Renders one node's Jinja for one tenant; errors name the file, line and column. */

@@ -30,6 +30,9 @@ export interface RunInputs {
   vars?: Record<string, unknown>;
   invocationId?: string;
   startedAt?: Date;
+  /** dbt's flags.FULL_REFRESH and flags.WHICH. */
+  fullRefresh?: boolean;
+  which?: string;
   /**
    * Where lookups (run_query, adapter.get_columns_in_relation, dbt_utils.star, …) are answered: with a
    * cache, `execute` is true and a node whose lookup is not answered yet waits (resolveLookups in
@@ -154,7 +157,7 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
     macros,
     // --vars over the tenant's over the project's, as dbt's command line over dbt_project.yml.
     vars: { ...settings.vars, ...tenant.vars, ...run.vars },
-    invocation: { id: run.invocationId ?? randomUUID(), startedAt: run.startedAt ?? new Date() },
+    invocation: { id: run.invocationId ?? randomUUID(), startedAt: run.startedAt ?? new Date(), fullRefresh: run.fullRefresh, which: run.which },
     lookups: run.lookups,
   };
   renderNodes(project);
@@ -447,6 +450,7 @@ function attempt(
       vars: project.vars,
       env: project.env,
       schema: project.settings.schema,
+      projectName: project.settings.name,
       invocation: project.invocation,
       macros: project.macros,
       thisRelation: relationFor(project, node),

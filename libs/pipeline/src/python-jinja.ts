@@ -11,6 +11,8 @@
  * compile and render calls, which are synchronous.
  */
 import nunjucks from 'nunjucks';
+import { addPythonFilters } from './python-filters.ts';
+import { Namespace, patchSyntax } from './python-syntax.ts';
 
 let active = 0;
 
@@ -29,11 +31,31 @@ const isKeywords = (v: unknown): v is Keywords => !!v && typeof v === 'object' &
 const isDict = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
+/** Python's set (dbt's `set()`): a list of unique values that prints as a set. */
+export class PySet extends Array<unknown> {
+  add(x: unknown) {
+    if (!this.includes(x)) this.push(x);
+    return '';
+  }
+  union(other: Iterable<unknown>) {
+    return PySet.from(new Set([...this, ...other])) as PySet;
+  }
+  intersection(other: Iterable<unknown>) {
+    const keep = new Set(other);
+    return PySet.from(this.filter((x) => keep.has(x))) as PySet;
+  }
+  difference(other: Iterable<unknown>) {
+    const drop = new Set(other);
+    return PySet.from(this.filter((x) => !drop.has(x))) as PySet;
+  }
+}
+
 /** Python's repr(), for what str() of a list or dict shows. */
-function pyRepr(v: unknown): string {
+export function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+  if (v instanceof PySet) return v.length ? `{${v.map(pyRepr).join(', ')}}` : 'set()';
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (isDict(v))
     return `{${Object.entries(v)
@@ -43,7 +65,7 @@ function pyRepr(v: unknown): string {
 }
 
 /** Python's str(): what `{{ x }}` prints. */
-const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
+export const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
 
 /** Python's json.dumps (", " and ": " separators): sorted keys as Jinja's | tojson, in order as dbt's tojson(). */
 export function toJson(v: unknown, sortKeys = false): string {
@@ -157,14 +179,16 @@ interface Nodes {
 }
 interface Runtime {
   memberLookup(obj: unknown, key: string | number, ...rest: unknown[]): unknown;
+  makeMacro(argNames: string[], kwargNames: string[], func: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown;
+  __extraKeywords?: (kwargs: Keywords, known: string[]) => Record<string, unknown>;
   suppressValue(value: unknown, autoescape: boolean): unknown;
   SafeString: new (...args: unknown[]) => object;
 }
 interface Compiler {
   codebuf: string[];
-  compileGroup(node: { children: unknown[] }, frame: unknown): void;
+  compileGroup(node: { children: unknown[]; tuple?: boolean }, frame: unknown): void;
   _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void;
-  _compileMacro(node: unknown, frame: unknown): string;
+  _compileMacro(node: { args: { children: Array<{ value?: string; children?: Array<{ key: { value: string } }> }> } }, frame: unknown): string;
 }
 
 /** `{% do expr %}`: the expression is evaluated (a list's append), its value dropped. */
@@ -187,8 +211,12 @@ let patched = false;
 export function addPythonJinja(env: nunjucks.Environment): void {
   env.addExtension('do', new DoExtension());
   env.addFilter('tojson', (v: unknown) => toJson(v, true));
+  addPythonFilters(env, pyRepr, pyStr);
+  env.addGlobal('namespace', (values?: Record<string, unknown>) => new Namespace(values));
+  env.addGlobal('dict', (values?: Record<string, unknown>) => Object.fromEntries(Object.entries(values ?? {}).filter(([k]) => k !== '__keywords')));
   if (patched) return;
   patched = true;
+  patchSyntax(() => active > 0);
   const { runtime } = nunjucks as unknown as { runtime: Runtime };
   const memberLookup = runtime.memberLookup;
   runtime.memberLookup = function (this: unknown, obj: unknown, key: string | number, ...rest: unknown[]) {
@@ -210,8 +238,8 @@ export function addPythonJinja(env: nunjucks.Environment): void {
   // `("a", "b")` is a tuple in Python; nunjucks would compile a JS comma expression (its last value).
   const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: Compiler } } }).compiler.Compiler.prototype;
   const compileGroup = compiler.compileGroup;
-  compiler.compileGroup = function (this: Compiler, node: { children: unknown[] }, frame: unknown) {
-    if (active && node.children.length > 1) return this._compileAggregate(node, frame, '[', ']');
+  compiler.compileGroup = function (this: Compiler, node: { children: unknown[]; tuple?: boolean }, frame: unknown) {
+    if (active && (node.children.length > 1 || node.tuple)) return this._compileAggregate(node, frame, '[', ']');
     return compileGroup.call(this, node, frame);
   };
   // A macro sets the template's one `frame` variable to its own scope and gives the caller's back as
@@ -220,16 +248,37 @@ export function addPythonJinja(env: nunjucks.Environment): void {
   // callee's scope (undefined, or the callee's values). Each macro body is put in a try whose finally
   // gives the caller's scope back.
   const compileMacro = compiler._compileMacro;
-  compiler._compileMacro = function (this: Compiler, node: unknown, frame: unknown) {
+  compiler._compileMacro = function (this: Compiler, node: Parameters<Compiler['_compileMacro']>[0], frame: unknown) {
     if (!active) return compileMacro.call(this, node, frame);
     const from = this.codebuf.length;
     const id = compileMacro.call(this, node, frame);
     // Its first line saves the caller's scope; nested macros (call blocks) end before it does.
     const start = this.codebuf.indexOf('var callerFrame = frame;\n', from);
     const end = this.codebuf.findLastIndex((line, i) => i > from && line.startsWith('return new runtime.SafeString('));
-    if (start < 0 || end < 0 || this.codebuf[end + 1] !== '});\n') throw new Error('nunjucks compiled a macro in a way this version does not know');
+    const keywords = this.codebuf.indexOf('kwargs = kwargs || {};\n', from);
+    if (start < 0 || end < 0 || keywords < 0 || this.codebuf[end + 1] !== '});\n')
+      throw new Error('nunjucks compiled a macro in a way this version does not know');
     this.codebuf[start] += 'try {\n';
     this.codebuf[end + 1] = '} finally { frame = callerFrame; }\n});\n';
+    // Jinja2's varargs and kwargs: the arguments the signature does not name.
+    const known = node.args.children.flatMap((a) => (a.value !== undefined ? [a.value] : (a.children ?? []).map((p) => p.key.value)));
+    this.codebuf[keywords] +=
+      `frame.set("varargs", kwargs.__varargs || []);\nframe.set("kwargs", runtime.__extraKeywords(kwargs, ${JSON.stringify(known)}));\n`;
     return id;
   };
+  // Positional arguments beyond the signature travel to the macro as varargs (nunjucks drops them).
+  const makeMacro = runtime.makeMacro;
+  runtime.makeMacro = function (argNames: string[], kwargNames: string[], func: (...args: unknown[]) => unknown) {
+    const macro = makeMacro.call(this, argNames, kwargNames, func);
+    if (!active) return macro;
+    return function (this: unknown, ...args: unknown[]) {
+      const keywords = isKeywords(args.at(-1)) ? (args.pop() as Keywords) : undefined;
+      const limit = argNames.length + kwargNames.length;
+      if (args.length > limit) args = [...args.slice(0, limit), { ...keywords, __keywords: true, __varargs: args.slice(limit) }];
+      else if (keywords) args.push(keywords);
+      return macro.apply(this, args);
+    };
+  };
+  runtime.__extraKeywords = (kwargs: Keywords, known: string[]) =>
+    Object.fromEntries(Object.entries(kwargs).filter(([k]) => !known.includes(k) && !['__keywords', '__varargs', 'caller'].includes(k)));
 }

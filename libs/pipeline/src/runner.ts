@@ -98,6 +98,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     vars: options.vars,
     invocationId: runId,
     startedAt: new Date(),
+    fullRefresh: options.fullRefresh,
+    which: options.phases.length > 1 ? 'build' : options.phases[0],
     lookups: new Lookups('load'),
   });
   // The DAG of nodes waiting for lookups (dbt_utils.star, run_query, …) is known once they are answered.

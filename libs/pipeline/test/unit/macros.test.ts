@@ -51,7 +51,8 @@ const MACROS = `-- text outside macros is ignored, {{ even this }}
 
 test('macros see the node they are called from; return() gives a value, also to another macro', (t) => {
   const macros = library(t, { 'sql/macros/util.sql': MACROS });
-  t.deepEqual([...macros.macros.keys()].sort(), [
+  // dbt's own cross-database macros (dbt__*) are there too: dbt-macros.test.ts.
+  t.deepEqual([...macros.macros.keys()].filter((name) => !name.startsWith('dbt__')).sort(), [
     'checked',
     'columns',
     'dbt_utils__date_spine',
@@ -61,6 +62,7 @@ test('macros see the node they are called from; return() gives a value, also to 
     'dbt_utils__get_query_results_as_dict',
     'dbt_utils__get_relations_by_pattern',
     'dbt_utils__pivot',
+    'dbt_utils__slugify',
     'dbt_utils__star',
     'dbt_utils__union_relations',
     'joined',
@@ -133,4 +135,28 @@ test('--vars is YAML or JSON, and must be a mapping', (t) => {
   t.is(parseVars(undefined), undefined);
   t.throws(() => parseVars('[1, 2]'), { code: 'INVALID_VARS', message: '--vars "[1, 2]" is not a mapping of names to values.' });
   t.throws(() => parseVars('{a: '), { code: 'INVALID_VARS', message: /is not YAML or JSON/ });
+});
+
+test('a Jinja error inside a macro names the macro file, line and column, and the calling model', (t) => {
+  const macros = library(t, {
+    'sql/macros/a.sql': '{% macro first() %}1{% endmacro %}\n\n\n',
+    'sql/macros/cents.sql': `{% macro cents(col) %}
+  select
+  {{ col.nope() }}
+{% endmacro %}
+
+{% macro label() %}
+  {{ missing_name }}
+{% endmacro %}
+{% macro outer() %}{{ label() }}{% endmacro %}
+`,
+  });
+  t.throws(() => render('select 1,\n{{ cents(1) }}', context({ macros })), {
+    code: 'TEMPLATE_ERROR',
+    message: 'sql/macros/cents.sql:3:6 (macro cents, called from sql/models/orders.sql:2): Jinja error: col.nope() is an undefined function or value.',
+  });
+  t.throws(() => render('\n\n{{ outer() }}', context({ macros })), {
+    message:
+      /^sql\/macros\/cents\.sql:7:3 \(macro label, called from sql\/models\/orders\.sql:3\): Jinja error: \{\{ missing_name \}\}: missing_name is undefined/,
+  });
 });

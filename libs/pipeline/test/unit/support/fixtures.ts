@@ -42,7 +42,7 @@ export function graphProject(edges: Array<[id: string, dependsOn: string[]]>): P
     byName,
     sources: new Map(),
     external: [],
-    macros: { text: '', macros: new Map(), tests: new Set(), usedBy: () => false },
+    macros: { text: '', macros: new Map(), tests: new Set(), usedBy: () => false, at: () => undefined },
     vars: {},
     invocation: { id: 'test-invocation', startedAt: new Date('2026-01-02T03:04:05Z') },
   };
