@@ -3,24 +3,21 @@ import test from 'ava';
 import { loadMacros } from '../../src/macros.ts';
 import { render, type RenderContext } from '../../src/node-globals.ts';
 import { relationName } from '../../src/render.ts';
-import { fakeTenant, tempWorkspace } from './support/fixtures.ts';
+import { renderContext, tempWorkspace } from './support/fixtures.ts';
 
 function context(overrides: Partial<RenderContext> = {}): RenderContext {
-  return {
+  return renderContext({
     file: 'sql/models/staging/stg_orders.sql',
-    tenant: fakeTenant('/workspace'),
     vars: { n: 5 },
-    env: {},
     ref: (name) => relationName('analytics', name),
     source: (s, table) => relationName(`raw_${s}`, table),
     thisRelation: relationName('analytics', 'stg_orders'),
-    incremental: false,
     config: { materialized: 'table' },
     schema: 'analytics',
     invocation: { id: 'inv', startedAt: new Date('2026-03-04T05:06:07Z') },
     projectName: 'shop',
     ...overrides,
-  };
+  });
 }
 
 test('this, ref() and source() are relations: they print as before and have dbt attributes', (t) => {

@@ -5,29 +5,14 @@
  */
 import test from 'ava';
 import { loadMacros } from '../../src/macros.ts';
-import { render, type RenderContext } from '../../src/node-globals.ts';
-import { relationName } from '../../src/render.ts';
-import { fakeTenant, tempWorkspace } from './support/fixtures.ts';
+import { render } from '../../src/node-globals.ts';
+import { renderContext, tempWorkspace } from './support/fixtures.ts';
 
 const ws = tempWorkspace({ 'sql/macros/none.sql': '' });
 test.after.always(() => ws.cleanup());
 const macros = loadMacros(ws.root, { macros: ['sql/macros'], tests: ['sql/tests'] });
 
-const context: RenderContext = {
-  file: 'sql/models/m.sql',
-  tenant: fakeTenant('/workspace'),
-  vars: {},
-  env: {},
-  ref: (name) => relationName('public', name),
-  source: (s, table) => relationName(s, table),
-  thisRelation: relationName('public', 'm'),
-  incremental: false,
-  config: {},
-  schema: 'public',
-  invocation: { id: 'i', startedAt: new Date('2026-01-01T00:00:00Z') },
-  macros,
-};
-const sql = (template: string) => render(template, { ...context, config: {} });
+const sql = (template: string) => render(template, renderContext({ file: 'sql/models/m.sql', macros }));
 
 /** Each call and dbt-postgres 1.8's text for it. */
 const CASES: Array<[string, string]> = [
@@ -98,7 +83,7 @@ test("dbt_utils' names (before 1.0) and the unqualified names are dbt's macros; 
   const own = tempWorkspace({ 'sql/macros/own.sql': '{% macro date_trunc(a, b) %}mine{% endmacro %}' });
   t.teardown(() => own.cleanup());
   const mine = loadMacros(own.root, { macros: ['sql/macros'], tests: ['sql/tests'] });
-  t.is(render("{{ date_trunc('day', 'd') }} {{ dbt.date_trunc('day', 'd') }}", { ...context, macros: mine }), "mine date_trunc('day', d)");
+  t.is(render("{{ date_trunc('day', 'd') }} {{ dbt.date_trunc('day', 'd') }}", renderContext({ macros: mine })), "mine date_trunc('day', d)");
 });
 
 test('an unsupported datepart is a compilation error where the macro was called', (t) => {

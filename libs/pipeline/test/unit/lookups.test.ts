@@ -11,7 +11,7 @@ import { render, type RenderContext } from '../../src/node-globals.ts';
 import { relationName } from '../../src/render.ts';
 import { Column, Lookups, parseRelation, QueryTable, Relation, type Answer, type ColumnInfo, type LookupRequest } from '../../src/lookups.ts';
 import { loadProject, renderNodes } from '../../src/project.ts';
-import { fakeTenant, tempWorkspace } from './support/fixtures.ts';
+import { fakeTenant, renderContext, tempWorkspace } from './support/fixtures.ts';
 
 const FILE = 'sql/models/report.sql';
 
@@ -45,22 +45,13 @@ const macros = (() => {
 
 /** A model's render context whose lookups the given cache answers (none: rendered as dbt parses). */
 function context(lookups?: Lookups): RenderContext {
-  return {
+  return renderContext({
     file: FILE,
-    tenant: fakeTenant('/workspace'),
-    vars: {},
-    env: {},
-    ref: (name) => relationName('public', name),
-    source: (s, table) => relationName(s, table),
     thisRelation: relationName('public', 'report'),
-    incremental: false,
-    config: {},
-    schema: 'public',
-    invocation: { id: 'inv-1', startedAt: new Date('2026-03-04T05:06:07.089Z') },
     macros,
     execute: !!lookups,
     lookup: lookups && ((request) => lookups.answer(request)),
-  };
+  });
 }
 
 const ORDERS: Array<[LookupRequest, Answer]> = [

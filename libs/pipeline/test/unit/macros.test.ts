@@ -3,9 +3,8 @@ import test from 'ava';
 import { TaskError } from '@mt/cli';
 import { loadMacros } from '../../src/macros.ts';
 import { pythonDatetime, render, type RenderContext } from '../../src/node-globals.ts';
-import { relationName } from '../../src/render.ts';
 import { parseVars } from '../../src/vars.ts';
-import { fakeTenant, tempWorkspace } from './support/fixtures.ts';
+import { renderContext, tempWorkspace } from './support/fixtures.ts';
 
 const FILE = 'sql/models/orders.sql';
 
@@ -15,22 +14,7 @@ function library(t: { teardown(fn: () => void): void }, files: Record<string, st
   return loadMacros(ws.root, { macros: ['sql/macros'], tests: ['sql/tests'] });
 }
 
-function context(overrides: Partial<RenderContext> = {}): RenderContext {
-  return {
-    file: FILE,
-    tenant: fakeTenant('/workspace'),
-    vars: { threshold: 5 },
-    env: {},
-    ref: (name) => relationName('public', name),
-    source: (s, table) => relationName(s, table),
-    thisRelation: relationName('public', 'orders'),
-    incremental: false,
-    config: {},
-    schema: 'public',
-    invocation: { id: 'inv-1', startedAt: new Date('2026-03-04T05:06:07.089Z') },
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<RenderContext> = {}): RenderContext => renderContext({ file: FILE, vars: { threshold: 5 }, ...overrides });
 
 const MACROS = `-- text outside macros is ignored, {{ even this }}
 {% macro columns() %}{{ return(['a', 'b']) }}{% endmacro %}

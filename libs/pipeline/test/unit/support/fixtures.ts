@@ -5,6 +5,26 @@ import { dirname, join } from 'node:path';
 import type { Tenant } from '@mt/tenant-config';
 import type { NodeKind, PipelineNode, Project } from '../../../src/types.ts';
 import { loadSettings } from '../../../src/config.ts';
+import type { RenderContext } from '../../../src/node-globals.ts';
+import { relationName } from '../../../src/render.ts';
+
+/** What a model `sql/models/orders.sql` of tenant_a renders with, in schema public; `overrides` change any of it. */
+export function renderContext(overrides: Partial<RenderContext> = {}): RenderContext {
+  return {
+    file: 'sql/models/orders.sql',
+    tenant: fakeTenant('/workspace'),
+    vars: {},
+    env: {},
+    ref: (name) => relationName('public', name),
+    source: (s, table) => relationName(s, table),
+    thisRelation: relationName('public', 'orders'),
+    incremental: false,
+    config: {},
+    schema: 'public',
+    invocation: { id: 'inv-1', startedAt: new Date('2026-03-04T05:06:07.089Z') },
+    ...overrides,
+  };
+}
 
 /** A tenant as loadTenant() would return it, without reading a tenant.json. */
 export function fakeTenant(root: string, name = 'tenant_a', vars: Record<string, unknown> = {}): Tenant {
