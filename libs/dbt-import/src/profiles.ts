@@ -124,7 +124,7 @@ export function settingsLeft(targets: Target[]): Left[] {
           `schema${shown}`,
           `schema${shown}`,
           name,
-          'models build into public of each tenant\'s own database here; a custom schema is +schema in sql/dbt_project.yml (README "Schemas")',
+          'models build into public of each tenant\'s own database here; a custom schema is +schema in sql/dbt_project.yml (docs/MIGRATING.md, "Schemas")',
         );
       else note(`other ${key}`, key, name, 'not read here');
     }
