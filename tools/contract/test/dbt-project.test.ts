@@ -122,7 +122,7 @@ test.serial(
       /test +valid_email_stg_customers_email +warn +1 failing/,
       /\n +no-email-given *\n/,
       // {{ log(…, info=True) }} in a macro
-      /tenant_a: orders of at least 0 are kept/,
+      /tenant_a: orders of at least 0 are kept \(build\)/,
     ]);
     // dbt's own keys are accepted and named once, as ignored.
     t.is(r.out.match(/sql\/dbt_project\.yml: profile, target-path, clean-targets do not apply here and are ignored/g)?.length, 1, r.out);
@@ -236,7 +236,7 @@ test.serial("make dbt-run TENANT=tenant_b: tenant_b's database, with TENANT_NAME
     /tenant_b: OK — 5 built in /,
     /tenant_b: run\n/,
     /tenant_b: OK — 10 built in /,
-    /tenant_b: orders of at least 0 are kept/,
+    /tenant_b: orders of at least 0 are kept \(run\)/,
   ]);
   // No snapshot step: dbt run builds seeds (here: the step before) and models only.
   t.deepEqual(await relations('tenant_b'), [...PUBLIC, ...REPORTING('public_reporting')]);
@@ -342,7 +342,7 @@ test.serial('make dbt-snapshot and make dbt-source-freshness work on what is bui
 test.serial('--vars reach the macros; a macro that raises stops the run with its file:line, exits non-zero, and what was built stays', async (t) => {
   t.timeout(120_000);
   await ok(t, `make dbt-run TENANT=tenant_a ARGS="--vars '{min_order_amount: 30}'"`, [
-    /tenant_a: orders of at least 30 are kept/,
+    /tenant_a: orders of at least 30 are kept \(run\)/,
     /model +fct_orders +built +3 rows/,
   ]);
   const before = await query('tenant_a', 'select (select count(*)::int from fct_orders) as orders, (select count(*)::int from dim_customers) as customers');
@@ -359,6 +359,11 @@ test.serial('--vars reach the macros; a macro that raises stops the run with its
     before,
   );
   t.deepEqual(await relations('tenant_a'), ['history.customers_snapshot BASE TABLE', ...PUBLIC, ...REPORTING('public_reporting')]);
+  // dbt's flags reach the macros: flags.WHICH is the step, flags.FULL_REFRESH the option.
+  await ok(t, `make dbt-run TENANT=tenant_a ARGS="--select fct_orders --full-refresh --vars '{min_order_amount: 30}'"`, [
+    /tenant_a: orders of at least 30 are kept \(run, full refresh\)/,
+    /model +fct_orders +built +3 rows/,
+  ]);
 });
 
 test.serial('generate_schema_name in sql/macros: the +schema folder is built in the schema it names, as dbt does with that macro', async (t) => {
