@@ -212,9 +212,9 @@ test.serial('an undefined name in a template is an error with file:line:col and 
 test.serial('a config key the engine does not read is refused with its line and the keys it takes, not ignored', async (t) => {
   const cases: Array<[string, RegExp, RegExp]> = [
     [
-      "{{ config(materialized='table', alias='orders_v2') }}\n",
-      /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "alias" is not one this engine reads for a model, so it would be ignored\./,
-      /hint {2}A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled\./,
+      "{{ config(materialized='table', indexes=[{'columns': ['order_id']}]) }}\n",
+      /\[UNKNOWN_CONFIG\] sql\/models\/marts\/fct_orders\.sql:1: config key "indexes" is not one this engine reads for a model, so it would be ignored\./,
+      /hint {2}A model takes: materialized, schema, alias, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled\./,
     ],
     ["{{ config(\n  materalized='table'\n) }}\n", /fct_orders\.sql:2: config key "materalized"/, /hint {2}Did you mean "materialized"\? A model takes/],
   ];

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import { makeWorkspace, type TestWorkspace } from './support/workspace.ts';
 
@@ -131,4 +133,32 @@ test.serial('source() resolves a relation declared in YAML and it is queryable t
   const bad = await ws.task('tenant/src/run.ts', ['--tenant', 'tenant_a']);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /\[UNKNOWN_SOURCE\] sql\/models\/staging\/stg_region_source\.sql: source\('raw', 'nope'\) is not declared/);
+});
+
+test.serial("alias names a model's relation (dbt's config): built, refreshed and read through ref() under that name", async (t) => {
+  rmSync(join(ws.root, 'sql/models/staging/stg_region_source.sql'), { force: true }); // the test before left it broken
+  ws.write(
+    'sql/models/marts/region_list.sql',
+    "{{ config(materialized='table', alias='regions_v2') }}select region_id, region_name from {{ ref('stg_regions') }}\n",
+  );
+  ws.write('sql/models/marts/region_count.sql', "select count(*)::int as n from {{ ref('region_list') }}\n");
+  try {
+    const results = await run();
+    t.is(statusOf(results, 'region_list')?.status, 'built');
+    t.deepEqual(await ws.query('tenant_a', 'select count(*)::int as n from public.regions_v2'), [{ n: 4 }]);
+    t.deepEqual(await ws.query('tenant_a', "select to_regclass('public.region_list') is null as absent"), [{ absent: true }]);
+    t.deepEqual(await ws.query('tenant_a', 'select n from region_count'), [{ n: 4 }]);
+    t.is(statusOf(await run(), 'region_list')?.status, 'skipped', 'a warm run finds it under its alias');
+    ws.write('sql/models/marts/region_count.sql', "{{ config(alias='regions_v2') }}select 1 as n\n");
+    const clash = await ws.task('tenant/src/tenant-run.ts', ['--tenant', 'tenant_a']);
+    t.is(clash.code, 1);
+    t.regex(
+      clash.stderr,
+      /\[DUPLICATE_NODE\] model region_count \(sql\/models\/marts\/region_count\.sql\) and model region_list \(sql\/models\/marts\/region_list\.sql\) would both build "public"\."regions_v2"|model region_list .* and model region_count .* would both build "public"\."regions_v2"/,
+    );
+  } finally {
+    rmSync(join(ws.root, 'sql/models/marts/region_list.sql'));
+    rmSync(join(ws.root, 'sql/models/marts/region_count.sql'));
+    await run();
+  }
 });

@@ -168,8 +168,8 @@ export function mergeConfig(into: NodeConfig, level: Record<string, unknown>) {
 
 /** The config keys the engine reads, per node kind: any other is refused, not silently ignored. */
 const CONFIG_KEYS: Record<'model' | 'seed' | 'snapshot' | 'test', readonly string[]> = {
-  seed: ['column_types', 'tags', 'enabled'],
-  model: ['materialized', 'schema', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags', 'enabled'],
+  seed: ['column_types', 'tags', 'enabled', 'alias'],
+  model: ['materialized', 'schema', 'alias', 'unique_key', 'incremental_strategy', 'on_schema_change', 'pre_hook', 'post_hook', 'tags', 'enabled'],
   snapshot: [
     'target_schema',
     'unique_key',
@@ -182,6 +182,7 @@ const CONFIG_KEYS: Record<'model' | 'seed' | 'snapshot' | 'test', readonly strin
     'post_hook',
     'tags',
     'enabled',
+    'alias',
   ],
   test: ['severity', 'tags', 'enabled'],
 };

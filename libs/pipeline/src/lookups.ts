@@ -1,7 +1,8 @@
 /**
  * Lookups: what a template asks the database while it renders — a relation's columns
  * (`adapter.get_columns_in_relation`, `load_relation`, and dbt_utils' star, union_relations,
- * get_column_values built on them) or the rows of a query (`run_query`). Rendering stays synchronous:
+ * get_column_values built on them) or the rows of a query (`run_query`, `{% call statement(…) %}` and
+ * `load_result`). Rendering stays synchronous:
  * a lookup is answered from a cache kept per project (or per execution render), keyed by what it asks;
  * a miss is recorded as pending and answered by a placeholder, and the render that made it is thrown
  * away and done again once a round of pending lookups has run (`lookup-rounds.ts`). The objects a
@@ -30,7 +31,8 @@ export interface ColumnInfo {
 export type Answer =
   /** null: no such relation. */
   | { kind: 'columns'; columns: ColumnInfo[] | null }
-  | { kind: 'query'; columns: string[]; rows: unknown[][] }
+  /** status: the server's command tag (`SELECT 3`, `SHOW`); without it, `SELECT <rows>`. */
+  | { kind: 'query'; columns: string[]; rows: unknown[][]; status?: string }
   | { kind: 'failed'; message: string; code?: string };
 
 /** What a node's render looked up, for deciding whether it must be rendered again before it runs. */
@@ -129,7 +131,8 @@ export class Lookups {
         open = true;
         try {
           const result = await client.query({ text: request.sql, queryMode: 'extended', rowMode: 'array', types: VALUE_TYPES } as pg.QueryConfig);
-          this.answers.set(key, { kind: 'query', columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] });
+          const status = result.rowCount == null ? result.command : `${result.command} ${result.rowCount}`;
+          this.answers.set(key, { kind: 'query', columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][], status });
         } catch (err) {
           const e = err as { code?: string; message?: string };
           if (connectionError(e)) throw err;
@@ -267,6 +270,40 @@ export class QueryTable {
     return `<Table ${this.column_names.join(', ')}: ${this.rows.length} rows>`;
   }
 }
+
+/** dbt's AdapterResponse: prints as the server's command tag (`SELECT 3`); `code`, `rows_affected`. */
+export class AdapterResponse {
+  readonly _message: string;
+  readonly code: string;
+  readonly rows_affected: number;
+  constructor(answer: { rows: unknown[][]; status?: string } | undefined) {
+    this._message = answer ? (answer.status ?? `SELECT ${answer.rows.length}`) : '';
+    this.code = this._message.split(' ')[0];
+    const count = /\s(\d+)$/.exec(this._message);
+    this.rows_affected = count ? Number(count[1]) : (answer?.rows.length ?? 0);
+  }
+  toString() {
+    return this._message;
+  }
+}
+
+/** What `load_result(name)` gives after `{% call statement(name, fetch_result=True) %}`: dbt's `response`, `data` (the rows), `table`. */
+export function statementResult(answer: { columns: string[]; rows: unknown[][]; status?: string } | undefined) {
+  const table = new QueryTable(answer ?? { columns: [], rows: [] });
+  return { response: new AdapterResponse(answer), data: (answer?.rows ?? []).map((r) => [...r]), table };
+}
+
+/** Keywords a query (what runs read-only and only reads) starts with. */
+const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+
+/** The first keyword of a SQL text, after comments, blanks and opening parentheses, lower case ('' when there is none). */
+export function leadingKeyword(sql: string): string {
+  const m = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*([A-Za-z_]+)/.exec(sql);
+  return m ? m[1].toLowerCase() : '';
+}
+
+/** Whether a SQL text is a query (a statement that only reads): what `statement()` may run without fetch_result. */
+export const isQuery = (sql: string) => QUERY_KEYWORDS.has(leadingKeyword(sql));
 
 /** A relation a lookup names that cannot be one: said at the call by the caller (node-globals.ts). */
 export class NotARelation extends Error {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
-import { columnsOf, dropRelation, relationKind, swapIn } from './relations.ts';
+import { columnsOf, dropRelation, identifierOf, relationKind, swapIn } from './relations.ts';
 import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
@@ -24,17 +24,17 @@ export async function buildModel(client: pg.Client, node: PipelineNode, build: M
 
   if (build.incremental) return appendIncrement(client, node, build, run);
 
-  const tmp = `${node.name}__tmp`;
+  const tmp = `${identifierOf(node)}__tmp`;
   const leftover = await relationKind(client, schema, tmp);
   if (leftover) await client.query(dropRelation(leftover, schema, tmp));
 
   if (node.config.materialized === 'view') {
     // Prefer CREATE OR REPLACE: it keeps views stacked on this one. It refuses column changes;
     // then build aside and swap (dependent views are rebuilt by the engine).
-    if ((await relationKind(client, schema, node.name)) === 'view') {
+    if ((await relationKind(client, schema, identifierOf(node))) === 'view') {
       await client.query('savepoint replace_view');
       try {
-        await run(`create or replace view ${relationName(schema, node.name)} as\n`, build.sql);
+        await run(`create or replace view ${relationName(schema, identifierOf(node))} as\n`, build.sql);
         await client.query('release savepoint replace_view');
         return undefined;
       } catch (err) {
@@ -43,22 +43,22 @@ export async function buildModel(client: pg.Client, node: PipelineNode, build: M
       }
     }
     await run(`create view ${relationName(schema, tmp)} as\n`, build.sql);
-    await swapIn(client, schema, node.name, tmp, 'view');
+    await swapIn(client, schema, identifierOf(node), tmp, 'view');
     return undefined;
   }
 
   if (node.config.materialized === 'materialized_view') {
     if (build.refresh) {
-      await client.query(`refresh materialized view ${relationName(schema, node.name)}`);
+      await client.query(`refresh materialized view ${relationName(schema, identifierOf(node))}`);
       return undefined;
     }
     const result = await run(`create materialized view ${relationName(schema, tmp)} as (\n`, build.sql, '\n)');
-    await swapIn(client, schema, node.name, tmp, 'materialized view');
+    await swapIn(client, schema, identifierOf(node), tmp, 'materialized view');
     return result.rowCount ?? undefined;
   }
 
   const result = await run(`create table ${relationName(schema, tmp)} as (\n`, build.sql, '\n)');
-  await swapIn(client, schema, node.name, tmp, 'table');
+  await swapIn(client, schema, identifierOf(node), tmp, 'table');
   return result.rowCount ?? undefined;
 }
 
@@ -73,8 +73,8 @@ async function appendIncrement(
   build: ModelBuild,
   run: (prefix: string, sql: string, suffix?: string) => Promise<pg.QueryResult>,
 ): Promise<number> {
-  const target = relationName(build.schema, node.name);
-  const staged = quoteIdent(`${node.name}__increment`);
+  const target = relationName(build.schema, identifierOf(node));
+  const staged = quoteIdent(`${identifierOf(node)}__increment`);
   await run(`create temporary table ${staged} on commit drop as (\n`, build.sql, '\n)');
   const [now, before] = await Promise.all([columnsOf(client, staged), columnsOf(client, target)]);
   const added = [...now.keys()].filter((c) => !before.has(c));

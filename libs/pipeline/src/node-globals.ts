@@ -2,9 +2,9 @@
  * What a node's template sees: ref, source, var, config, this, tenant, dbt's context (target, model,
  * project_name, flags, run_started_at, invocation_id, log, return, exceptions, adapter and its
  * dispatch, modules; the plain values are dbt-context.ts's) with what reads the database while
- * it renders (execute, adapter.get_columns_in_relation, load_relation, run_query: lookups.ts) and the
- * project's macros bound to the node; and the two ways in: render a node's template, or call a macro
- * for it (a generic test).
+ * it renders (execute, adapter.get_columns_in_relation, load_relation, run_query, statement and
+ * load_result: lookups.ts) and the project's macros bound to the node; and the two ways in: render a
+ * node's template, or call a macro for it (a generic test).
  */
 import nunjucks from 'nunjucks';
 import { log, TaskError } from '@mt/cli';
@@ -13,7 +13,18 @@ import { errorInMacro, lineInMacro, type MacroLibrary } from './macros.ts';
 import { callLine, compiledTemplate, quoteIdent, relationName, renderTemplate, templateError, type NunjucksError } from './render.ts';
 import type { NodeConfig } from './types.ts';
 import { pythonJinja, toJson } from './python-jinja.ts';
-import { Column, NotARelation, parseRelation, QueryTable, Relation, type Answer, type LookupRequest } from './lookups.ts';
+import {
+  Column,
+  isQuery,
+  leadingKeyword,
+  NotARelation,
+  parseRelation,
+  QueryTable,
+  Relation,
+  statementResult,
+  type Answer,
+  type LookupRequest,
+} from './lookups.ts';
 import { DBT_VERSION, dispatchOrder, fromYaml, localMd5, modelNode, pySet, pythonDatetime, relationValue, toYaml, zip } from './dbt-context.ts';
 
 export { pythonDatetime } from './dbt-context.ts';
@@ -137,6 +148,23 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     const { schema, name } = relationOf(value, call);
     return new Relation(t.database, schema, name);
   };
+  /**
+   * A query a template runs (run_query, statement): its rows; while waiting for the answer, none (the
+   * caller gives an empty table); null as dbt parses; a failed one is an error at the call.
+   */
+  const query = (sql: string, call: string): Extract<Answer, { kind: 'query' }> | undefined | null => {
+    if (!ctx.execute || !ctx.lookup) return null;
+    const answer = ctx.lookup({ kind: 'query', sql });
+    if (!answer) return undefined;
+    if (answer.kind === 'failed') {
+      throw new TaskError('LOOKUP_FAILED', `${where(call)}: its query failed: ${answer.message}.`, {
+        hint: `It ran read-only on ${t.database} while the template rendered: ${sql.trim().replace(/\s+/g, ' ').slice(0, 300)}`,
+      });
+    }
+    return answer.kind === 'query' ? answer : null;
+  };
+  /** What `{% call statement(name, …) %}` stored for load_result; undefined once loaded. */
+  const results = new Map<string, ReturnType<typeof statementResult> | undefined>();
   const t = ctx.tenant;
   const project = ctx.projectName ?? 'project';
   const self = relationValue(ctx.thisRelation, t.database);
@@ -241,15 +269,56 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     },
     execute: !!ctx.execute,
     run_query: guard((sql: unknown) => {
-      if (!ctx.execute || !ctx.lookup) return null;
-      const answer = ctx.lookup({ kind: 'query', sql: String(sql) });
-      if (!answer) return new QueryTable({ columns: [], rows: [] });
-      if (answer.kind === 'failed') {
-        throw new TaskError('LOOKUP_FAILED', `${where('run_query(')}: its query failed: ${answer.message}.`, {
-          hint: `It ran read-only on ${t.database} while the template rendered: ${String(sql).trim().replace(/\s+/g, ' ').slice(0, 300)}`,
+      const answer = query(String(sql), 'run_query(');
+      return answer === null ? null : new QueryTable(answer ?? { columns: [], rows: [] });
+    }),
+    // dbt's older way: the block's SQL runs as run_query's (read-only); with a name, load_result(name) gives it.
+    statement: guard((...args: unknown[]) => {
+      const { positional, keywords } = splitKeywords(args);
+      const name = keywords.name ?? positional[0] ?? null;
+      const fetch = !!(keywords.fetch_result ?? positional[1] ?? false);
+      const caller = keywords.caller;
+      if (typeof caller !== 'function') {
+        throw new TaskError('TEMPLATE_ERROR', `${where('statement(')}: statement() is a block: its SQL is what the block contains.`, {
+          hint: "Write {% call statement('name', fetch_result=True) %} select … {% endcall %}, then load_result('name'), or use run_query(sql).",
         });
       }
-      return answer.kind === 'query' ? new QueryTable(answer) : null;
+      let sql: string;
+      try {
+        sql = String(caller()).trim();
+      } catch (e) {
+        // As dbt parses (execute false) the block is not rendered: here it is, for its refs, as far as it renders.
+        if (ctx.execute || e instanceof TaskError) throw e;
+        return '';
+      }
+      if (!fetch && leadingKeyword(sql) && !isQuery(sql)) {
+        throw new TaskError(
+          'TEMPLATE_ERROR',
+          `${where('statement(')}: statement() would run ${leadingKeyword(sql).toUpperCase()} for what it changes; a template only reads the database (read-only, as the tenant's role).`,
+          {
+            hint: 'Change the database in a model, or in its pre_hook / post_hook or on-run-start / on-run-end; a statement block may run a query (select …), with fetch_result=True to read its rows.',
+          },
+        );
+      }
+      if (!ctx.execute) return '';
+      // Only comments: nothing to run. Without fetch_result dbt keeps the response, not the rows.
+      const answer = leadingKeyword(sql) ? (query(sql, 'statement(') ?? undefined) : undefined;
+      const kept = answer && !fetch ? { columns: [], rows: [], status: answer.status ?? `SELECT ${answer.rows.length}` } : answer;
+      if (name != null) results.set(String(name), statementResult(kept));
+      return '';
+    }),
+    // dbt's: none for a name never stored (nothing is, as dbt parses); loaded once, as dbt's (but 'main').
+    load_result: guard((name: unknown) => {
+      const key = String(name);
+      if (!results.has(key)) return null;
+      const found = results.get(key);
+      if (found === undefined) {
+        throw new TaskError('TEMPLATE_ERROR', `${where('load_result(')}: The 'statement' result named '${key}' has already been loaded into a variable.`, {
+          hint: `dbt gives a statement's result once: keep it, {% set result = load_result('${key}') %}, and use result after that.`,
+        });
+      }
+      if (key !== 'main') results.set(key, undefined);
+      return found;
     }),
     load_relation: guard((relation: unknown) =>
       ctx.execute && columnsOf(relation, 'load_relation(') !== null ? relationObject(relation, 'load_relation(') : null,

@@ -13,6 +13,7 @@ import { loadMacros } from './macros.ts';
 import { genericTestSql, genericTestsFromYaml } from './yaml-tests.ts';
 import { checkYaml, modelYamlSchema } from './yaml-schemas.ts';
 import { pathWithin } from './dbt-project.ts';
+import { identifierOf } from './relations.ts';
 import {
   checkConfigKeys,
   configLine,
@@ -180,6 +181,7 @@ export function renderNodes(project: Project) {
     loading.delete(project);
   }
   dropDisabled(project);
+  checkRelations(project);
   const waits = (name: string | undefined) => !!waiting?.has(byName.get(name ?? '')?.id ?? '');
   for (const node of nodes.values()) {
     if (node.generic && node.sql === undefined) {
@@ -251,6 +253,38 @@ function dropDisabled(project: Project) {
         },
       );
     }
+  }
+}
+
+/**
+ * Each relation is built by one node: an `alias` (dbt's config naming a node's relation) must be a
+ * relation name, and two nodes may not build the same relation.
+ */
+function checkRelations(project: Project) {
+  const built = new Map<string, PipelineNode>();
+  for (const node of project.nodes.values()) {
+    if (node.kind === 'test' || node.config.materialized === 'ephemeral' || project.lookups?.waiting.has(node.id)) continue;
+    if (node.config.alias !== undefined && (typeof node.config.alias !== 'string' || !isValidIdentifier(node.config.alias))) {
+      throw new TaskError(
+        'INVALID_CONFIG',
+        `${node.file}: alias=${JSON.stringify(node.config.alias)} is not a relation name this engine creates (lowercase letters, digits and _).`,
+        {
+          hint: "config(alias='orders_v2')",
+        },
+      );
+    }
+    const relation = relationFor(project, node);
+    const other = built.get(relation);
+    if (other) {
+      throw new TaskError(
+        'DUPLICATE_NODE',
+        `${other.kind} ${other.name} (${other.file}) and ${node.kind} ${node.name} (${node.file}) would both build ${relation}.`,
+        {
+          hint: 'Give one of them another alias (or none), or another schema.',
+        },
+      );
+    }
+    built.set(relation, node);
   }
 }
 
@@ -348,7 +382,7 @@ function generateSchemaName(project: Project, node: PipelineNode): string {
   return schema;
 }
 
-export const relationFor = (project: Project, node: PipelineNode) => relationName(schemaFor(project, node), node.name);
+export const relationFor = (project: Project, node: PipelineNode) => relationName(schemaFor(project, node), identifierOf(node));
 
 const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+(\S+?)\s*-?%\}([\s\S]*?)\{%-?\s*endsnapshot\s*-?%\}/g;
 

@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import { quoteIdent, relationName } from './render.ts';
+import type { PipelineNode } from './types.ts';
 
 export type RelationKind = 'table' | 'view' | 'materialized view';
+
+/** The name of a node's relation: dbt's `alias` config when set, else the node's name (what ref() takes). */
+export const identifierOf = (node: PipelineNode): string => (typeof node.config.alias === 'string' ? node.config.alias : node.name);
 
 /** 'table' | 'view' | 'materialized view' | undefined for a relation right now (a cascade earlier in a run may have dropped it). */
 export async function relationKind(client: pg.Client, schema: string, name: string): Promise<RelationKind | undefined> {

@@ -9,7 +9,7 @@ import { checksumOf, loadProject, renderHook, schemaFor, sha256 } from './projec
 import { Lookups } from './lookups.ts';
 import { lookupsChanged, renderAtRun, resolveLookups } from './lookup-rounds.ts';
 import { relationName } from './render.ts';
-import { relationKind, type RelationKind } from './relations.ts';
+import { identifierOf, relationKind, type RelationKind } from './relations.ts';
 import { loadSeed } from './seeds.ts';
 import { runSnapshot } from './snapshots.ts';
 import { runDataTest } from './data-tests.ts';
@@ -257,7 +257,7 @@ function missingInputs(ctx: RunContext, node: PipelineNode): TaskError | undefin
     else inputs.add(parent);
   };
   node.dependsOn.forEach(visit);
-  const missing = [...inputs].find((p) => !phases.includes(p.kind) && !ctx.relations.has(`${schemaOf(ctx, p)}.${p.name}`));
+  const missing = [...inputs].find((p) => !phases.includes(p.kind) && !ctx.relations.has(`${schemaOf(ctx, p)}.${identifierOf(p)}`));
   if (!missing) return undefined;
   const target = BUILDS[missing.kind];
   const tenant = ctx.project.tenant.name;
@@ -297,7 +297,7 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
     const parent = ctx.project.nodes.get(id)!;
     if (ctx.built.has(id) || parent.untrackedSources?.length) reusable = false;
     if (isView(parent)) return parent.dependsOn.forEach(visit);
-    const relation = `${schemaOf(ctx, parent)}.${parent.name}`;
+    const relation = `${schemaOf(ctx, parent)}.${identifierOf(parent)}`;
     if (!ctx.relations.has(relation) && !ctx.built.has(id)) reusable = false;
     counters.push(`${relation}=${ctx.versions.get(relation) ?? 0}`);
   };
@@ -311,7 +311,7 @@ const schemaOf = (ctx: RunContext, node: PipelineNode) => schemaFor(ctx.project,
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
 async function needsRestore(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<boolean> {
   if (node.kind !== 'model' || !ctx.state.has(node.id) || !node.dependsOn.some((d) => ctx.built.has(d))) return false;
-  return !(await relationKind(await client(), schemaOf(ctx, node), node.name));
+  return !(await relationKind(await client(), schemaOf(ctx, node), identifierOf(node)));
 }
 
 /** `client` opens the node's connection on first use: a node skipped or reused needs none. */
@@ -382,11 +382,14 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     const stored = ctx.state.get(node.id);
     const schema = schemaOf(ctx, node);
     // Until this run changes a relation, what it found at its start is still true.
-    const exists = ctx.changing ? await relationKind(await client(), schema, node.name) : ctx.relations.get(`${schema}.${node.name}`);
+    const exists = ctx.changing ? await relationKind(await client(), schema, identifierOf(node)) : ctx.relations.get(`${schema}.${identifierOf(node)}`);
     // Changed outside the pipeline since we left it: rebuilt, a model in full (a snapshot keeps its
     // history: its counter only moves the analyses' fingerprint).
     const drifted =
-      node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(`${schema}.${node.name}`) ?? 0) !== stored.dataVersion;
+      node.kind !== 'snapshot' &&
+      !isView(node) &&
+      stored?.dataVersion != null &&
+      (ctx.versions.get(`${schema}.${identifierOf(node)}`) ?? 0) !== stored.dataVersion;
     // --full-refresh rebuilds models from scratch and reloads seeds (unchanged or not); snapshots keep their history.
     const forced = (ctx.options.fullRefresh || drifted) && (node.kind === 'model' || node.kind === 'seed');
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
@@ -396,7 +399,7 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
       ctx.current.set(node.id, fingerprint);
       // Tables built before drift tracking existed get their change counter once.
       if (!isView(node) && exists === 'table' && stored.dataVersion == null)
-        await saveDataVersion((db = await client()), node.id, await trackTable(db, schema, node.name));
+        await saveDataVersion((db = await client()), node.id, await trackTable(db, schema, identifierOf(node)));
       return { ...base, status: 'skipped', ms: performance.now() - t0 };
     }
     // The relation and its node state change together, or not at all.
@@ -423,10 +426,10 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
       await hooks('post_hook');
       // A new table has no statistics until autovacuum comes by (a minute later): the models and tests
       // after it were planned on guesses. ANALYZE samples 30,000 rows: ~1 ms small, ~0.1 s at a million.
-      if (!isView(node)) await conn.query(`analyze ${relationName(schema, node.name)}`);
-      const dataVersion = tracked(node) ? await trackTable(conn, schema, node.name) : undefined;
+      if (!isView(node)) await conn.query(`analyze ${relationName(schema, identifierOf(node))}`);
+      const dataVersion = tracked(node) ? await trackTable(conn, schema, identifierOf(node)) : undefined;
       // Tests later in this run fingerprint the counter as this build leaves it.
-      if (dataVersion !== undefined) ctx.versions.set(`${schema}.${node.name}`, dataVersion);
+      if (dataVersion !== undefined) ctx.versions.set(`${schema}.${identifierOf(node)}`, dataVersion);
       await saveNodeState(conn, {
         id: node.id,
         kind: node.kind,

@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
-import { sameColumns, swapIn } from './relations.ts';
+import { identifierOf, sameColumns, swapIn } from './relations.ts';
 import { SeedReader, seedColumns } from './seed-reader.ts';
 import type { SeedColumn } from './seed-types.ts';
 import type { PipelineNode } from './types.ts';
@@ -61,19 +61,19 @@ export async function loadSeed(client: pg.Client, schema: string, node: Pipeline
 const sameTypes = (a: SeedColumn[], b: SeedColumn[]) => a.every((c, i) => c.type === b[i].type);
 
 async function copySeed(client: pg.Client, schema: string, node: PipelineNode, path: string, columns: SeedColumn[]) {
-  const tmp = `${node.name}__tmp`;
+  const tmp = `${identifierOf(node)}__tmp`;
   await client.query(`drop table if exists ${relationName(schema, tmp)}`);
   await client.query(`create table ${relationName(schema, tmp)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
-  const reuse = await sameColumns(client, schema, node.name, tmp);
+  const reuse = await sameColumns(client, schema, identifierOf(node), tmp);
   if (reuse) {
     await client.query(`drop table ${relationName(schema, tmp)}`);
-    await client.query(`truncate table ${relationName(schema, node.name)}`);
+    await client.query(`truncate table ${relationName(schema, identifierOf(node))}`);
   }
-  const target = relationName(schema, reuse ? node.name : tmp);
+  const target = relationName(schema, reuse ? identifierOf(node) : tmp);
   const copy = client.query(copyFrom(`copy ${target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) from stdin with (format csv, header true)`));
   const reader = new SeedReader(node, path);
   await pipeline(createReadStream(path), reader, copy);
-  if (!reuse) await swapIn(client, schema, node.name, tmp, 'table');
+  if (!reuse) await swapIn(client, schema, identifierOf(node), tmp, 'table');
   return { rows: Number(copy.rowCount), inferred: reader.columns() };
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { TaskError } from '@mt/cli';
 import { quoteIdent, relationName } from './render.ts';
-import { columnsOf, relationKind } from './relations.ts';
+import { columnsOf, identifierOf, relationKind } from './relations.ts';
 import { extended, runNodeSql } from './sql-errors.ts';
 import type { PipelineNode } from './types.ts';
 
@@ -22,8 +22,8 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
   }
   if (cfg.strategy === 'timestamp' && !cfg.updated_at)
     throw new TaskError('INVALID_SNAPSHOT', `${node.file}: strategy='timestamp' needs updated_at='<column>'.`);
-  const target = relationName(schema, node.name);
-  const src = quoteIdent(`${node.name}__source`);
+  const target = relationName(schema, identifierOf(node));
+  const src = quoteIdent(`${identifierOf(node)}__source`);
   await client.query(`create schema if not exists ${quoteIdent(schema)}`);
   await runNodeSql((t) => client.query(extended(t)), node, {
     prefix: `create temporary table ${src} on commit drop as (\n`,
@@ -52,7 +52,7 @@ export async function runSnapshot(client: pg.Client, node: PipelineNode, schema:
      select ${columns.map((c) => q('s', c)).join(', ')}, ${scdId}, ${changeTime}, ${changeTime}, null::timestamp
      from ${src} s ${where}`;
 
-  if (!(await relationKind(client, schema, node.name))) {
+  if (!(await relationKind(client, schema, identifierOf(node)))) {
     await client.query(
       `create table ${target} as select s.*, ''::text as dbt_scd_id, null::timestamp as dbt_updated_at, null::timestamp as dbt_valid_from, null::timestamp as dbt_valid_to from ${src} s limit 0`,
     );

@@ -199,11 +199,11 @@ test.serial(
         { channel: 'web', credit: '52.00', bank: '34.25', gift: '0' },
       ],
     );
-    // dbt_utils.star and get_column_values, read from the tenant database while the model rendered
+    // dbt_utils.star, get_column_values and a {% call statement %} block: the tenant database read while the model rendered
     t.deepEqual(await query('tenant_a', 'select * from public_reporting.payments_by_method where payment_id in (1, 2, 4) order by 1'), [
-      { payment_id: 1, order_id: 101, payment_method: 'credit_card', amount_usd: '34.00', method_rank: 2 },
-      { payment_id: 2, order_id: 102, payment_method: 'gift_card', amount_usd: '10.00', method_rank: 3 },
-      { payment_id: 4, order_id: 103, payment_method: 'bank_transfer', amount_usd: '34.25', method_rank: 1 },
+      { payment_id: 1, order_id: 101, payment_method: 'credit_card', amount_usd: '34.00', method_rank: 2, channel_count: 3 },
+      { payment_id: 2, order_id: 102, payment_method: 'gift_card', amount_usd: '10.00', method_rank: 3, channel_count: 3 },
+      { payment_id: 4, order_id: 103, payment_method: 'bank_transfer', amount_usd: '34.25', method_rank: 1, channel_count: 3 },
     ]);
     // dbt_utils.union_relations: the columns of both, where each row came from
     t.deepEqual(

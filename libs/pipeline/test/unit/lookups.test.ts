@@ -32,6 +32,12 @@ function answered(phase: 'load' | 'inspect' | 'execute', answers: Array<[LookupR
 
 const macros = (() => {
   const ws = tempWorkspace({
+    'sql/macros/methods.sql': `{% macro payment_methods() -%}
+{%- call statement('methods', fetch_result=True) -%}
+select distinct payment_method from {{ ref('stg_payments') }} order by 1
+{%- endcall -%}
+{{ return(load_result('methods')['data'] | map(attribute=0) | list) }}
+{%- endmacro %}`,
     'sql/macros/mine.sql': `{% macro typed(relation) -%}
 {%- set out = [] -%}
 {%- for c in adapter.get_columns_in_relation(relation) %}{% do out.append(c.name ~ ' ' ~ c.data_type ~ ' ' ~ c.dtype ~ (' string' if c.is_string() else '')) %}{% endfor -%}
@@ -194,6 +200,124 @@ test("a project's macro: adapter.get_columns_in_relation gives dbt's Column; run
   t.is(ephemeral?.message, `${FILE}:1 (dbt_utils.star): facts is an ephemeral model: it is inlined as a CTE and has no relation whose columns could be read.`);
 });
 
+const PAYMENTS = 'select distinct payment_method from "public"."stg_payments"';
+
+test("{% call statement(name, fetch_result=True) %} runs its block as run_query does; load_result gives dbt's data, table and response", (t) => {
+  const lookups = answered('execute', [
+    [
+      { kind: 'query', sql: PAYMENTS },
+      {
+        kind: 'query',
+        columns: ['payment_method', 'n'],
+        rows: [
+          ['card', 3],
+          ['cash', 1],
+        ],
+        status: 'SELECT 2',
+      },
+    ],
+    [{ kind: 'query', sql: `${PAYMENTS} order by 1` }, rows(['payment_method'], ['card'], ['cash'], ['gift'])],
+  ]);
+  const block = `{% call statement('my_result', fetch_result=True) %}
+  select distinct payment_method from {{ ref('stg_payments') }}
+{% endcall %}`;
+  t.is(
+    render(
+      `${block}{% set r = load_result('my_result') %}{{ r['data'] | map(attribute=0) | list }} {{ r.data[1] }} {{ r.table.columns[0].values() }} {{ r['table'].rows[0]['n'] }} {{ r['response'] }} {{ r.response.code }} {{ r.response.rows_affected }}`,
+      context(lookups),
+    ),
+    "['card', 'cash'] ['cash', 1] ['card', 'cash'] 3 SELECT 2 SELECT 2",
+  );
+  // Positional and keyword arguments; in a project macro; a name never stored is none, a result is loaded once (as dbt's).
+  t.is(
+    render(
+      "{% call statement(name='m', fetch_result=True, auto_begin=False) %}select 1 as n, 2 as m{% endcall %}{{ load_result('m').data }}",
+      context(answered('execute', [[{ kind: 'query', sql: 'select 1 as n, 2 as m' }, rows(['n', 'm'], [1, 2])]])),
+    ),
+    '[[1, 2]]',
+  );
+  t.is(render('{{ payment_methods() | join(",") }} {{ load_result("nothing") is none }}', context(lookups)), 'card,cash,gift True');
+  const twice = t.throws(() => render(`${block}\n{% set a = load_result('my_result') %}\n{% set b = load_result('my_result') %}`, context(lookups)), {
+    instanceOf: TaskError,
+  });
+  t.is(twice?.message, `${FILE}:4: The 'statement' result named 'my_result' has already been loaded into a variable.`);
+});
+
+test('statement(): waits for its answer like run_query (an empty result meanwhile); a failed query names the line; as dbt parses nothing runs and load_result is none', (t) => {
+  // Not answered yet: pending, and the template goes on with an empty result (what it asks next is asked in the same round).
+  const lookups = new Lookups('load');
+  const waiting = render(
+    "{% call statement('m', fetch_result=True) %}select distinct payment_method from {{ ref('stg_payments') }}{% endcall %}{{ load_result('m')['data'] | length }} {{ load_result is defined }}",
+    context(lookups),
+  );
+  t.is(waiting, '0 True');
+  t.deepEqual([...lookups.pending.values()], [{ kind: 'query', sql: PAYMENTS }]);
+
+  const failed = t.throws(
+    () =>
+      render(
+        "select 1\n{% call statement('m', fetch_result=True) %}select nope{% endcall %}",
+        context(
+          answered('execute', [
+            [
+              { kind: 'query', sql: 'select nope' },
+              { kind: 'failed', message: 'column "nope" does not exist', code: '42703' },
+            ],
+          ]),
+        ),
+      ),
+    { instanceOf: TaskError },
+  );
+  t.is(failed?.code, 'LOOKUP_FAILED');
+  t.is(failed?.message, `${FILE}:2: its query failed: column "nope" does not exist.`);
+
+  // execute false: the block's refs are still made (the DAG), nothing is asked, load_result gives none.
+  const refs: string[] = [];
+  const parsed = renderContext({
+    file: FILE,
+    thisRelation: relationName('public', 'report'),
+    macros,
+    execute: false,
+    ref: (name) => (refs.push(name), relationName('public', name)),
+  });
+  t.is(
+    render(
+      "{% call statement('m', fetch_result=True) %}select * from {{ ref('stg_payments') }}{% endcall %}{{ load_result('m') is none }}{% if execute %}{{ load_result('m')['data'] }}{% endif %}",
+      parsed,
+    ),
+    'True',
+  );
+  t.deepEqual(refs, ['stg_payments']);
+});
+
+test('statement() without fetch_result: a query runs read-only (load_result keeps its response, not its rows); anything else is refused at its line', (t) => {
+  const lookups = answered('execute', [[{ kind: 'query', sql: 'select 1 as n' }, rows(['n'], [1])]]);
+  t.is(render("{% call statement('q') %}\n  -- one row\n  select 1 as n\n{% endcall %}", context(lookups)), '');
+  t.deepEqual([...lookups.pending.values()], [{ kind: 'query', sql: '-- one row\n  select 1 as n' }], 'a query after a comment is asked');
+  lookups.pending.clear();
+  t.is(
+    render("{% call statement('q') %}select 1 as n{% endcall %}{% set r = load_result('q') %}{{ r.data }} {{ r.response }}", context(lookups)),
+    '[] SELECT 1',
+  );
+  for (const [sql, verb] of [
+    ["insert into {{ ref('audit') }} values (1)", 'INSERT'],
+    ['/* cleanup */ truncate x', 'TRUNCATE'],
+    ['create temp table x as select 1', 'CREATE'],
+  ]) {
+    for (const ctx of [context(lookups), context()]) {
+      const refused = t.throws(() => render(`select 1\n{% call statement('w') %}${sql}{% endcall %}`, ctx), { instanceOf: TaskError });
+      t.is(refused?.code, 'TEMPLATE_ERROR');
+      t.is(
+        refused?.message,
+        `${FILE}:2: statement() would run ${verb} for what it changes; a template only reads the database (read-only, as the tenant's role).`,
+      );
+    }
+  }
+  t.is(lookups.pending.size, 0, 'nothing refused was asked');
+  const bare = t.throws(() => render("{{ statement('x') }}", context(lookups)), { instanceOf: TaskError });
+  t.regex(bare?.message ?? '', /^sql\/models\/report\.sql:1: statement\(\) is a block/);
+});
+
 test("relations: ref()'s text, schema.name, a name alone (the target schema), Relation; dbt's Column and the query table", (t) => {
   t.deepEqual(parseRelation('"public"."Orders"', 'x'), { schema: 'public', name: 'Orders' });
   t.deepEqual(parseRelation('Staging.orders', 'x'), { schema: 'staging', name: 'orders' });
@@ -264,4 +388,26 @@ test('a relation not there yet while the project loads: the node renders as dbt 
   const offline = loadProject(ws.root, fakeTenant(ws.root), {});
   t.is(offline.nodes.get('model.wide')!.sql, 'select * from "public"."orders"\n');
   t.is(offline.nodes.get('model.wide')!.lookups, undefined);
+});
+
+test('a project: a model reading with {% call statement %} waits for the round, refs what its block refs, and is marked as running queries', (t) => {
+  const ws = tempWorkspace({
+    'sql/models/stg_payments.sql': "select 'card' as payment_method\n",
+    'sql/models/by_method.sql': `{% call statement('methods', fetch_result=True) %}
+select distinct payment_method from {{ ref('stg_payments') }}
+{% endcall %}
+select {% for m in load_result('methods')['data'] | map(attribute=0) %}'{{ m }}' as m{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
+`,
+  });
+  t.teardown(() => ws.cleanup());
+  const lookups = new Lookups('load');
+  const project = loadProject(ws.root, fakeTenant(ws.root), {}, { lookups });
+  t.deepEqual([...lookups.waiting], ['model.by_method']);
+  t.deepEqual([...lookups.pending.values()], [{ kind: 'query', sql: PAYMENTS }]);
+  lookups.remember({ kind: 'query', sql: PAYMENTS }, rows(['payment_method'], ['card'], ['cash']));
+  renderNodes(project);
+  const node = project.nodes.get('model.by_method')!;
+  t.is(node.sql, "\nselect 'card' as m1, 'cash' as m2\n");
+  t.deepEqual(node.dependsOn, ['model.stg_payments']);
+  t.deepEqual(node.lookups, { relations: [], queries: true, deferred: false });
 });

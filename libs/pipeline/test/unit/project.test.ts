@@ -390,11 +390,14 @@ test('dbt_project.yml models: a folder that does not exist, or a key no model re
   });
   const typo = t.throws(() => load(t, yml('    marts:\n      +materialized: table\n      finanse:\n        +materialized: incremental\n')));
   t.is((typo as TaskError).hint, 'Did you mean "finance"? Folders there: finance.');
-  const alias = t.throws(() => load(t, yml('    staging:\n      +alias: stg\n')));
-  t.is((alias as TaskError).message, 'sql/dbt_project.yml: models.shop.staging.+alias is not a model config key this engine reads, so it would be ignored.');
+  const alias = t.throws(() => load(t, yml('    staging:\n      +sql_header: "set x = 1"\n')));
+  t.is(
+    (alias as TaskError).message,
+    'sql/dbt_project.yml: models.shop.staging.+sql_header is not a model config key this engine reads, so it would be ignored.',
+  );
   t.is(
     (alias as TaskError).hint,
-    'A model takes: materialized, schema, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled.',
+    'A model takes: materialized, schema, alias, unique_key, incremental_strategy, on_schema_change, pre_hook, post_hook, tags, enabled.',
   );
   t.notThrows(() => load(t, yml('    staging:\n      materialized: view\n    marts:\n      finance:\n        +on_schema_change: append_new_columns\n')));
 });
@@ -694,4 +697,24 @@ test("a source on a seed's table is that seed (built first, its changes seen); o
   t.is(custom.schema, 'public_staging');
   t.is(renamed.schema, 'staging');
   t.not(custom.checksum, renamed.checksum, 'built elsewhere, so built again');
+});
+
+test("alias: ref() takes the node's name and gives the relation alias names; a bad alias or two nodes on one relation are refused", (t) => {
+  const project = load(
+    t,
+    {
+      'sql/models/stg_orders.sql': "{{ config(alias='orders_v2') }}select * from {{ ref('orders') }}\n",
+      'sql/models/report.sql': "select * from {{ ref('stg_orders') }}\n",
+    },
+    TINY,
+  );
+  t.regex(project.nodes.get('model.report')!.sql!, /from "public"\."orders_v2"/);
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(alias='Orders V2') }}select 1\n" }, TINY), {
+    code: 'INVALID_CONFIG',
+    message: /alias="Orders V2" is not a relation name/,
+  });
+  t.throws(() => load(t, { 'sql/models/stg_orders.sql': "{{ config(alias='orders') }}select 1\n" }, TINY), {
+    code: 'DUPLICATE_NODE',
+    message: 'seed orders (seeds/orders.csv) and model stg_orders (sql/models/stg_orders.sql) would both build "public"."orders".',
+  });
 });

@@ -110,7 +110,7 @@ test('a call to an undefined function or method is TEMPLATE_ERROR at its line an
   t.is(err?.message, `${FILE}:2:15: Jinja error: nope() is an undefined function or value.`);
   t.is(
     err?.hint,
-    'Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, model, project_name, dbt_version, flags, tenant, target, run_started_at, invocation_id, log, return, exceptions, adapter, execute, run_query, load_relation, api, tojson, fromjson, modules, zip, set, local_md5, fromyaml, toyaml.',
+    'Check the name: a template here can use ref, source, var, env_var, config, is_incremental, this, model, project_name, dbt_version, flags, tenant, target, run_started_at, invocation_id, log, return, exceptions, adapter, execute, run_query, statement, load_result, load_relation, api, tojson, fromjson, modules, zip, set, local_md5, fromyaml, toyaml.',
   );
   t.throws(() => render('{{ nope() }}', context()), { message: `${FILE}:1:8: Jinja error: nope() is an undefined function or value.` });
   t.throws(() => render('select 1\n\n  {{ tenant.nope() }}\n', context()), {
