@@ -189,8 +189,7 @@ test.serial('the sample is kept unless --force; then the project lands in sql/ a
 });
 
 test.serial('a second import: refused without --force; with it, the tenant.json files are replaced and kept in the backup', async (t) => {
-  const src = shopProject(t, false);
-  writeFileSync(join(src, 'profiles.yml'), profilesYml());
+  const src = shopProject(t);
   const before = snapshot(ws.root);
   const refused = await ws.task(SCRIPT, ['--src', src], env);
   t.is(refused.code, 1);

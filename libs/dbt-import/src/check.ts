@@ -3,28 +3,23 @@
  * (loadSettings: dbt_project.yml and packages.yml), so a project file the engine refuses stops the import;
  * then the whole project for each tenant, as a build loads it, whose problems are listed for the user to fix.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTaskError, TaskError } from '@mt/cli';
 import { loadProject, loadSettings } from '@mt/pipeline';
 import { loadTenant } from '@mt/tenant-config';
-import type { DbtSource } from './source.ts';
+import { shownIn, type DbtSource } from './source.ts';
+import { writeTenant } from './tenants.ts';
 
 /** A tenant of the staging folder only, for loading the project before any real tenant is there. */
 export const STAND_IN = 'import_dbt_check';
 
 function withStandIn<T>(staging: string, fn: (name: string) => T): T {
-  const dir = join(staging, 'tenants', STAND_IN);
-  mkdirSync(dir, { recursive: true });
-  const database = `${STAND_IN}_db`;
-  writeFileSync(
-    join(dir, 'tenant.json'),
-    JSON.stringify({ name: STAND_IN, database, aurora: { schema: STAND_IN }, dataLake: { bucket: 'import-dbt-check', prefix: 'check' } }),
-  );
+  writeTenant(staging, STAND_IN, `${STAND_IN}_db`);
   try {
     return fn(STAND_IN);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(staging, 'tenants', STAND_IN), { recursive: true, force: true });
   }
 }
 
@@ -36,9 +31,9 @@ export function checkProjectFile(staging: string, source: DbtSource): void {
     if (!isTaskError(err)) throw err;
     throw new TaskError(
       err.code,
-      `${source.shown.replace(/\/+$/, '')}/dbt_project.yml, copied as sql/dbt_project.yml, is refused by this workspace's engine: ${err.message}`,
+      `${shownIn(source, 'dbt_project.yml')}, copied as sql/dbt_project.yml, is refused by this workspace's engine: ${err.message}`,
       {
-        hint: `${err.hint ? `${err.hint} ` : ''}Fix it in ${source.shown.replace(/\/+$/, '')}/dbt_project.yml, then run make import-dbt again. Nothing was written.`,
+        hint: `${err.hint ? `${err.hint} ` : ''}Fix it in ${shownIn(source, 'dbt_project.yml')}, then run make import-dbt again. Nothing was written.`,
       },
     );
   }

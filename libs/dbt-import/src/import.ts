@@ -3,18 +3,16 @@
  * Everything is built and checked in a staging folder first; only then is the previous project moved
  * aside and the new one moved in, so a refused import leaves the workspace exactly as it was.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
 import { io, TaskError } from '@mt/cli';
-import { listTenantNames } from '@mt/tenant-config';
+import { filesUnder } from '@mt/pipeline';
+import { listTenantNames, readYamlFile } from '@mt/tenant-config';
 import { checkProjectFile, loadFor, type Loaded } from './check.ts';
-import { cutExternalBlocks } from './external.ts';
-import { leftAtTop } from './leftovers.ts';
 import { backupFolder, currentProject, makeStaging, moveAll, BACKUP_DIR } from './place.ts';
 import { findProfiles, readTargets, settingsLeft } from './profiles.ts';
-import { keepBuiltInPackages, pointSeedsHere } from './project-files.ts';
-import { readSource, type DbtSource } from './source.ts';
+import { cutExternalBlocks, keepBuiltInPackages, pointSeedsHere } from './project-files.ts';
+import { leftAtTop, readSource, shownIn, type DbtSource } from './source.ts';
 import { copyTenants, stageTenants } from './tenants.ts';
 import type { ImportedTenant, Left } from './types.ts';
 
@@ -53,15 +51,14 @@ export function importDbtProject(root: string, options: ImportOptions, env: Node
     copyTenants(root, staging.dir);
     const targets = profiles ? readTargets(profiles, source.profile) : undefined;
     const staged = stageTenants(root, staging.dir, targets?.targets ?? [], !!options.force);
-    const made = new Set(staged.tenants.map((t) => t.name));
-    left.push(...(targets?.left ?? []), ...settingsLeft((targets?.targets ?? []).filter((t) => made.has(t.name))), ...staged.left);
+    const names = staged.tenants.map((t) => t.name);
+    left.push(...(targets?.left ?? []), ...settingsLeft((targets?.targets ?? []).filter((t) => names.includes(t.name))), ...staged.left);
     if (!profiles)
       left.push({
         what: 'profiles.yml',
         todo: 'none found (SRC, $DBT_PROFILES_DIR, ~/.dbt): no tenant made; add tenants/<name>/tenant.json (README "Adding a tenant") or run again with ARGS="--profiles <file>"',
       });
-    const checked = staged.tenants.map((t) => t.name);
-    const loaded = loadFor(staging.dir, checked.length ? checked : listTenantNames(root), env);
+    const loaded = loadFor(staging.dir, names.length ? names : listTenantNames(root), env);
     for (const l of loaded)
       if ('problem' in l)
         left.push({
@@ -69,7 +66,6 @@ export function importDbtProject(root: string, options: ImportOptions, env: Node
           todo: `${l.problem} — fix it in the copy, then make dbt-compile TENANT=${l.tenant}`,
         });
     const backup = land(root, staging.dir, current, staged.tenants);
-    const names = staged.tenants.map((t) => t.name);
     return {
       src: source.shown,
       project: source.name,
@@ -105,34 +101,30 @@ function land(root: string, staging: string, current: string[], tenants: Importe
 }
 
 /**
- * The project into staging/sql and staging/seeds. The engine reads the project file before any model
- * is there (the folders are empty yet), so a project file it refuses stops the import right away.
+ * The project into staging/sql and staging/seeds, then read by the engine: a project file it refuses
+ * stops the import there, before the copy is edited.
  */
 function stageProject(source: DbtSource, staging: string): { copied: ImportResult['copied']; left: Left[] } {
   const sql = join(staging, 'sql');
-  const src = source.shown.replace(/\/+$/, '');
   const left: Left[] = [
     ...leftAtTop(source),
-    ...source.missing.map((f) => ({ what: `${f.key}: ${f.path}`, todo: `${src}/${f.path} does not exist: nothing copied` })),
+    ...source.missing.map((f) => ({ what: `${f.key}: ${f.path}`, todo: `${shownIn(source, f.path)} does not exist: nothing copied` })),
   ];
   mkdirSync(sql, { recursive: true });
   writeFileSync(join(sql, 'dbt_project.yml'), pointSeedsHere(source.project));
   const copied = [{ path: 'sql/dbt_project.yml', detail: 'seed-paths now ["../seeds"]' }];
   for (const file of ['packages.yml', 'dependencies.yml'].filter((f) => existsSync(join(source.dir, f)))) {
-    const kept = keepBuiltInPackages(readFileSync(join(source.dir, file), 'utf8'), `${src}/${file}`);
+    const kept = keepBuiltInPackages(readFileSync(join(source.dir, file), 'utf8'), shownIn(source, file));
     writeFileSync(join(sql, file), kept.text);
     left.push(...kept.left);
     copied.push({ path: `sql/${file}`, detail: kept.left.length ? `without ${kept.left.length} package(s) (below)` : 'as it is' });
   }
-  const isDir = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  for (const f of source.folders) cpSync(join(source.dir, f.path), join(sql, f.path), { recursive: true, dereference: true, filter: isDir });
-  const seeds = copySeeds(source, src, join(staging, 'seeds'));
+  for (const f of source.folders) cpSync(join(source.dir, f.path), join(sql, f.path), { recursive: true, dereference: true });
+  const seeds = copySeeds(source, join(staging, 'seeds'));
   left.push(...seeds.left);
   checkProjectFile(staging, source);
-
   for (const f of source.folders) {
-    cpSync(join(source.dir, f.path), join(sql, f.path), { recursive: true, dereference: true });
-    if (f.key === 'model-paths') left.push(...cutExternals(join(sql, f.path), `${src}/${f.path}`));
+    if (f.key === 'model-paths') left.push(...cutExternals(join(sql, f.path), shownIn(source, f.path)));
     copied.push({ path: `sql/${f.path}`, detail: count(filesIn(join(sql, f.path)).length, 'file') });
   }
   copied.push({ path: 'seeds/', detail: count(seeds.files, 'CSV file') });
@@ -141,23 +133,23 @@ function stageProject(source: DbtSource, staging: string): { copied: ImportResul
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** Files under a folder, relative to it. */
-const filesIn = (dir: string) =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
+/** Files under a folder, relative to it, sorted; links followed, as the engine finds its files. */
+const filesIn = (dir: string) => filesUnder(dir, '', '');
 
 /** The CSVs of every seed folder into the workspace's seeds/ (sub-folders kept); other files are listed. */
-function copySeeds(source: DbtSource, src: string, dest: string): { files: number; left: Left[] } {
+function copySeeds(source: DbtSource, dest: string): { files: number; left: Left[] } {
   const others: string[] = [];
   const seen = new Map<string, string>();
   const left: Left[] = [];
   for (const folder of source.seedFolders) {
-    for (const file of filesIn(join(source.dir, folder)).sort()) {
+    for (const file of filesIn(join(source.dir, folder))) {
       if (!file.endsWith('.csv')) {
-        others.push(`${src}/${folder}/${file}`);
+        others.push(shownIn(source, `${folder}/${file}`));
       } else if (seen.has(file)) {
-        left.push({ what: `${src}/${folder}/${file}`, todo: `not copied: ${src}/${seen.get(file)}/${file} goes to the same seeds/${file}` });
+        left.push({
+          what: shownIn(source, `${folder}/${file}`),
+          todo: `not copied: ${shownIn(source, `${seen.get(file)}/${file}`)} goes to the same seeds/${file}`,
+        });
       } else {
         mkdirSync(dirname(join(dest, file)), { recursive: true });
         copyFileSync(join(source.dir, folder, file), join(dest, file));
@@ -177,7 +169,6 @@ function copySeeds(source: DbtSource, src: string, dest: string): { files: numbe
 function cutExternals(dir: string, shownDir: string): Left[] {
   return filesIn(dir)
     .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
     .flatMap((file) => {
       const text = readFileSync(join(dir, file), 'utf8');
       const cut = cutExternalBlocks(text, `${shownDir}/${file}`);
@@ -189,7 +180,7 @@ function cutExternals(dir: string, shownDir: string): Left[] {
 function projectExists(root: string, current: string[], src: string): TaskError {
   let name = '';
   try {
-    name = String((parse(readFileSync(join(root, 'sql/dbt_project.yml'), 'utf8')) as { name?: unknown } | null)?.name ?? '');
+    name = String((readYamlFile(root, 'sql/dbt_project.yml') as { name?: unknown }).name ?? '');
   } catch {
     // Named only when it can be read.
   }

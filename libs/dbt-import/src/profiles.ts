@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { TaskError } from '@mt/cli';
-import { expandHome, type DbtSource } from './source.ts';
+import { expandHome, shownIn, type DbtSource } from './source.ts';
 import type { Left } from './types.ts';
 
 export interface ProfilesFile {
@@ -31,7 +31,7 @@ export function findProfiles(source: DbtSource, explicit: string | undefined, cw
     return { file, shown: explicit };
   }
   const inSource = join(source.dir, 'profiles.yml');
-  if (existsSync(inSource)) return { file: inSource, shown: `${source.shown.replace(/\/+$/, '')}/profiles.yml` };
+  if (existsSync(inSource)) return { file: inSource, shown: shownIn(source, 'profiles.yml') };
   for (const dir of [env.DBT_PROFILES_DIR ? resolve(cwd, expandHome(env.DBT_PROFILES_DIR, env)) : undefined, join(home, '.dbt')]) {
     if (dir && existsSync(join(dir, 'profiles.yml'))) return { file: join(dir, 'profiles.yml'), shown: shown(join(dir, 'profiles.yml')) };
   }

@@ -1,26 +1,22 @@
 /**
  * The dbt project to import (SRC), read and checked before anything is written: the folder, its
- * dbt_project.yml, and the folders its path keys name (dbt's defaults when a key is absent).
+ * dbt_project.yml, and the folders its path keys name (dbt's defaults when a key is absent); and what
+ * else lies at its top, which is not copied.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { isSeq } from 'yaml';
 import { TaskError } from '@mt/cli';
+import { PATH_KEYS } from '@mt/pipeline';
+import type { Left } from './types.ts';
 import { pairOf, parseYaml, type YamlText } from './yaml-edit.ts';
-
-/** dbt's folder keys, copied to sql/<the same path> (the engine reads them relative to sql/), with dbt's defaults. */
-export const FOLDER_KEYS = {
-  'model-paths': 'models',
-  'macro-paths': 'macros',
-  'snapshot-paths': 'snapshots',
-  'test-paths': 'tests',
-  'analysis-paths': 'analyses',
-} as const;
 
 /** The seeds go to the workspace's seeds/ instead, which the copied project names as ../seeds. */
 export const SEED_KEY = 'seed-paths';
-const SEED_DEFAULT = 'seeds';
+
+/** dbt's other folder keys (the engine's, with dbt's defaults), copied to sql/<the same path>: the engine reads them relative to sql/. */
+export const FOLDER_KEYS = Object.entries(PATH_KEYS).filter(([key]) => key !== SEED_KEY);
 
 /** Names in sql/ that belong to the workspace: no folder of the import may take one. */
 const TAKEN: Record<string, string> = {
@@ -53,6 +49,9 @@ export interface DbtSource {
   missing: Folder[];
 }
 
+/** A path inside SRC as the user reads it: SRC as typed (without its trailing slash), then the path. */
+export const shownIn = (source: DbtSource, path: string) => `${source.shown.replace(/\/+$/, '')}/${path}`;
+
 /** `~/x` as the shell would have it (make passes the text as typed). */
 export const expandHome = (path: string, env: NodeJS.ProcessEnv) => (path === '~' || path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(1)) : path);
 
@@ -82,7 +81,7 @@ export function readSource(given: string, cwd: string, env: NodeJS.ProcessEnv): 
   const keys = raw as Record<string, unknown>;
   const folders: Folder[] = [];
   const missing: Folder[] = [];
-  for (const [key, fallback] of Object.entries(FOLDER_KEYS)) {
+  for (const [key, fallback] of FOLDER_KEYS) {
     for (const path of folderList(project, file, key, fallback)) {
       if (TAKEN[path.split('/')[0]])
         throw new TaskError('IMPORT_SOURCE', `${file}: "${key}" names ${path}, but sql/${path.split('/')[0]} is ${TAKEN[path.split('/')[0]]} here.`, {
@@ -92,7 +91,7 @@ export function readSource(given: string, cwd: string, env: NodeJS.ProcessEnv): 
       else if (keys[key] !== undefined) missing.push({ key, path });
     }
   }
-  const seedFolders = folderList(project, file, SEED_KEY, SEED_DEFAULT).filter((p) => existsSync(join(dir, p)));
+  const seedFolders = folderList(project, file, SEED_KEY, PATH_KEYS[SEED_KEY]).filter((p) => existsSync(join(dir, p)));
   return {
     dir,
     shown: given,
@@ -126,4 +125,31 @@ function folderList(project: YamlText, file: string, key: string, fallback: stri
       );
     return path;
   });
+}
+
+const PACKAGES = 'installed packages: dbt_utils and dbt_external_tables are built in here; copy the macros you use of others into sql/macros';
+
+/** dbt's own files and folders at the top of SRC, skipped with the reason. */
+const DBT_OWN: Record<string, string> = {
+  target: "dbt's build output: not copied (this workspace compiles into dist/compiled/<tenant>/: make dbt-compile)",
+  logs: "dbt's logs: not copied (each task prints its own)",
+  dbt_packages: PACKAGES,
+  dbt_modules: PACKAGES,
+  'package-lock.yml': "dbt's lock of packages.yml: not needed (nothing is downloaded here)",
+  '.user.yml': "dbt's anonymous user id: not needed",
+};
+
+/** Read by the import itself: the project file, the packages and the profiles (whose secrets stay out). */
+const READ = ['dbt_project.yml', 'packages.yml', 'dependencies.yml', 'profiles.yml'];
+
+/** What lies at the top of SRC besides the project: dbt's own output and installs, and anything else. */
+export function leftAtTop(source: DbtSource): Left[] {
+  const used = new Set([...READ, ...source.folders.map((f) => f.path.split('/')[0]), ...source.seedFolders.map((f) => f.split('/')[0])]);
+  return readdirSync(source.dir, { withFileTypes: true })
+    .filter((entry) => !used.has(entry.name))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((entry) => ({
+      what: shownIn(source, `${entry.name}${entry.isDirectory() ? '/' : ''}`),
+      todo: DBT_OWN[entry.name] ?? 'not part of the dbt project: not copied (copy it yourself if this workspace needs it)',
+    }));
 }

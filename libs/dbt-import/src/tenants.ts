@@ -80,20 +80,18 @@ export function stageTenants(root: string, staging: string, targets: Target[], f
     }
     const status = existing.includes(name) ? 'replaced' : 'created';
     const previous = existsSync(file) ? readFileSync(file) : undefined;
-    const problem = tryTenant(staging, name, database ?? `${name}_db`);
+    const own = `${name}_db`;
+    const problem = tryTenant(staging, name, database ?? own);
     if (!problem) {
-      tenants.push({ name, status, database: database ?? `${name}_db` });
+      tenants.push({ name, status, database: database ?? own });
       if (database === undefined)
-        left.push({ what: `database of target ${name}`, todo: `not a plain name in profiles.yml: tenants/${name}/tenant.json names ${name}_db` });
+        left.push({ what: `database of target ${name}`, todo: `not a plain name in profiles.yml: tenants/${name}/tenant.json names ${own}` });
       continue;
     }
     // The profile's database may be the server's own, or another tenant's: the tenant gets its own.
-    if (database !== undefined && !tryTenant(staging, name, `${name}_db`)) {
-      tenants.push({ name, status, database: `${name}_db` });
-      left.push({
-        what: `database ${database} of target ${name}`,
-        todo: `refused for a tenant here (${problem}): tenants/${name}/tenant.json names ${name}_db`,
-      });
+    if (database !== undefined && !tryTenant(staging, name, own)) {
+      tenants.push({ name, status, database: own });
+      left.push({ what: `database ${database} of target ${name}`, todo: `refused for a tenant here (${problem}): tenants/${name}/tenant.json names ${own}` });
       continue;
     }
     if (previous) writeFileSync(file, previous);
@@ -103,10 +101,15 @@ export function stageTenants(root: string, staging: string, targets: Target[], f
   return { tenants, left };
 }
 
-/** Writes the tenant.json and loads it as every command does: the problems, or undefined. */
-function tryTenant(staging: string, name: string, database: string): string | undefined {
+/** tenants/<name>/tenant.json of the staging folder, as the sample tenants have it. */
+export function writeTenant(staging: string, name: string, database: string): void {
   mkdirSync(join(staging, 'tenants', name), { recursive: true });
   writeFileSync(join(staging, 'tenants', name, 'tenant.json'), formatJson(tenantJson(name, database)));
+}
+
+/** Writes the tenant.json and loads it as every command does: the problems, or undefined. */
+function tryTenant(staging: string, name: string, database: string): string | undefined {
+  writeTenant(staging, name, database);
   try {
     loadTenant(staging, name);
     return undefined;

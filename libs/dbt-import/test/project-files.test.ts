@@ -1,8 +1,7 @@
 /** The edits of the copied YAML: only what has to change changes, every other byte (comments, layout) stays. */
 import test from 'ava';
 import { parse } from 'yaml';
-import { cutExternalBlocks } from '../src/external.ts';
-import { keepBuiltInPackages, pointSeedsHere } from '../src/project-files.ts';
+import { cutExternalBlocks, keepBuiltInPackages, pointSeedsHere } from '../src/project-files.ts';
 import { parseYaml } from '../src/yaml-edit.ts';
 
 const NOTE = /# make import-dbt: the seeds are the workspace's seeds\/ \(was [^)]*\)\n/;

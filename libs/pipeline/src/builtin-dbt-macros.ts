@@ -10,6 +10,9 @@
 const dispatcher = (name: string, params: string, args = params.replace(/=[^,]+/g, '')) =>
   `{% macro dbt__${name}(${params}) %}{{ return(adapter.dispatch('${name}', 'dbt')(${args})) }}{% endmacro %}`;
 
+/** A SQL function call as dbt's macros lay it out: on its own lines, one argument a line. */
+const sqlCall = (fn: string, args: string[], close = '    ') => `\n\n    ${fn}(\n${args.map((a) => `        {{ ${a} }}`).join(',\n')}\n${close})`;
+
 const DATEDIFF = (['year', 'quarter', 'month', 'day', 'week', 'hour', 'minute', 'second', 'millisecond', 'microsecond'] as const)
   .map((part, i) => {
     const d = (x: string, as = 'date') => `({{${x}}})::${as}`;
@@ -88,13 +91,7 @@ export const DBT_MACROS: Record<string, string> = {
     {%- endif -%}
 {%- endmacro %}`,
   dbt__split_part: `${dispatcher('split_part', 'string_text, delimiter_text, part_number')}
-{% macro dbt__default__split_part(string_text, delimiter_text, part_number) %}
-
-    split_part(
-        {{ string_text }},
-        {{ delimiter_text }},
-        {{ part_number }}
-        )
+{% macro dbt__default__split_part(string_text, delimiter_text, part_number) %}${sqlCall('split_part', ['string_text', 'delimiter_text', 'part_number'], '        ')}
 
 {% endmacro %}
 {% macro dbt___split_part_negative(string_text, delimiter_text, part_number) %}
@@ -164,30 +161,15 @@ export const DBT_MACROS: Record<string, string> = {
     )
 {%- endmacro %}`,
   dbt__length: `${dispatcher('length', 'expression')}
-{% macro dbt__default__length(expression) %}
-
-    length(
-        {{ expression }}
-    )
+{% macro dbt__default__length(expression) %}${sqlCall('length', ['expression'])}
 {%- endmacro %}`,
   dbt__replace: `${dispatcher('replace', 'field, old_chars, new_chars')}
-{% macro dbt__default__replace(field, old_chars, new_chars) %}
-
-    replace(
-        {{ field }},
-        {{ old_chars }},
-        {{ new_chars }}
-    )
+{% macro dbt__default__replace(field, old_chars, new_chars) %}${sqlCall('replace', ['field', 'old_chars', 'new_chars'])}
 
 
 {% endmacro %}`,
   dbt__right: `${dispatcher('right', 'string_text, length_expression')}
-{% macro dbt__default__right(string_text, length_expression) %}
-
-    right(
-        {{ string_text }},
-        {{ length_expression }}
-    )
+{% macro dbt__default__right(string_text, length_expression) %}${sqlCall('right', ['string_text', 'length_expression'])}
 {%- endmacro %}`,
   dbt__escape_single_quotes: `${dispatcher('escape_single_quotes', 'expression')}
 {% macro dbt__default__escape_single_quotes(expression) -%}{{ expression | replace("'", "''") }}{%- endmacro %}`,

@@ -16,6 +16,9 @@ import type { NodeConfig, PipelineNode, ProjectSettings } from './types.ts';
 /** dbt packages this engine has built in (dbt_external_tables is sql/sources). */
 export const BUILT_IN_PACKAGES = ['dbt-labs/dbt_utils', 'dbt-labs/dbt_external_tables'];
 
+/** How packages.yml names a package: `package:` (hub), else `git:` or `local:`. */
+export const packageName = (entry: Record<string, unknown>): string => String(entry.package ?? entry.git ?? entry.local ?? JSON.stringify(entry));
+
 /**
  * sql/packages.yml (or dependencies.yml): packages cannot be downloaded here, so one that is not built
  * in is an error naming what is, instead of a failure at its first macro.
@@ -25,7 +28,7 @@ function checkPackages(root: string) {
     if (!existsSync(join(root, file))) continue;
     const doc = readYamlFile(root, file) as { packages?: Array<Record<string, unknown>> } | null;
     for (const entry of doc?.packages ?? []) {
-      const name = String(entry.package ?? entry.git ?? entry.local ?? JSON.stringify(entry));
+      const name = packageName(entry);
       if (BUILT_IN_PACKAGES.includes(name)) continue;
       throw new TaskError('UNKNOWN_CONFIG', `${file}: package "${name}" cannot be installed here (no downloads), and it is not built in.`, {
         hint: `Built in: ${BUILT_IN_PACKAGES.join(', ')} (dbt_utils' macros as dbt_utils.<name>, external tables in sql/sources). Copy the macros you use from ${name} into sql/macros.`,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { Relation } from './lookups.ts';
-import type { MacroLibrary } from './macros.ts';
+import { isBuiltIn, type MacroLibrary } from './macros.ts';
 import { PySet } from './python-jinja.ts';
 
 export const DBT_VERSION = '1.8.0';
@@ -101,7 +101,7 @@ export function toYaml(value: unknown, sortKeys: unknown = false): string {
  * with what was searched.
  */
 export function dispatchOrder(lib: MacroLibrary | undefined, name: string, namespace: unknown): { candidates: string[]; searched: string[] } {
-  const own = (key: string) => lib?.macros.has(key) && !lib.macros.get(key)!.file.startsWith('(built-in');
+  const own = (key: string) => lib?.macros.has(key) && !isBuiltIn(lib.macros.get(key));
   const ns = typeof namespace === 'string' ? namespace : undefined;
   const prefixes = ['postgres', 'default'];
   const candidates: string[] = [];

@@ -8,9 +8,12 @@ import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import * as v from 'valibot';
 import { log, TaskError } from '@mt/cli';
-import { closestNames, readYamlFile, schemaProblems, sharedSeedDirs } from '@mt/tenant-config';
+import { closestNames, DBT_PROJECT_FILE, readYamlFile, schemaProblems, sharedSeedDirs } from '@mt/tenant-config';
 
-export const PROJECT_FILE = 'sql/dbt_project.yml';
+export const PROJECT_FILE = DBT_PROJECT_FILE;
+
+/** A path key's folder as the workspace names it: `models` → `sql/models`, `../seeds` → `seeds`. */
+const underSql = (path: string) => posix.join('sql', path).replace(/\/+$/, '');
 
 /** dbt's keys that decide nothing here: the profile (each tenant is a target), dbt's own folders. */
 const IGNORED = [
@@ -135,10 +138,7 @@ export function projectLevel(tree: Record<string, unknown> | undefined, name: st
  */
 export function projectPaths(root: string, project: DbtProject): ProjectPaths {
   const paths = Object.fromEntries(
-    Object.entries(PATH_KEYS).map(([key, folder]) => [
-      folder,
-      (listed(project[key as PathKey]) ?? [folder]).map((p) => posix.join('sql', p).replace(/\/+$/, '')),
-    ]),
+    Object.entries(PATH_KEYS).map(([key, folder]) => [folder, (listed(project[key as PathKey]) ?? [folder]).map(underSql)]),
   ) as ProjectPaths;
   // Seeds are where @mt/tenant-config finds them for every tenant (and the lake): one rule for both.
   return { ...paths, seeds: sharedSeedDirs(root) };
@@ -151,7 +151,7 @@ function pathProblems(project: DbtProject): string[] {
   for (const [key, folder] of Object.entries(PATH_KEYS)) {
     // Seeds' default is @mt/tenant-config's to find (sql/seeds or seeds/): nothing to check.
     for (const written of listed(project[key as PathKey]) ?? (key === 'seed-paths' ? [] : [folder])) {
-      const path = posix.join('sql', written).replace(/\/+$/, '');
+      const path = underSql(written);
       const shown = `"${key}": ${written}`;
       const other = NOT_DBT.find((x) => inside(x, path) || inside(path, x));
       const overlap = claimed.find(([, x]) => inside(x, path) || inside(path, x));

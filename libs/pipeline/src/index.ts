@@ -5,7 +5,9 @@ export { formatAnalysis, toJson, writeAnalysisFiles } from './analysis-output.ts
 export { renderTemplate } from './render.ts';
 export { discoverLake, externalTables, describeRefresh, externalOutputDir, writeDialect } from './lake.ts';
 export { loadProject } from './project.ts';
-export { BUILT_IN_PACKAGES, loadSettings } from './config.ts';
+export { BUILT_IN_PACKAGES, loadSettings, packageName } from './config.ts';
+export { PATH_KEYS } from './dbt-project.ts';
+export { filesUnder } from './files.ts';
 export { parseVars } from './vars.ts';
 export { compileProject, listNodes, showRows, type Compiled, type Listed, type InspectOptions } from './inspect.ts';
 export { sourceFreshness, formatAge, type FreshnessRow } from './freshness.ts';

@@ -12,7 +12,7 @@ import { Lookups } from './lookups.ts';
 import { relationFor, renderForRun, renderNode, renderNodes, type Rendered } from './project.ts';
 import type { PipelineNode, Project } from './types.ts';
 
-export const MAX_ROUNDS = 10;
+const MAX_ROUNDS = 10;
 
 function tooManyRounds(nodes: PipelineNode[]): TaskError {
   return new TaskError(
@@ -42,13 +42,8 @@ export async function resolveLookups(project: Project, open: () => Promise<pg.Cl
  * A node outside the project (an analysis, show's --inline query) rendered with the project's lookups
  * answered, in rounds as the project's own nodes.
  */
-export async function renderLive(project: Project, node: PipelineNode, open: () => Promise<pg.Client>): Promise<Rendered> {
-  for (let round = 1; ; round++) {
-    const rendered = renderNode(project, node, false);
-    if (!rendered.waiting || !project.lookups) return rendered;
-    if (round > MAX_ROUNDS) throw tooManyRounds([node]);
-    await project.lookups.run(await open());
-  }
+export function renderLive(project: Project, node: PipelineNode, open: () => Promise<pg.Client>): Promise<Rendered> {
+  return inRounds(node, project.lookups, open, () => renderNode(project, node, false));
 }
 
 /**
@@ -56,13 +51,23 @@ export async function renderLive(project: Project, node: PipelineNode, open: () 
  * inside a transaction): what they read is as this run left it. Every answer is final: a relation it
  * reads that is still not there, or a query that fails, is its error.
  */
-export async function renderAtRun(project: Project, node: PipelineNode, incremental: boolean, client: pg.Client): Promise<Rendered> {
+export function renderAtRun(project: Project, node: PipelineNode, incremental: boolean, client: pg.Client): Promise<Rendered> {
   const lookups = new Lookups('execute');
+  return inRounds(
+    node,
+    lookups,
+    async () => client,
+    () => renderForRun(project, node, incremental, lookups),
+  );
+}
+
+/** One node rendered until nothing it asked is pending, a round of lookups run between tries. */
+async function inRounds(node: PipelineNode, lookups: Lookups | undefined, open: () => Promise<pg.Client>, render: () => Rendered): Promise<Rendered> {
   for (let round = 1; ; round++) {
-    const rendered = renderForRun(project, node, incremental, lookups);
-    if (!rendered.waiting) return rendered;
+    const rendered = render();
+    if (!rendered.waiting || !lookups) return rendered;
     if (round > MAX_ROUNDS) throw tooManyRounds([node]);
-    await lookups.run(client);
+    await lookups.run(await open());
   }
 }
 

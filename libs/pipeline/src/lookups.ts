@@ -16,7 +16,7 @@ import { quoteIdent, relationName } from './render.ts';
  * query makes the node render again when it runs), `inspect` (compile, show, docs: nothing will be
  * built, so only a missing relation is put off), `execute` (right before a node runs: every answer is final).
  */
-export type LookupPhase = 'load' | 'inspect' | 'execute';
+type LookupPhase = 'load' | 'inspect' | 'execute';
 
 export type LookupRequest = { kind: 'columns'; schema: string; name: string } | { kind: 'query'; sql: string };
 
@@ -272,7 +272,7 @@ export class QueryTable {
 }
 
 /** dbt's AdapterResponse: prints as the server's command tag (`SELECT 3`); `code`, `rows_affected`. */
-export class AdapterResponse {
+class AdapterResponse {
   readonly _message: string;
   readonly code: string;
   readonly rows_affected: number;

@@ -16,6 +16,9 @@ export interface MacroSource {
   text: string;
 }
 
+/** Whether a macro is one the engine ships (builtin-macros.ts) rather than the project's. */
+export const isBuiltIn = (source: MacroSource | undefined): boolean => !!source?.file.startsWith('(built-in');
+
 /**
  * Every macro of the project as one template: sql/macros/**, the `{% test %}` blocks of
  * sql/tests/generic/** (as macros named test_<name>, which is what dbt makes of them) and the generic

@@ -9,10 +9,11 @@
 import nunjucks from 'nunjucks';
 import { log, TaskError } from '@mt/cli';
 import type { Tenant } from '@mt/tenant-config';
-import { errorInMacro, lineInMacro, type MacroLibrary } from './macros.ts';
+import { errorInMacro, isBuiltIn, lineInMacro, type MacroLibrary } from './macros.ts';
 import { callLine, compiledTemplate, quoteIdent, relationName, renderTemplate, templateError, type NunjucksError } from './render.ts';
 import type { NodeConfig } from './types.ts';
 import { pythonJinja, toJson } from './python-jinja.ts';
+import { isKeywords } from './python-filters.ts';
 import {
   Column,
   isQuery,
@@ -26,8 +27,6 @@ import {
   type LookupRequest,
 } from './lookups.ts';
 import { DBT_VERSION, dispatchOrder, fromYaml, localMd5, modelNode, pySet, pythonDatetime, relationValue, toYaml, zip } from './dbt-context.ts';
-
-export { pythonDatetime } from './dbt-context.ts';
 import { pythonRe } from './python-re.ts';
 
 /** What a template may call; the engine fills it per node and per tenant. */
@@ -55,14 +54,20 @@ export interface RenderContext {
   projectName?: string;
 }
 
-/** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
+/** A call's positional and keyword arguments (nunjucks passes keywords as a trailing object marked `__keywords`). */
 function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
-  const last = args.at(-1) as Record<string, unknown> | undefined;
-  if (last && typeof last === 'object' && last.__keywords) {
+  const last = args.at(-1);
+  if (isKeywords(last)) {
     const { __keywords, ...keywords } = last;
     return { positional: args.slice(0, -1), keywords };
   }
   return { positional: args, keywords: {} };
+}
+
+/** `(database, schema, identifier)` as get_relation and api.Relation.create take them, by position or keyword. */
+function relationArgs(args: unknown[]): [unknown, unknown, unknown] {
+  const { positional, keywords } = splitKeywords(args);
+  return [keywords.database ?? positional[0], keywords.schema ?? positional[1], keywords.identifier ?? positional[2]];
 }
 
 /** What the whole run shares: dbt's invocation_id and run_started_at. */
@@ -113,7 +118,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
   const calls: string[] = [];
   /** The innermost macro a Jinja error left, what left it, and the outermost call (the node's). */
   const failure: Failure = {};
-  const builtIn = (name: string) => !!ctx.macros?.macros.get(name)?.file.startsWith('(built-in');
+  const builtIn = (name: string) => isBuiltIn(ctx.macros?.macros.get(name));
   /** `dbt_utils__star` as written in a template: `dbt_utils.star`. */
   const written = (name: string) => name.replace(/^(dbt_utils|dbt)__/, '$1.');
   const where = (call: string) => {
@@ -260,8 +265,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
       }),
       get_columns_in_relation: guard((relation: unknown) => (columnsOf(relation, 'get_columns_in_relation(') ?? []).map((c) => new Column(c))),
       get_relation: guard((...args: unknown[]) => {
-        const { positional, keywords } = splitKeywords(args);
-        const [database, schema, identifier] = [keywords.database ?? positional[0], keywords.schema ?? positional[1], keywords.identifier ?? positional[2]];
+        const [database, schema, identifier] = relationArgs(args);
         const relation = new Relation(database == null ? t.database : String(database), String(schema), String(identifier));
         // Until the answer comes, as if it were there: what the template does next is asked in the same round.
         return ctx.execute && columnsOf(relation, 'get_relation(') !== null ? relation : null;
@@ -291,10 +295,11 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
         if (ctx.execute || e instanceof TaskError) throw e;
         return '';
       }
-      if (!fetch && leadingKeyword(sql) && !isQuery(sql)) {
+      const keyword = leadingKeyword(sql);
+      if (!fetch && keyword && !isQuery(sql)) {
         throw new TaskError(
           'TEMPLATE_ERROR',
-          `${where('statement(')}: statement() would run ${leadingKeyword(sql).toUpperCase()} for what it changes; a template only reads the database (read-only, as the tenant's role).`,
+          `${where('statement(')}: statement() would run ${keyword.toUpperCase()} for what it changes; a template only reads the database (read-only, as the tenant's role).`,
           {
             hint: 'Change the database in a model, or in its pre_hook / post_hook or on-run-start / on-run-end; a statement block may run a query (select …), with fetch_result=True to read its rows.',
           },
@@ -302,7 +307,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
       }
       if (!ctx.execute) return '';
       // Only comments: nothing to run. Without fetch_result dbt keeps the response, not the rows.
-      const answer = leadingKeyword(sql) ? (query(sql, 'statement(') ?? undefined) : undefined;
+      const answer = keyword ? (query(sql, 'statement(') ?? undefined) : undefined;
       const kept = answer && !fetch ? { columns: [], rows: [], status: answer.status ?? `SELECT ${answer.rows.length}` } : answer;
       if (name != null) results.set(String(name), statementResult(kept));
       return '';
@@ -326,8 +331,7 @@ function withNodeGlobals<T>(ctx: RenderContext, template: string, body: (globals
     api: {
       Relation: {
         create: (...args: unknown[]) => {
-          const { positional, keywords } = splitKeywords(args);
-          const [database, schema, identifier] = [keywords.database ?? positional[0], keywords.schema ?? positional[1], keywords.identifier ?? positional[2]];
+          const [database, schema, identifier] = relationArgs(args);
           return new Relation(database == null ? t.database : String(database), schema == null ? ctx.schema : String(schema), String(identifier));
         },
       },
@@ -406,12 +410,6 @@ function lineOf(template: string, text: string): number | undefined {
   return at < 0 ? undefined : template.slice(0, at).split('\n').length;
 }
 
-/**
- * The project's macros, bound to one node's globals: the library runs once in a context made from
- * them (it only defines macros), then each macro is wrapped so that `return(x)` gives x and an error
- * knows which macro raised it. The wrapping happens inside the library's own context (by a last call
- * the library makes), so macros calling macros go through it too.
- */
 /** What bindMacros notes when an error (not return(), not the engine's own) leaves a macro. */
 interface Failure {
   macro?: string;
@@ -419,6 +417,12 @@ interface Failure {
   outermost?: string;
 }
 
+/**
+ * The project's macros, bound to one node's globals: the library runs once in a context made from
+ * them (it only defines macros), then each macro is wrapped so that `return(x)` gives x and an error
+ * knows which macro raised it. The wrapping happens inside the library's own context (by a last call
+ * the library makes), so macros calling macros go through it too.
+ */
 function bindMacros(lib: MacroLibrary, globals: Record<string, unknown>, calls: string[], failure: Failure): Record<string, unknown> {
   const template = compiledTemplate(`${lib.text}\n{{ __bind_macros() }}`, '(macros)');
   let all: Record<string, unknown> = {};

@@ -73,17 +73,17 @@ export function loadProject(root: string, tenant: Tenant, env: NodeJS.ProcessEnv
   // Seeds: seeds/*.csv, overridden by the tenant's own and generated ones.
   for (const [name, file] of tenantSeedFiles(root, tenant)) {
     assertNodeName(name, file);
-    const columnTypes = settings.seedColumnTypes[name] ?? {};
-    add({
+    const seed: PipelineNode = {
       id: `seed.${name}`,
       kind: 'seed',
       name,
       file,
-      config: { column_types: columnTypes },
+      config: { column_types: settings.seedColumnTypes[name] ?? {} },
       dependsOn: [],
       checksum: '',
-    });
-    nodes.get(`seed.${name}`)!.checksum = seedChecksum(root, nodes.get(`seed.${name}`)!);
+    };
+    seed.checksum = seedChecksum(root, seed);
+    add(seed);
   }
 
   const { paths } = settings;
@@ -237,7 +237,8 @@ function seedBehind(project: Project, source: string): string | undefined {
  * are the tests on it; a node that still refs it is an error, as in dbt.
  */
 function dropDisabled(project: Project) {
-  const disabled = [...project.nodes.values()].filter((n) => n.config.enabled === false || String(n.config.enabled).toLowerCase() === 'false');
+  // false from YAML or config(), 'false' or 'False' as text.
+  const disabled = [...project.nodes.values()].filter((n) => String(n.config.enabled).toLowerCase() === 'false');
   if (!disabled.length) return;
   const names = new Set(disabled.map((n) => n.name));
   for (const n of disabled) project.byName.delete(n.name);

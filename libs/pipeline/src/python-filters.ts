@@ -6,8 +6,9 @@
  */
 import type nunjucks from 'nunjucks';
 
-type Keywords = Record<string, unknown> & { __keywords?: boolean };
-const isKeywords = (v: unknown): v is Keywords => !!v && typeof v === 'object' && (v as Keywords).__keywords === true;
+/** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
+export type Keywords = Record<string, unknown> & { __keywords?: boolean };
+export const isKeywords = (v: unknown): v is Keywords => !!v && typeof v === 'object' && (v as Keywords).__keywords === true;
 export const isDict = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
 /** Positional arguments and keywords of a filter call. */
@@ -27,16 +28,11 @@ function attribute(item: unknown, path: unknown): unknown {
 }
 
 /** What a filter iterates: a dict's keys, a string's characters; None cannot be (a TypeError, as in Python). */
-const items = (seq: unknown): unknown[] =>
-  seq === null || seq === undefined
-    ? (() => {
-        throw new TypeError(`'NoneType' object is not iterable`);
-      })()
-    : typeof seq === 'string'
-      ? Array.from(seq)
-      : isDict(seq)
-        ? Object.keys(seq)
-        : Array.from(seq as Iterable<unknown>);
+function items(seq: unknown): unknown[] {
+  if (seq === null || seq === undefined) throw new TypeError(`'NoneType' object is not iterable`);
+  if (isDict(seq)) return Object.keys(seq);
+  return Array.from(seq as Iterable<unknown>);
+}
 
 /** Jinja2's tests, by every name it gives them. */
 const TESTS: Record<string, (v: unknown, arg?: unknown) => boolean> = {
@@ -98,7 +94,7 @@ const key = (caseSensitive: unknown, attr: unknown) => (v: unknown) => {
 };
 
 /** Python's `%` formatting: %s %r %d %i %f %.2f %5s %-5s %05d %x %o %e %%, a tuple or a mapping (%(name)s). */
-export function percentFormat(format: string, values: unknown, repr: (v: unknown) => string, str: (v: unknown) => string): string {
+function percentFormat(format: string, values: unknown, repr: (v: unknown) => string, str: (v: unknown) => string): string {
   const list = Array.isArray(values) ? values : [values];
   let next = 0;
   const out = format.replace(
@@ -139,7 +135,7 @@ export function percentFormat(format: string, values: unknown, repr: (v: unknown
 }
 
 /** Python's slice of a string or list: `x[1:]`, `x[:-1]`, `x[::2]`, `x[::-1]`. */
-export function pySlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+function pySlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
   const seq = typeof value === 'string' ? Array.from(value) : Array.isArray(value) ? value : undefined;
   if (!seq) throw new Error(`cannot slice ${value === null || value === undefined ? 'None' : typeof value}`);
   const n = seq.length;
@@ -158,7 +154,7 @@ export function pySlice(value: unknown, start: unknown, stop: unknown, step: unk
 }
 
 /** Python's modulo: a string formats, numbers take the divisor's sign. */
-export function pyMod(a: unknown, b: unknown, repr: (v: unknown) => string, str: (v: unknown) => string): unknown {
+function pyMod(a: unknown, b: unknown, repr: (v: unknown) => string, str: (v: unknown) => string): unknown {
   if (typeof a === 'string') return percentFormat(a, b, repr, str);
   const [x, y] = [Number(a), Number(b)];
   return ((x % y) + y) % y;

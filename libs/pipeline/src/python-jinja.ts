@@ -11,7 +11,7 @@
  * compile and render calls, which are synchronous.
  */
 import nunjucks from 'nunjucks';
-import { addPythonFilters } from './python-filters.ts';
+import { addPythonFilters, isDict, isKeywords, type Keywords } from './python-filters.ts';
 import { Namespace, patchSyntax } from './python-syntax.ts';
 
 let active = 0;
@@ -26,9 +26,6 @@ export function pythonJinja<T>(fn: () => T): T {
   }
 }
 
-type Keywords = Record<string, unknown> & { __keywords?: boolean };
-const isKeywords = (v: unknown): v is Keywords => !!v && typeof v === 'object' && (v as Keywords).__keywords === true;
-const isDict = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 /** Python's set (dbt's `set()`): a list of unique values that prints as a set. */
@@ -51,7 +48,7 @@ export class PySet extends Array<unknown> {
 }
 
 /** Python's repr(), for what str() of a list or dict shows. */
-export function pyRepr(v: unknown): string {
+function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
@@ -65,7 +62,7 @@ export function pyRepr(v: unknown): string {
 }
 
 /** Python's str(): what `{{ x }}` prints. */
-export const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
+const pyStr = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'boolean' || Array.isArray(v) || isDict(v) ? pyRepr(v) : String(v));
 
 /** Python's json.dumps (", " and ": " separators): sorted keys as Jinja's | tojson, in order as dbt's tojson(). */
 export function toJson(v: unknown, sortKeys = false): string {

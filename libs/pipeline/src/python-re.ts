@@ -3,15 +3,12 @@
  * named groups, lookarounds, flags I/M/S). What has no JS equivalent is refused with the construct
  * named, never run with another meaning.
  */
+import { isKeywords, type Keywords } from './python-filters.ts';
 
 const FLAGS = { IGNORECASE: 2, I: 2, MULTILINE: 8, M: 8, DOTALL: 16, S: 16, VERBOSE: 64, X: 64, ASCII: 256, A: 256 };
 
-type Keywords = Record<string, unknown> & { __keywords?: boolean };
-/** nunjucks passes keyword arguments as a trailing object marked `__keywords`. */
-function keywords(args: unknown[]): Keywords {
-  const last = args.at(-1) as Keywords | undefined;
-  return last && typeof last === 'object' && last.__keywords ? (args.pop() as Keywords) : {};
-}
+/** The trailing keyword arguments of a call, taken off `args`. */
+const keywords = (args: unknown[]): Keywords => (isKeywords(args.at(-1)) ? (args.pop() as Keywords) : {});
 
 /** A Python pattern as a JS RegExp source and flags (`g` always: every use sets lastIndex). */
 function translate(pattern: string, flags: number): RegExp {
@@ -46,7 +43,7 @@ function translate(pattern: string, flags: number): RegExp {
 }
 
 /** Python's match object: group(), groups(), groupdict(), start(), end(), span(). */
-export class PyMatch {
+class PyMatch {
   constructor(private readonly m: RegExpExecArray) {}
   group(...which: unknown[]) {
     const one = (n: unknown) => (typeof n === 'number' ? this.m[n] : this.m.groups?.[String(n)]) ?? null;
@@ -87,7 +84,7 @@ function expand(repl: string, m: RegExpExecArray): string {
 }
 
 /** A compiled pattern: the module's functions with the pattern bound. */
-export class PyPattern {
+class PyPattern {
   readonly regex: RegExp;
   constructor(
     readonly pattern: string,
@@ -155,18 +152,21 @@ function matchOf(args: unknown[]): RegExpExecArray {
   return m;
 }
 
-const flagsOf = (rest: unknown[]) => Number(keywords(rest).flags ?? 0);
-const at = (rest: unknown[], i: number) => (typeof rest[i] === 'number' ? rest[i] : 0);
+/** A pattern and its flags as the module's functions take them: `re.I` after it, or `flags=re.I`. */
+const compiled = (pattern: unknown, rest: unknown[]) => {
+  const flags = Number(keywords(rest).flags ?? 0) || Number(typeof rest[0] === 'number' ? rest[0] : 0);
+  return new PyPattern(String(pattern), flags);
+};
 
 /** `modules.re`: re.match(p, s), re.sub(p, r, s, count), re.compile(p, re.I), … */
 export const pythonRe = {
   ...FLAGS,
-  compile: (pattern: unknown, ...rest: unknown[]) => new PyPattern(String(pattern), flagsOf(rest) || Number(at(rest, 0))),
-  match: (p: unknown, s: unknown, ...rest: unknown[]) => new PyPattern(String(p), flagsOf(rest) || Number(at(rest, 0))).match(s),
-  fullmatch: (p: unknown, s: unknown, ...rest: unknown[]) => new PyPattern(String(p), flagsOf(rest) || Number(at(rest, 0))).fullmatch(s),
-  search: (p: unknown, s: unknown, ...rest: unknown[]) => new PyPattern(String(p), flagsOf(rest) || Number(at(rest, 0))).search(s),
-  findall: (p: unknown, s: unknown, ...rest: unknown[]) => new PyPattern(String(p), flagsOf(rest) || Number(at(rest, 0))).findall(s),
-  finditer: (p: unknown, s: unknown, ...rest: unknown[]) => new PyPattern(String(p), flagsOf(rest) || Number(at(rest, 0))).finditer(s),
+  compile: (p: unknown, ...rest: unknown[]) => compiled(p, rest),
+  match: (p: unknown, s: unknown, ...rest: unknown[]) => compiled(p, rest).match(s),
+  fullmatch: (p: unknown, s: unknown, ...rest: unknown[]) => compiled(p, rest).fullmatch(s),
+  search: (p: unknown, s: unknown, ...rest: unknown[]) => compiled(p, rest).search(s),
+  findall: (p: unknown, s: unknown, ...rest: unknown[]) => compiled(p, rest).findall(s),
+  finditer: (p: unknown, s: unknown, ...rest: unknown[]) => compiled(p, rest).finditer(s),
   sub: (p: unknown, r: unknown, s: unknown, ...rest: unknown[]) => {
     const k = keywords(rest);
     return new PyPattern(String(p), Number(k.flags ?? rest[1] ?? 0)).sub(r, s, { count: k.count ?? rest[0] ?? 0, __keywords: true });

@@ -257,7 +257,7 @@ function missingInputs(ctx: RunContext, node: PipelineNode): TaskError | undefin
     else inputs.add(parent);
   };
   node.dependsOn.forEach(visit);
-  const missing = [...inputs].find((p) => !phases.includes(p.kind) && !ctx.relations.has(`${schemaOf(ctx, p)}.${identifierOf(p)}`));
+  const missing = [...inputs].find((p) => !phases.includes(p.kind) && !ctx.relations.has(relationKey(ctx, p)));
   if (!missing) return undefined;
   const target = BUILDS[missing.kind];
   const tenant = ctx.project.tenant.name;
@@ -297,7 +297,7 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
     const parent = ctx.project.nodes.get(id)!;
     if (ctx.built.has(id) || parent.untrackedSources?.length) reusable = false;
     if (isView(parent)) return parent.dependsOn.forEach(visit);
-    const relation = `${schemaOf(ctx, parent)}.${identifierOf(parent)}`;
+    const relation = relationKey(ctx, parent);
     if (!ctx.relations.has(relation) && !ctx.built.has(id)) reusable = false;
     counters.push(`${relation}=${ctx.versions.get(relation) ?? 0}`);
   };
@@ -307,6 +307,8 @@ function testFingerprint(ctx: RunContext, node: PipelineNode, inputs: string): {
 }
 
 const schemaOf = (ctx: RunContext, node: PipelineNode) => schemaFor(ctx.project, node);
+/** `schema.relation`, as ctx.relations and ctx.versions key them. */
+const relationKey = (ctx: RunContext, node: PipelineNode) => `${schemaOf(ctx, node)}.${identifierOf(node)}`;
 
 /** An unselected model whose relation a cascade just dropped is rebuilt, so `--select` never leaves holes. */
 async function needsRestore(ctx: RunContext, client: () => Promise<pg.Client>, node: PipelineNode): Promise<boolean> {
@@ -382,14 +384,11 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
     const stored = ctx.state.get(node.id);
     const schema = schemaOf(ctx, node);
     // Until this run changes a relation, what it found at its start is still true.
-    const exists = ctx.changing ? await relationKind(await client(), schema, identifierOf(node)) : ctx.relations.get(`${schema}.${identifierOf(node)}`);
+    const exists = ctx.changing ? await relationKind(await client(), schema, identifierOf(node)) : ctx.relations.get(relationKey(ctx, node));
     // Changed outside the pipeline since we left it: rebuilt, a model in full (a snapshot keeps its
     // history: its counter only moves the analyses' fingerprint).
     const drifted =
-      node.kind !== 'snapshot' &&
-      !isView(node) &&
-      stored?.dataVersion != null &&
-      (ctx.versions.get(`${schema}.${identifierOf(node)}`) ?? 0) !== stored.dataVersion;
+      node.kind !== 'snapshot' && !isView(node) && stored?.dataVersion != null && (ctx.versions.get(relationKey(ctx, node)) ?? 0) !== stored.dataVersion;
     // --full-refresh rebuilds models from scratch and reloads seeds (unchanged or not); snapshots keep their history.
     const forced = (ctx.options.fullRefresh || drifted) && (node.kind === 'model' || node.kind === 'seed');
     // A view reads through to its parents, so new data upstream needs no rebuild; only its own SQL
@@ -429,7 +428,7 @@ async function runNode(ctx: RunContext, client: () => Promise<pg.Client>, node: 
       if (!isView(node)) await conn.query(`analyze ${relationName(schema, identifierOf(node))}`);
       const dataVersion = tracked(node) ? await trackTable(conn, schema, identifierOf(node)) : undefined;
       // Tests later in this run fingerprint the counter as this build leaves it.
-      if (dataVersion !== undefined) ctx.versions.set(`${schema}.${identifierOf(node)}`, dataVersion);
+      if (dataVersion !== undefined) ctx.versions.set(relationKey(ctx, node), dataVersion);
       await saveNodeState(conn, {
         id: node.id,
         kind: node.kind,

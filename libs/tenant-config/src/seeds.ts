@@ -3,7 +3,8 @@ import { basename, join, posix, relative } from 'node:path';
 import { readYamlFile } from './yaml.ts';
 import type { Tenant } from './tenant.ts';
 
-const PROJECT_FILE = 'sql/dbt_project.yml';
+/** The pipeline's project file (@mt/pipeline reads all of it; seed-paths is read here too). */
+export const DBT_PROJECT_FILE = 'sql/dbt_project.yml';
 
 /** Where `make generate-data` writes a tenant's seeds (git-ignored): tenants/<name>/seeds/generated/. */
 export const GENERATED_SEEDS = 'generated';
@@ -17,7 +18,7 @@ export const tenantSeedsDir = (root: string, tenant: Tenant) => relative(root, j
  * @mt/pipeline checks the key (projectPaths) and resolves it the same way; its test asserts both agree.
  */
 export function sharedSeedDirs(root: string): string[] {
-  const project = existsSync(join(root, PROJECT_FILE)) ? (readYamlFile(root, PROJECT_FILE) as Record<string, unknown> | null) : null;
+  const project = existsSync(join(root, DBT_PROJECT_FILE)) ? (readYamlFile(root, DBT_PROJECT_FILE) as Record<string, unknown> | null) : null;
   const paths = project?.['seed-paths'];
   if (!Array.isArray(paths)) return [existsSync(join(root, 'sql/seeds')) ? 'sql/seeds' : 'seeds'];
   return paths.map((p) => posix.join('sql', String(p)).replace(/\/+$/, ''));

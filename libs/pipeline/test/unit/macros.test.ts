@@ -2,7 +2,8 @@
 import test from 'ava';
 import { TaskError } from '@mt/cli';
 import { loadMacros } from '../../src/macros.ts';
-import { pythonDatetime, render, type RenderContext } from '../../src/node-globals.ts';
+import { render, type RenderContext } from '../../src/node-globals.ts';
+import { pythonDatetime } from '../../src/dbt-context.ts';
 import { parseVars } from '../../src/vars.ts';
 import { renderContext, tempWorkspace } from './support/fixtures.ts';
 
